@@ -1,0 +1,20 @@
+# Makefile for schemata (PGXS)
+
+EXTENSION = schemata
+MODULE_big = schemata
+OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
+PGFILEDESC = "schemata - schema migrations run from inside the server"
+
+DATA = $(wildcard sql/schemata--*.sql)
+
+# pg_regress tests: sql/<name>.sql against expected/<name>.out, in this order.
+REGRESS = setup layout checks errors execution history access
+REGRESS_OPTS = --load-extension=plpgsql
+
+# isolation tests: test/specs/<name>.spec against test/expected/<name>.out
+ISOLATION = concurrent_apply
+ISOLATION_OPTS = --inputdir=test
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

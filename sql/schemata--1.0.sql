@@ -1,0 +1,72 @@
+/* sql/schemata--1.0.sql */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION schemata" to load this file. \quit
+
+-- The schema belongs to the extension: DROP EXTENSION removes it.
+CREATE SCHEMA schemata;
+COMMENT ON SCHEMA schemata IS 'schema migrations run from inside the server';
+
+-- One row per applied migration and target schema.  Written only by the
+-- extension's functions (as the extension owner); kept by pg_dump.
+CREATE TABLE schemata.migrations (
+    target_schema name NOT NULL,
+    version text NOT NULL,
+    name text NOT NULL,
+    checksum text,
+    down_sql text,
+    batch integer NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    applied_by name NOT NULL DEFAULT CURRENT_USER,
+    duration_ms float8 NOT NULL DEFAULT 0,
+    PRIMARY KEY (target_schema, version)
+);
+COMMENT ON TABLE schemata.migrations IS 'applied migrations, one row per target schema and version';
+SELECT pg_catalog.pg_extension_config_dump('schemata.migrations', '');
+
+CREATE FUNCTION schemata.apply(
+    dir text,
+    target_schema name DEFAULT 'public',
+    to_version text DEFAULT NULL,
+    allow_out_of_order boolean DEFAULT false)
+RETURNS TABLE (version text, name text, checksum text, duration_ms float8)
+AS 'MODULE_PATHNAME', 'schemata_apply'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.apply(text, name, text, boolean) IS
+    'apply the pending migrations of a server directory in the current transaction';
+
+CREATE FUNCTION schemata.plan(
+    dir text,
+    target_schema name DEFAULT 'public',
+    to_version text DEFAULT NULL,
+    allow_out_of_order boolean DEFAULT false)
+RETURNS TABLE (version text, name text, checksum text, statements integer,
+               has_down boolean, up_sql text)
+AS 'MODULE_PATHNAME', 'schemata_plan'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.plan(text, name, text, boolean) IS
+    'what apply would run, after the same checks; runs nothing';
+
+CREATE FUNCTION schemata.status(
+    dir text DEFAULT NULL,
+    target_schema name DEFAULT 'public')
+RETURNS TABLE (version text, name text, state text, batch integer,
+               applied_at timestamptz, applied_by name, checksum text,
+               duration_ms float8)
+AS 'MODULE_PATHNAME', 'schemata_status'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.status(text, name) IS
+    'every migration known from history and directory, with its state';
+
+CREATE FUNCTION schemata.version(target_schema name DEFAULT 'public')
+RETURNS text
+AS 'MODULE_PATHNAME', 'schemata_version'
+LANGUAGE C STABLE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.version(name) IS
+    'highest applied version of a target schema, or NULL';
+
+-- Reading server directories and changing schemas is not for everyone.
+REVOKE ALL ON FUNCTION schemata.apply(text, name, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION schemata.plan(text, name, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION schemata.status(text, name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION schemata.version(name) FROM PUBLIC;

@@ -1,0 +1,319 @@
+/*-------------------------------------------------------------------------
+ *
+ * apply.c
+ *	  Which migrations are pending, whether they may run, and running them:
+ *	  the work behind apply() and plan().
+ *
+ * Order of work in apply(): list the directory; take the target schema's
+ * advisory lock; check the snapshot (history.c); read the history once; check
+ * every applied migration's file against its recorded checksum (drift is an
+ * error, a missing file a WARNING); choose the pending migrations up to
+ * to_version, refusing one older than the newest applied unless
+ * allow_out_of_order; read, scan, parse and check every pending script, up
+ * and down.  Only then does anything run.
+ *
+ * Memory.  Checking keeps only a few bytes per pending migration; each
+ * migration is read again, checked to be unchanged and run in a memory
+ * context of its own that is reset after it, so memory is bounded by the
+ * largest migration, not by their number.
+ *
+ * IDENTIFICATION
+ *	  src/apply.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "utils/memutils.h"
+
+#include "schemata.h"
+
+/* How many missing files the WARNING names before it abbreviates. */
+#define MISSING_NAMES_SHOWN 20
+
+/*
+ * Walk directory entries and history rows together in version order.  Each
+ * call yields a file, a history row, or both when they share a version.
+ */
+bool
+schemata_merge_next(MergeCursor *cursor, const MigrationFile **file, const HistoryRow **row)
+{
+	const MigrationDir *dir = cursor->dir;
+	const History *history = cursor->history;
+	bool		have_file = dir != NULL && cursor->next_file < dir->nfiles;
+	bool		have_row = cursor->next_row < history->nrows;
+	int			cmp;
+
+	*file = NULL;
+	*row = NULL;
+	if (!have_file && !have_row)
+		return false;
+	if (have_file && have_row)
+		cmp = schemata_version_cmp(&dir->files[cursor->next_file].version,
+								   &history->rows[cursor->next_row].version);
+	else
+		cmp = have_file ? -1 : 1;
+	if (cmp <= 0)
+		*file = &dir->files[cursor->next_file++];
+	if (cmp >= 0)
+		*row = &history->rows[cursor->next_row++];
+	return true;
+}
+
+static void
+report_missing_files(const ApplyOptions *options, List *missing)
+{
+	StringInfoData names;
+	ListCell   *lc;
+	int			shown = 0;
+
+	if (missing == NIL)
+		return;
+	initStringInfo(&names);
+	foreach(lc, missing)
+	{
+		if (shown++ == MISSING_NAMES_SHOWN)
+		{
+			appendStringInfo(&names, " and %d more", list_length(missing) - MISSING_NAMES_SHOWN);
+			break;
+		}
+		appendStringInfo(&names, "%s%s", names.len ? ", " : "",
+						 ((const HistoryRow *) lfirst(lc))->name);
+	}
+	ereport(WARNING,
+			(errmsg_plural("%d applied migration of schema \"%s\" has no file in the migration directory",
+						   "%d applied migrations of schema \"%s\" have no file in the migration directory",
+						   list_length(missing), list_length(missing), options->target_schema),
+			 errdetail("Missing: %s.", names.data)));
+}
+
+static void
+check_unchanged(const MigrationDir *dir, const MigrationFile *file, const HistoryRow *row)
+{
+	char		checksum[SCHEMATA_CHECKSUM_LEN + 1];
+
+	if (row->checksum == NULL)
+		return;					/* baseline recorded without files */
+	schemata_migration_checksum(dir, file, checksum);
+	if (strcmp(checksum, row->checksum) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("applied migration \"%s\" has been modified", file->name),
+				 errdetail("Its checksum was %s when it was applied and is %s now.",
+						   row->checksum, checksum),
+				 errhint("Restore the file as it was applied, or record the change with schemata.repair().")));
+}
+
+/*
+ * Check the applied migrations against their files; mark which files are
+ * applied.
+ */
+static void
+check_applied(const ApplyOptions *options, const MigrationDir *dir,
+			  const History *history, bool *applied)
+{
+	MergeCursor cursor = {dir, history, 0, 0};
+	const MigrationFile *file;
+	const HistoryRow *row;
+	List	   *missing = NIL;
+
+	while (schemata_merge_next(&cursor, &file, &row))
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (row == NULL)
+			continue;
+		if (file == NULL)
+			missing = lappend(missing, (void *) row);
+		else
+		{
+			applied[file - dir->files] = true;
+			check_unchanged(dir, file, row);
+		}
+	}
+	report_missing_files(options, missing);
+}
+
+/* to_version must be the version of a migration in the directory or history. */
+static MigrationVersion *
+resolve_to_version(const ApplyOptions *options, const MigrationDir *dir,
+				   const History *history)
+{
+	MigrationVersion *to;
+
+	if (options->to_version == NULL)
+		return NULL;
+	to = palloc(sizeof(MigrationVersion));
+	*to = schemata_version_argument("to_version", options->to_version);
+	for (int i = 0; i < dir->nfiles; i++)
+		if (schemata_version_cmp(&dir->files[i].version, to) == 0)
+			return to;
+	for (int i = 0; i < history->nrows; i++)
+		if (schemata_version_cmp(&history->rows[i].version, to) == 0)
+			return to;
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("no migration has version %s", options->to_version),
+			 errhint("to_version must be the version of a migration in the directory.")));
+	return NULL;				/* keep compiler quiet */
+}
+
+/* Read and check one pending migration's scripts; keep what the plan needs. */
+static void
+check_pending(const MigrationDir *dir, PlannedMigration *planned, bool keep_sql,
+			  MemoryContext work)
+{
+	MemoryContext outer = MemoryContextSwitchTo(work);
+	MigrationScripts scripts;
+
+	schemata_read_migration(dir, planned->file, &scripts);
+	schemata_scan_script(&scripts.up);
+	schemata_parse_script(&scripts.up, true);
+	if (scripts.has_down)
+	{
+		schemata_scan_script(&scripts.down);
+		schemata_parse_script(&scripts.down, false);
+	}
+	MemoryContextSwitchTo(outer);
+
+	memcpy(planned->checksum, scripts.up.checksum, sizeof(planned->checksum));
+	planned->nstatements = scripts.up.nstatements;
+	planned->has_down = scripts.has_down;
+	planned->up_sql = keep_sql ? pstrdup(scripts.up.sql) : NULL;
+	MemoryContextReset(work);
+}
+
+/*
+ * Everything apply() checks before it runs anything.  With lock, the target
+ * schema's advisory lock is taken before the history is read.
+ */
+MigrationPlan *
+schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql)
+{
+	MigrationPlan *plan = palloc0(sizeof(MigrationPlan));
+	const HistoryRow *latest;
+	MigrationVersion *to;
+	bool	   *applied;
+	MemoryContext work;
+
+	schemata_check_target_schema(options->target_schema);
+	plan->dir = schemata_scan_directory("dir", options->dir);
+	if (lock)
+	{
+		schemata_lock_target(options->target_schema);
+		schemata_check_history_snapshot(options->target_schema);
+	}
+	plan->history = schemata_load_history(options->target_schema);
+	to = resolve_to_version(options, plan->dir, plan->history);
+
+	applied = palloc0(sizeof(bool) * Max(plan->dir->nfiles, 1));
+	check_applied(options, plan->dir, plan->history, applied);
+
+	latest = schemata_history_latest(plan->history);
+	plan->pending = palloc0(sizeof(PlannedMigration) * Max(plan->dir->nfiles, 1));
+	work = AllocSetContextCreate(CurrentMemoryContext, "schemata check",
+								 ALLOCSET_DEFAULT_SIZES);
+	for (int i = 0; i < plan->dir->nfiles; i++)
+	{
+		const MigrationFile *file = &plan->dir->files[i];
+		PlannedMigration *planned;
+
+		if (applied[i])
+			continue;
+		if (to != NULL && schemata_version_cmp(&file->version, to) > 0)
+			break;
+		if (latest != NULL && !options->allow_out_of_order &&
+			schemata_version_cmp(&file->version, &latest->version) < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("pending migration \"%s\" is older than the latest applied migration \"%s\"",
+							file->name, latest->name),
+					 errdetail("Version %s is below the applied version %s.",
+							   file->version.text, latest->version.text),
+					 errhint("Give it a version above %s, or pass allow_out_of_order => true to apply it anyway.",
+							 latest->version.text)));
+
+		CHECK_FOR_INTERRUPTS();
+		planned = &plan->pending[plan->npending++];
+		planned->file = file;
+		check_pending(plan->dir, planned, keep_sql, work);
+	}
+	MemoryContextDelete(work);
+	pfree(applied);
+	return plan;
+}
+
+static void
+report_nothing_to_apply(const ApplyOptions *options, const History *history)
+{
+	const HistoryRow *latest = schemata_history_latest(history);
+
+	if (latest != NULL)
+		ereport(NOTICE,
+				(errmsg("nothing to apply: schema \"%s\" is at version %s",
+						options->target_schema, latest->version.text)));
+	else
+		ereport(NOTICE,
+				(errmsg("nothing to apply: the directory has no migrations for schema \"%s\"",
+						options->target_schema)));
+}
+
+/* Run one planned migration and record it. */
+static double
+apply_one(const ApplyOptions *options, const MigrationPlan *plan, const PlannedMigration *planned,
+		  int batch)
+{
+	MigrationScripts scripts;
+	double		duration_ms;
+
+	schemata_read_migration(plan->dir, planned->file, &scripts);
+	schemata_scan_script(&scripts.up);
+	if (strcmp(scripts.up.checksum, planned->checksum) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration file \"%s\" changed while it was being applied",
+						planned->file->up_file)));
+	schemata_parse_script(&scripts.up, false);
+
+	duration_ms = schemata_run_script(&scripts.up, options->target_schema);
+	schemata_record_migration(options->target_schema, planned->file, &scripts, batch,
+							  duration_ms);
+	return duration_ms;
+}
+
+/*
+ * apply(): run every pending migration, in this transaction, under the lock.
+ */
+void
+schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, void *arg)
+{
+	MigrationPlan *plan = schemata_build_plan(options, true, false);
+	MemoryContext work;
+	int			batch;
+
+	if (plan->npending == 0)
+	{
+		report_nothing_to_apply(options, plan->history);
+		return;
+	}
+
+	schemata_ensure_schema(options->target_schema);
+	batch = plan->history->max_batch + 1;
+	work = AllocSetContextCreate(CurrentMemoryContext, "schemata migration",
+								 ALLOCSET_DEFAULT_SIZES);
+	for (int i = 0; i < plan->npending; i++)
+	{
+		const PlannedMigration *planned = &plan->pending[i];
+		MemoryContext outer = MemoryContextSwitchTo(work);
+		double		duration_ms = apply_one(options, plan, planned, batch);
+
+		MemoryContextSwitchTo(outer);
+		MemoryContextReset(work);
+		callback(planned, duration_ms, arg);
+		ereport(NOTICE,
+				(errmsg("applied %s (%.1f ms)", planned->file->name, duration_ms)));
+	}
+	MemoryContextDelete(work);
+}

@@ -1,0 +1,594 @@
+/*-------------------------------------------------------------------------
+ *
+ * dirscan.c
+ *	  Reading a migration directory: who may, which paths, which entries,
+ *	  and the text of each file.
+ *
+ * A directory is read the way pg_read_file() reads server files: only
+ * superusers and roles with the privileges of pg_read_server_files may, the
+ * path must be absolute, and when schemata.allowed_directories is set the
+ * directory and every file read from it must resolve (after "..", and
+ * symbolic links) to a place under one of its entries.
+ *
+ * Entries (see README): "0001_x.sql" (maybe with -- migrate: sections),
+ * "0001_x.up.sql" + "0001_y.down.sql" paired by version, and folders
+ * "0001_x/" holding up.sql and maybe down.sql.  Names starting with '.',
+ * files not ending in ".sql" and folders without a version are ignored; .sql
+ * files without a version are ignored with a NOTICE listing them.  Two
+ * entries with one version, a folder without up.sql and a down script
+ * without an up script are errors.
+ *
+ * Files are read whole.  A file larger than schemata.max_file_size, holding a
+ * NUL byte or not valid in the database encoding is an error naming it.
+ *
+ * IDENTIFICATION
+ *	  src/dirscan.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog/pg_authid_d.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "storage/fd.h"
+#include "utils/acl.h"
+#include "utils/varlena.h"
+
+#include "schemata.h"
+
+/* An entry of the directory before up and down scripts are paired. */
+typedef struct Candidate
+{
+	MigrationVersion version;
+	MigrationForm form;
+	bool		is_down;
+	char	   *name;
+	char	   *file;			/* relative path of the script */
+	char	   *folder_down;	/* a folder's down.sql, or NULL */
+} Candidate;
+
+typedef struct CandidateList
+{
+	int			count;
+	int			size;
+	Candidate  *items;
+} CandidateList;
+
+/*
+ * SQLSTATE for a failed file operation.  Like errcode_for_file_access(), but
+ * no errno becomes an internal error.
+ */
+static int
+file_errcode(int err)
+{
+	switch (err)
+	{
+		case ENOENT:
+			return ERRCODE_UNDEFINED_FILE;
+		case EACCES:
+		case EPERM:
+		case EROFS:
+			return ERRCODE_INSUFFICIENT_PRIVILEGE;
+		case ENOTDIR:
+		case EISDIR:
+			return ERRCODE_WRONG_OBJECT_TYPE;
+		case ENFILE:
+		case EMFILE:
+		case ENOMEM:
+			return ERRCODE_INSUFFICIENT_RESOURCES;
+		case ELOOP:
+		case ENAMETOOLONG:
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+		default:
+			return ERRCODE_IO_ERROR;
+	}
+}
+
+/*
+ * Reading server files is for superusers and pg_read_server_files, as for
+ * pg_read_file() and COPY FROM a file.
+ */
+void
+schemata_check_read_access(const char *argname)
+{
+	if (!superuser() && !has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to read migration directory given as %s", argname),
+				 errhint("Only superusers and roles with privileges of the \"pg_read_server_files\" role may read migration directories.")));
+}
+
+/*
+ * Resolve a path's symbolic links and "..", erroring with the name the user
+ * knows it by.
+ */
+static char *
+resolve_path(const char *path, const char *shown)
+{
+	char		resolved[MAXPGPATH];
+
+	if (strlen(path) >= MAXPGPATH)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("path of \"%s\" is too long", shown)));
+	if (realpath(path, resolved) == NULL)
+	{
+		int			err = errno;
+
+		ereport(ERROR,
+				(errcode(file_errcode(err)),
+				 errmsg("could not resolve path \"%s\": %m", shown)));
+	}
+	return pstrdup(resolved);
+}
+
+/*
+ * With schemata.allowed_directories set, "path" must resolve to one of its
+ * entries or to a place below one.
+ */
+static void
+check_allowed(const char *path, const char *shown)
+{
+	char	   *rawlist;
+	List	   *roots;
+	ListCell   *lc;
+	char	   *resolved;
+
+	if (schemata_allowed_directories == NULL || schemata_allowed_directories[0] == '\0')
+		return;
+
+	resolved = resolve_path(path, shown);
+	rawlist = pstrdup(schemata_allowed_directories);
+	if (!SplitDirectoriesString(rawlist, ',', &roots))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid list syntax in parameter \"%s\"",
+						"schemata.allowed_directories")));
+
+	foreach(lc, roots)
+	{
+		char		root[MAXPGPATH];
+
+		/* a root that does not exist allows nothing */
+		if (realpath((char *) lfirst(lc), root) == NULL)
+			continue;
+		if (path_is_prefix_of_path(root, resolved))
+			return;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("\"%s\" is outside the directories allowed by schemata.allowed_directories",
+					shown),
+			 errdetail("It resolves to a path outside \"%s\".", schemata_allowed_directories)));
+}
+
+/*
+ * The directory argument: absolute, existing, a directory, allowed.
+ */
+static char *
+check_directory(const char *argname, const char *dir)
+{
+	char	   *path;
+	struct stat st;
+
+	if (dir[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s cannot be empty", argname)));
+	if (!is_absolute_path(dir))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be an absolute path: \"%s\"", argname, dir),
+				 errhint("The directory is read by the database server, so give its full path on the server.")));
+
+	path = pstrdup(dir);
+	canonicalize_path(path);
+
+	if (stat(path, &st) != 0)
+	{
+		int			err = errno;
+
+		if (err == ENOENT)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FILE),
+					 errmsg("migration directory \"%s\" does not exist", dir)));
+		ereport(ERROR,
+				(errcode(file_errcode(err)),
+				 errmsg("could not access migration directory \"%s\": %m", dir)));
+	}
+	if (!S_ISDIR(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a directory", dir),
+				 errdetail("%s must name a directory of migration files.", argname)));
+
+	check_allowed(path, dir);
+	return path;
+}
+
+/* Whether a directory entry is a regular file or a folder, following links. */
+static bool
+entry_is(const char *dirpath, const struct dirent *de, const char *shown, bool want_dir)
+{
+	char		path[MAXPGPATH];
+	struct stat st;
+
+#ifdef _DIRENT_HAVE_D_TYPE
+	if (de->d_type == DT_REG)
+		return !want_dir;
+	if (de->d_type == DT_DIR)
+		return want_dir;
+#endif
+	snprintf(path, sizeof(path), "%s/%s", dirpath, de->d_name);
+	if (stat(path, &st) != 0)
+	{
+		int			err = errno;
+
+		ereport(ERROR,
+				(errcode(file_errcode(err)),
+				 errmsg("could not access \"%s\" in the migration directory: %m", shown)));
+	}
+	return want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode);
+}
+
+/* Whether dirpath/relpath exists as a regular file. */
+static bool
+regular_file_exists(const char *dirpath, const char *relpath)
+{
+	char		path[MAXPGPATH];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dirpath, relpath);
+	if (stat(path, &st) != 0)
+	{
+		int			err = errno;
+
+		if (err == ENOENT)
+			return false;
+		ereport(ERROR,
+				(errcode(file_errcode(err)),
+				 errmsg("could not access \"%s\" in the migration directory: %m", relpath)));
+	}
+	if (!S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" in the migration directory is not a regular file", relpath)));
+	return true;
+}
+
+static Candidate *
+add_candidate(CandidateList *list)
+{
+	if (list->count == list->size)
+	{
+		list->size = list->size ? list->size * 2 : 64;
+		list->items = list->items
+			? repalloc(list->items, list->size * sizeof(Candidate))
+			: palloc(list->size * sizeof(Candidate));
+	}
+	memset(&list->items[list->count], 0, sizeof(Candidate));
+	return &list->items[list->count++];
+}
+
+static bool
+has_suffix(const char *name, size_t len, const char *suffix)
+{
+	size_t		slen = strlen(suffix);
+
+	return len > slen && strcmp(name + len - slen, suffix) == 0;
+}
+
+/*
+ * Classify one file whose name ends in ".sql".  Returns false when it has no
+ * version.
+ */
+static bool
+classify_sql_file(const char *dirpath, const struct dirent *de, CandidateList *list)
+{
+	const char *name = de->d_name;
+	size_t		len = strlen(name);
+	char	   *stem;
+	Candidate	c;
+
+	memset(&c, 0, sizeof(c));
+	if (has_suffix(name, len, ".up.sql"))
+	{
+		c.form = MIGRATION_PAIR;
+		stem = pnstrdup(name, len - strlen(".up.sql"));
+	}
+	else if (has_suffix(name, len, ".down.sql"))
+	{
+		c.form = MIGRATION_PAIR;
+		c.is_down = true;
+		stem = pnstrdup(name, len - strlen(".down.sql"));
+	}
+	else
+	{
+		c.form = MIGRATION_FILE;
+		stem = pnstrdup(name, len - strlen(".sql"));
+	}
+
+	if (!schemata_version_from_name(stem, &c.version))
+		return false;
+	if (!entry_is(dirpath, de, name, false))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" in the migration directory is not a regular file", name),
+				 errdetail("Names ending in \".sql\" must be migration files.")));
+
+	c.name = pstrdup(name);
+	c.file = c.name;
+	*add_candidate(list) = c;
+	return true;
+}
+
+/*
+ * A folder whose name starts with a version is a migration holding up.sql
+ * and maybe down.sql.
+ */
+static void
+classify_folder(const char *dirpath, const struct dirent *de, CandidateList *list)
+{
+	Candidate	c;
+	char	   *down;
+
+	memset(&c, 0, sizeof(c));
+	if (!schemata_version_from_name(de->d_name, &c.version) ||
+		!entry_is(dirpath, de, de->d_name, true))
+		return;
+
+	c.form = MIGRATION_FOLDER;
+	c.name = pstrdup(de->d_name);
+	c.file = psprintf("%s/up.sql", c.name);
+	if (!regular_file_exists(dirpath, c.file))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FILE),
+				 errmsg("migration folder \"%s\" has no up.sql", c.name),
+				 errhint("A folder whose name starts with a version must hold up.sql, and may hold down.sql.")));
+	down = psprintf("%s/down.sql", c.name);
+	c.folder_down = regular_file_exists(dirpath, down) ? down : NULL;
+	*add_candidate(list) = c;
+}
+
+static int
+candidate_cmp(const void *a, const void *b)
+{
+	const Candidate *ca = (const Candidate *) a;
+	const Candidate *cb = (const Candidate *) b;
+	int			cmp = schemata_version_cmp(&ca->version, &cb->version);
+
+	if (cmp != 0)
+		return cmp;
+	if (ca->is_down != cb->is_down)
+		return ca->is_down ? 1 : -1;
+	return strcmp(ca->name, cb->name);
+}
+
+static int
+compare_names(const ListCell *a, const ListCell *b)
+{
+	return strcmp((const char *) lfirst(a), (const char *) lfirst(b));
+}
+
+static void
+report_ignored(List *ignored)
+{
+	StringInfoData names;
+	ListCell   *lc;
+
+	if (ignored == NIL)
+		return;
+	list_sort(ignored, compare_names);
+	initStringInfo(&names);
+	foreach(lc, ignored)
+		appendStringInfo(&names, "%s%s", names.len ? ", " : "", (char *) lfirst(lc));
+	ereport(NOTICE,
+			(errmsg("ignoring .sql files without a version: %s", names.data),
+			 errhint("A migration's name starts with its version, such as 0001_init.sql.")));
+}
+
+/*
+ * Pair the sorted candidates into migrations: per version one up script and
+ * at most one down script.
+ */
+static void
+pair_candidates(CandidateList *list, MigrationDir *result)
+{
+	int			i = 0;
+
+	result->files = palloc0(sizeof(MigrationFile) * Max(list->count, 1));
+	result->nfiles = 0;
+	while (i < list->count)
+	{
+		Candidate  *up = &list->items[i];
+		MigrationFile *file;
+		int			j = i + 1;
+
+		/* the group of candidates sharing this version */
+		while (j < list->count &&
+			   schemata_version_cmp(&up->version, &list->items[j].version) == 0)
+			j++;
+
+		if (up->is_down)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FILE),
+					 errmsg("down script \"%s\" has no up script", up->name),
+					 errhint("Up and down scripts pair by version: add a file named %s_<name>.up.sql.",
+							 up->version.text)));
+		if (j > i + 1 && !list->items[i + 1].is_down)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("migrations \"%s\" and \"%s\" have the same version %s",
+							up->name, list->items[i + 1].name, up->version.text),
+					 errhint("Every migration needs a version of its own.")));
+		if (j > i + 2 || (j == i + 2 && up->folder_down != NULL))
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("migration \"%s\" has more than one down script", up->name),
+					 errdetail("Version %s has the down scripts \"%s\" and \"%s\".",
+							   up->version.text,
+							   up->folder_down ? up->folder_down : list->items[i + 1].name,
+							   list->items[j - 1].name)));
+
+		file = &result->files[result->nfiles++];
+		file->version = up->version;
+		file->form = up->form;
+		file->name = up->name;
+		file->up_file = up->file;
+		file->down_file = j == i + 2 ? list->items[i + 1].file : up->folder_down;
+		i = j;
+	}
+}
+
+/*
+ * List and classify the migrations of a directory given as argument argname.
+ */
+MigrationDir *
+schemata_scan_directory(const char *argname, const char *dir)
+{
+	MigrationDir *result = palloc0(sizeof(MigrationDir));
+	CandidateList list = {0};
+	List	   *ignored = NIL;
+	DIR		   *d;
+	struct dirent *de;
+
+	schemata_check_read_access(argname);
+	result->path = check_directory(argname, dir);
+
+	d = AllocateDir(result->path);
+	while ((de = ReadDir(d, result->path)) != NULL)
+	{
+		size_t		len = strlen(de->d_name);
+
+		CHECK_FOR_INTERRUPTS();
+		if (de->d_name[0] == '.')
+			continue;
+		if (has_suffix(de->d_name, len, ".sql"))
+		{
+			if (!classify_sql_file(result->path, de, &list))
+				ignored = lappend(ignored, pstrdup(de->d_name));
+		}
+		else
+			classify_folder(result->path, de, &list);
+	}
+	FreeDir(d);
+
+	report_ignored(ignored);
+	if (list.count > 0)
+		qsort(list.items, list.count, sizeof(Candidate), candidate_cmp);
+	pair_candidates(&list, result);
+	return result;
+}
+
+/* 1-based line of byte offset "offset" in buf. */
+static int
+line_of_offset(const char *buf, int offset)
+{
+	int			line = 1;
+
+	for (int i = 0; i < offset; i++)
+		if (buf[i] == '\n')
+			line++;
+	return line;
+}
+
+/*
+ * The whole text of dir/relpath, NUL-terminated, checked to hold no NUL byte
+ * and to be valid in the database encoding.  A UTF-8 byte order mark is
+ * dropped.
+ */
+char *
+schemata_read_file(const MigrationDir *dir, const char *relpath, int *len)
+{
+	char		path[MAXPGPATH];
+	struct stat st;
+	int			fd;
+	char	   *buf;
+	off_t		nread = 0;
+	int			valid;
+	int64		limit = (int64) schemata_max_file_size_kb * 1024;
+
+	snprintf(path, sizeof(path), "%s/%s", dir->path, relpath);
+	check_allowed(path, relpath);
+
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	if (fd < 0)
+	{
+		int			err = errno;
+
+		ereport(ERROR,
+				(errcode(file_errcode(err)),
+				 errmsg("could not open migration file \"%s\": %m", relpath)));
+	}
+	if (fstat(fd, &st) != 0)
+	{
+		int			err = errno;
+
+		ereport(ERROR,
+				(errcode(file_errcode(err)),
+				 errmsg("could not stat migration file \"%s\": %m", relpath)));
+	}
+	if (!S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" in the migration directory is not a regular file", relpath)));
+	if (st.st_size > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("migration file \"%s\" is too large (%lld bytes)",
+						relpath, (long long) st.st_size),
+				 errdetail("The limit set by schemata.max_file_size is %lld bytes.",
+						   (long long) limit)));
+
+	buf = palloc(st.st_size + 1);
+	while (nread < st.st_size)
+	{
+		ssize_t		r = read(fd, buf + nread, st.st_size - nread);
+
+		if (r < 0)
+		{
+			int			err = errno;
+
+			ereport(ERROR,
+					(errcode(file_errcode(err)),
+					 errmsg("could not read migration file \"%s\": %m", relpath)));
+		}
+		if (r == 0)
+			break;				/* the file shrank while we read it */
+		nread += r;
+	}
+	CloseTransientFile(fd);
+	buf[nread] = '\0';
+
+	if (nread >= 3 && GetDatabaseEncoding() == PG_UTF8 &&
+		memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+	{
+		memmove(buf, buf + 3, nread - 3 + 1);
+		nread -= 3;
+	}
+
+	if (memchr(buf, '\0', nread) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("migration file \"%s\" contains a NUL byte at line %d", relpath,
+						line_of_offset(buf, (char *) memchr(buf, '\0', nread) - buf)),
+				 errhint("Migration files must be text.")));
+
+	valid = pg_encoding_verifymbstr(GetDatabaseEncoding(), buf, nread);
+	if (valid < nread)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("migration file \"%s\" is not valid in encoding \"%s\" at line %d",
+						relpath, GetDatabaseEncodingName(), line_of_offset(buf, valid)),
+				 errhint("Save the file in the database encoding.")));
+
+	*len = (int) nread;
+	return buf;
+}

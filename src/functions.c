@@ -1,0 +1,219 @@
+/*-------------------------------------------------------------------------
+ *
+ * functions.c
+ *	  The SQL-callable entry points: argument checks, the SPI connection and
+ *	  the rows returned.  The work is done elsewhere.
+ *
+ * Every entry point brackets its work in one SPI_connect()/SPI_finish() and
+ * returns its rows through a materialized tuplestore.  Arguments are checked
+ * here: a NULL where a value is needed is an error naming the argument.
+ *
+ * IDENTIFICATION
+ *	  src/functions.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "schemata.h"
+
+PG_FUNCTION_INFO_V1(schemata_apply);
+PG_FUNCTION_INFO_V1(schemata_plan);
+PG_FUNCTION_INFO_V1(schemata_status);
+PG_FUNCTION_INFO_V1(schemata_version);
+
+#define APPLY_COLS 4
+#define PLAN_COLS 6
+#define STATUS_COLS 8
+
+/* A text argument; NULL is an error unless optional (then returns NULL). */
+static char *
+text_arg(FunctionCallInfo fcinfo, int n, const char *argname, bool optional)
+{
+	if (PG_ARGISNULL(n))
+	{
+		if (optional)
+			return NULL;
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s cannot be null", argname)));
+	}
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+static char *
+name_arg(FunctionCallInfo fcinfo, int n, const char *argname)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s cannot be null", argname)));
+	return pstrdup(NameStr(*PG_GETARG_NAME(n)));
+}
+
+static bool
+bool_arg(FunctionCallInfo fcinfo, int n, const char *argname)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s cannot be null", argname)));
+	return PG_GETARG_BOOL(n);
+}
+
+/* The arguments shared by apply() and plan(). */
+static void
+apply_options(FunctionCallInfo fcinfo, ApplyOptions *options)
+{
+	options->dir = text_arg(fcinfo, 0, "dir", false);
+	options->target_schema = name_arg(fcinfo, 1, "target_schema");
+	options->to_version = text_arg(fcinfo, 2, "to_version", true);
+	options->allow_out_of_order = bool_arg(fcinfo, 3, "allow_out_of_order");
+}
+
+static void
+connect_spi(void)
+{
+	int			rc = SPI_connect();
+
+	if (rc != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+}
+
+static void
+put_applied_row(const PlannedMigration *migration, double duration_ms, void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[APPLY_COLS];
+	bool		nulls[APPLY_COLS] = {0};
+
+	values[0] = CStringGetTextDatum(migration->file->version.text);
+	values[1] = CStringGetTextDatum(migration->file->name);
+	values[2] = CStringGetTextDatum(migration->checksum);
+	values[3] = Float8GetDatum(duration_ms);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * apply(dir, target_schema, to_version, allow_out_of_order)
+ */
+Datum
+schemata_apply(PG_FUNCTION_ARGS)
+{
+	ApplyOptions options;
+
+	apply_options(fcinfo, &options);
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	schemata_apply_pending(&options, put_applied_row, fcinfo->resultinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * plan(dir, target_schema, to_version, allow_out_of_order)
+ */
+Datum
+schemata_plan(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ApplyOptions options;
+	MigrationPlan *plan;
+
+	apply_options(fcinfo, &options);
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	plan = schemata_build_plan(&options, false, true);
+	for (int i = 0; i < plan->npending; i++)
+	{
+		const PlannedMigration *planned = &plan->pending[i];
+		Datum		values[PLAN_COLS];
+		bool		nulls[PLAN_COLS] = {0};
+
+		values[0] = CStringGetTextDatum(planned->file->version.text);
+		values[1] = CStringGetTextDatum(planned->file->name);
+		values[2] = CStringGetTextDatum(planned->checksum);
+		values[3] = Int32GetDatum(planned->nstatements);
+		values[4] = BoolGetDatum(planned->has_down);
+		values[5] = CStringGetTextDatum(planned->up_sql);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+static void
+put_status_row(const MigrationFile *file, const HistoryRow *row, const char *state,
+			   const char *checksum, void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[STATUS_COLS];
+	bool		nulls[STATUS_COLS] = {0};
+
+	values[0] = CStringGetTextDatum(row ? row->version.text : file->version.text);
+	values[1] = CStringGetTextDatum(row ? row->name : file->name);
+	values[2] = CStringGetTextDatum(state);
+	if (row != NULL)
+	{
+		values[3] = Int32GetDatum(row->batch);
+		values[4] = TimestampTzGetDatum(row->applied_at);
+		values[5] = DirectFunctionCall1(namein, CStringGetDatum(row->applied_by));
+		values[7] = Float8GetDatum(row->duration_ms);
+	}
+	else
+		nulls[3] = nulls[4] = nulls[5] = nulls[7] = true;
+	if (checksum != NULL)
+		values[6] = CStringGetTextDatum(checksum);
+	else
+		nulls[6] = true;
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * status(dir, target_schema)
+ */
+Datum
+schemata_status(PG_FUNCTION_ARGS)
+{
+	char	   *dir = text_arg(fcinfo, 0, "dir", true);
+	char	   *target_schema = name_arg(fcinfo, 1, "target_schema");
+
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	schemata_report_status(dir, target_schema, put_status_row, fcinfo->resultinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * version(target_schema)
+ */
+Datum
+schemata_version(PG_FUNCTION_ARGS)
+{
+	char	   *target_schema = name_arg(fcinfo, 0, "target_schema");
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *version;
+	text	   *result = NULL;
+
+	connect_spi();
+	version = schemata_current_version(target_schema);
+	if (version != NULL)
+	{
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		result = cstring_to_text(version);
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	if (result == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(result);
+}

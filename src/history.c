@@ -1,0 +1,288 @@
+/*-------------------------------------------------------------------------
+ *
+ * history.c
+ *	  The history table schemata.migrations and the lock that guards it.
+ *
+ * Locking.  Every call that changes a target schema's history first takes
+ * the advisory lock (SCHEMATA_LOCK_CLASS, key of the target schema), before
+ * reading that history.  The key of a schema is the first four bytes of the
+ * SHA-256 of its name, read as a big-endian int4, so an operator can compute
+ * it in SQL (see README, "Locking").  apply() takes the transaction-level
+ * form, so the lock is held until the caller's transaction ends; waits obey
+ * lock_timeout.
+ *
+ * Snapshots.  In READ COMMITTED every SPI query takes a new snapshot, so the
+ * history read after the lock sees what a concurrent apply committed.  In
+ * REPEATABLE READ and SERIALIZABLE the transaction's snapshot may predate
+ * such a commit; schemata_check_history_snapshot() then compares the history
+ * seen by the transaction's snapshot with the latest one and raises a
+ * serialization failure (40001) when they differ, so the caller retries
+ * rather than applying a migration twice.
+ *
+ * Privileges.  The history table belongs to the extension's owner and is not
+ * granted to anyone; reads and writes here run as that owner
+ * (SetUserIdAndSecContext, as pg_cron does), never the migrations themselves.
+ * applied_by records the calling user.
+ *
+ * IDENTIFICATION
+ *	  src/history.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type_d.h"
+#include "common/cryptohash.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/fmgrprotos.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "schemata.h"
+
+/* First key of every schemata advisory lock: "SCMA" in ASCII. */
+#define SCHEMATA_LOCK_CLASS 0x53434D41
+
+typedef struct OwnerSwitch
+{
+	Oid			saved_user;
+	int			saved_context;
+} OwnerSwitch;
+
+static Oid
+extension_owner(void)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			owner;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum(SCHEMATA_SCHEMA));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"schemata\" is not installed in this database")));
+	owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return owner;
+}
+
+static void
+become_owner(OwnerSwitch *sw)
+{
+	GetUserIdAndSecContext(&sw->saved_user, &sw->saved_context);
+	SetUserIdAndSecContext(extension_owner(),
+						   sw->saved_context | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+static void
+restore_user(const OwnerSwitch *sw)
+{
+	SetUserIdAndSecContext(sw->saved_user, sw->saved_context);
+}
+
+/* The advisory lock key of a target schema (see the head comment). */
+static int32
+target_lock_key(const char *target_schema)
+{
+	pg_cryptohash_ctx *hash = pg_cryptohash_create(PG_SHA256);
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+
+	if (pg_cryptohash_init(hash) < 0 ||
+		pg_cryptohash_update(hash, (const uint8 *) target_schema, strlen(target_schema)) < 0 ||
+		pg_cryptohash_final(hash, digest, sizeof(digest)) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not compute SHA-256 checksum: %s", pg_cryptohash_error(hash))));
+	pg_cryptohash_free(hash);
+	return (int32) (((uint32) digest[0] << 24) | ((uint32) digest[1] << 16) |
+					((uint32) digest[2] << 8) | (uint32) digest[3]);
+}
+
+/*
+ * Take the transaction-level advisory lock of a target schema, waiting for
+ * other appliers of the same schema (subject to lock_timeout).
+ */
+void
+schemata_lock_target(const char *target_schema)
+{
+	DirectFunctionCall2(pg_advisory_xact_lock_int4,
+						Int32GetDatum(SCHEMATA_LOCK_CLASS),
+						Int32GetDatum(target_lock_key(target_schema)));
+}
+
+/* md5 of the ctids of the schema's history rows seen by "snapshot". */
+static char *
+history_fingerprint(SPIPlanPtr plan, const char *target_schema, Snapshot snapshot)
+{
+	Datum		arg = CStringGetDatum(target_schema);
+	MemoryContext cxt = CurrentMemoryContext;
+	bool		isnull;
+	char	   *result;
+	int			rc;
+
+	arg = DirectFunctionCall1(namein, arg);
+	rc = SPI_execute_snapshot(plan, &arg, NULL, snapshot, InvalidSnapshot, true, false, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read history fingerprint: %s", SPI_result_code_string(rc));
+	MemoryContextSwitchTo(cxt);
+	result = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											   1, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+	return result;
+}
+
+/*
+ * In REPEATABLE READ and SERIALIZABLE: fail with 40001 when the history of
+ * the target schema changed after the transaction's snapshot was taken.
+ * Call it after taking the lock.
+ */
+void
+schemata_check_history_snapshot(const char *target_schema)
+{
+	OwnerSwitch sw;
+	SPIPlanPtr	plan;
+	Oid			argtype = NAMEOID;
+	char	   *seen;
+	char	   *latest;
+
+	if (!IsolationUsesXactSnapshot())
+		return;
+
+	become_owner(&sw);
+	plan = SPI_prepare("SELECT pg_catalog.md5(coalesce(pg_catalog.string_agg(ctid::text, ',' ORDER BY ctid), ''))"
+					   " FROM schemata.migrations WHERE target_schema OPERATOR(pg_catalog.=) $1",
+					   1, &argtype);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare history fingerprint query: %s",
+			 SPI_result_code_string(SPI_result));
+	seen = history_fingerprint(plan, target_schema, GetTransactionSnapshot());
+	latest = history_fingerprint(plan, target_schema, GetLatestSnapshot());
+	SPI_freeplan(plan);
+	restore_user(&sw);
+
+	if (strcmp(seen, latest) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to a concurrent migration of schema \"%s\"",
+						target_schema),
+				 errdetail("Another transaction changed the migration history after this transaction's snapshot was taken."),
+				 errhint("Retry the transaction.")));
+}
+
+static int
+history_row_cmp(const void *a, const void *b)
+{
+	return schemata_version_cmp(&((const HistoryRow *) a)->version,
+								&((const HistoryRow *) b)->version);
+}
+
+/*
+ * All history rows of a target schema, sorted by version, in the current
+ * memory context.
+ */
+History *
+schemata_load_history(const char *target_schema)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	History    *history = palloc0(sizeof(History));
+	OwnerSwitch sw;
+	Oid			argtype = NAMEOID;
+	Datum		arg = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
+	int			rc;
+
+	become_owner(&sw);
+	rc = SPI_execute_with_args("SELECT version, name, checksum, batch, applied_at, applied_by, duration_ms"
+							   " FROM schemata.migrations WHERE target_schema OPERATOR(pg_catalog.=) $1",
+							   1, &argtype, &arg, NULL, true, 0);
+	restore_user(&sw);
+	MemoryContextSwitchTo(cxt);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read migration history: %s", SPI_result_code_string(rc));
+
+	history->nrows = (int) SPI_processed;
+	history->rows = palloc0(sizeof(HistoryRow) * Max(history->nrows, 1));
+	for (int i = 0; i < history->nrows; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		HistoryRow *row = &history->rows[i];
+		char	   *version = SPI_getvalue(tuple, desc, 1);
+		bool		isnull;
+
+		if (!schemata_version_from_text(version, &row->version))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("history of schema \"%s\" holds the invalid version \"%s\"",
+							target_schema, version)));
+		row->name = SPI_getvalue(tuple, desc, 2);
+		row->checksum = SPI_getvalue(tuple, desc, 3);
+		row->batch = DatumGetInt32(SPI_getbinval(tuple, desc, 4, &isnull));
+		row->applied_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 5, &isnull));
+		row->applied_by = SPI_getvalue(tuple, desc, 6);
+		row->duration_ms = DatumGetFloat8(SPI_getbinval(tuple, desc, 7, &isnull));
+		history->max_batch = Max(history->max_batch, row->batch);
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	if (history->nrows > 1)
+		qsort(history->rows, history->nrows, sizeof(HistoryRow), history_row_cmp);
+	return history;
+}
+
+/* The applied migration with the highest version, or NULL. */
+const HistoryRow *
+schemata_history_latest(const History *history)
+{
+	return history->nrows > 0 ? &history->rows[history->nrows - 1] : NULL;
+}
+
+/* Record one applied migration. */
+void
+schemata_record_migration(const char *target_schema, const MigrationFile *file,
+						  const MigrationScripts *scripts, int batch, double duration_ms)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid			argtypes[8] = {NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
+	NAMEOID, FLOAT8OID};
+	Datum		args[8];
+	char		nulls[8] = "        ";
+	OwnerSwitch sw;
+	int			rc;
+
+	args[0] = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
+	args[1] = CStringGetTextDatum(file->version.text);
+	args[2] = CStringGetTextDatum(file->name);
+	args[3] = CStringGetTextDatum(scripts->up.checksum);
+	if (scripts->has_down)
+		args[4] = CStringGetTextDatum(scripts->down.sql);
+	else
+		nulls[4] = 'n';
+	args[5] = Int32GetDatum(batch);
+	args[6] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+	args[7] = Float8GetDatum(duration_ms);
+
+	become_owner(&sw);
+	rc = SPI_execute_with_args("INSERT INTO schemata.migrations"
+							   " (target_schema, version, name, checksum, down_sql, batch, applied_by, duration_ms)"
+							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+							   8, argtypes, args, nulls, false, 0);
+	restore_user(&sw);
+	MemoryContextSwitchTo(cxt);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "could not record migration: %s", SPI_result_code_string(rc));
+}

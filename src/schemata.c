@@ -1,0 +1,59 @@
+/*-------------------------------------------------------------------------
+ *
+ * schemata.c
+ *	  Module magic and the extension's settings.
+ *
+ * schemata needs no shared memory and no preloading: the library is loaded
+ * by the first call of one of its functions.
+ *
+ * IDENTIFICATION
+ *	  src/schemata.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "schemata.h"
+
+PG_MODULE_MAGIC;
+
+/* schemata.allowed_directories: roots every dir must lie under, or empty */
+char	   *schemata_allowed_directories = NULL;
+
+/* schemata.max_file_size: largest migration file read, in kB */
+int			schemata_max_file_size_kb = 100 * 1024;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("schemata.allowed_directories",
+							   "Directories that migration directories must lie in.",
+							   "A comma-separated list of absolute paths. When set, every "
+							   "migration directory and every file read from it must resolve, "
+							   "after symbolic links and \"..\", to a place below one of them, "
+							   "for superusers too. Empty: no restriction.",
+							   &schemata_allowed_directories,
+							   "",
+							   PGC_SUSET,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("schemata.max_file_size",
+							"Largest migration file that is read.",
+							"A larger file is an error naming it and its size.",
+							&schemata_max_file_size_kb,
+							100 * 1024,
+							1,
+							(int) (MaxAllocSize / 1024) - 1,
+							PGC_USERSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("schemata");
+}

@@ -1,0 +1,230 @@
+/*-------------------------------------------------------------------------
+ *
+ * schemata.h
+ *	  Declarations shared by the files of the schemata extension.
+ *
+ * The pieces, in the order a call to apply() uses them:
+ *	  version.c   migration versions: parsing names, ordering
+ *	  dirscan.c   reading a migration directory: access checks, entries, files
+ *	  script.c    one migration script: sections, tokens, checksum, statements
+ *	  history.c   the history table schemata.migrations and the advisory lock
+ *	  runner.c    running a checked script through SPI
+ *	  apply.c     apply/plan: pending migrations from directory and history
+ *	  status.c    status/version
+ *	  functions.c the SQL-callable entry points
+ *
+ * IDENTIFICATION
+ *	  src/schemata.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SCHEMATA_H
+#define SCHEMATA_H
+
+#include "postgres.h"
+
+#include "common/sha2.h"
+#include "datatype/timestamp.h"
+
+/* Name of the extension, of its schema and of the history table. */
+#define SCHEMATA_SCHEMA "schemata"
+
+/* Length of a hex SHA-256 checksum, without the terminating NUL. */
+#define SCHEMATA_CHECKSUM_LEN (PG_SHA256_DIGEST_LENGTH * 2)
+
+/* GUCs (schemata.c) */
+extern char *schemata_allowed_directories;
+extern int	schemata_max_file_size_kb;
+
+/*
+ * version.c
+ *
+ * A version is the run of all-digit tokens at the start of a name (tokens
+ * split at '_', '-', '.').  "digits" holds what comparison uses: for dates all
+ * the digits, for numbers the digits without leading zeros.
+ */
+typedef struct MigrationVersion
+{
+	char	   *text;			/* as written: "0001", "2024-01-15" */
+	char	   *digits;			/* comparison key, see above */
+	bool		is_date;		/* >= 8 digits starting with 19 or 20 */
+} MigrationVersion;
+
+extern bool schemata_version_from_name(const char *name, MigrationVersion *version);
+extern bool schemata_version_from_text(const char *text, MigrationVersion *version);
+extern int	schemata_version_cmp(const MigrationVersion *a, const MigrationVersion *b);
+extern MigrationVersion schemata_version_argument(const char *argname, const char *text);
+
+/*
+ * dirscan.c
+ */
+typedef enum MigrationForm
+{
+	MIGRATION_FILE,				/* 0001_x.sql, maybe with -- migrate: sections */
+	MIGRATION_PAIR,				/* 0001_x.up.sql (+ 0001_y.down.sql) */
+	MIGRATION_FOLDER			/* 0001_x/up.sql (+ down.sql) */
+} MigrationForm;
+
+typedef struct MigrationFile
+{
+	MigrationVersion version;
+	MigrationForm form;
+	char	   *name;			/* the entry's name, shown to users */
+	char	   *up_file;		/* path of the up script, relative to dir */
+	char	   *down_file;		/* path of a separate down script, or NULL */
+} MigrationFile;
+
+typedef struct MigrationDir
+{
+	char	   *path;			/* canonical absolute path */
+	int			nfiles;
+	MigrationFile *files;		/* sorted by version, no duplicates */
+} MigrationDir;
+
+extern MigrationDir *schemata_scan_directory(const char *argname, const char *dir);
+extern char *schemata_read_file(const MigrationDir *dir, const char *relpath, int *len);
+extern void schemata_check_read_access(const char *argname);
+
+/*
+ * script.c
+ */
+typedef struct ScriptStatement
+{
+	int			offset;			/* of its first token in the script text */
+	int			length;			/* up to the end of its last token */
+	int			line;			/* line in the file */
+	bool		skip;			/* BEGIN/COMMIT, dropped */
+	bool		adds_enum_value;	/* ALTER TYPE ... ADD VALUE */
+} ScriptStatement;
+
+typedef struct Script
+{
+	const char *file;			/* file name relative to dir, for messages */
+	char	   *sql;			/* the script's text, NUL-terminated */
+	int			len;
+	int			first_line;		/* line of the file on which sql starts */
+	/* set by schemata_scan_script */
+	int			ntokens;
+	int		   *token_start;
+	int		   *token_end;
+	char		checksum[SCHEMATA_CHECKSUM_LEN + 1];
+	/* set by schemata_parse_script */
+	int			nstatements;	/* statements to run (without skipped ones) */
+	int			nparsed;
+	ScriptStatement *statements;
+} Script;
+
+/* The up and down scripts of one migration, as read from its file(s). */
+typedef struct MigrationScripts
+{
+	Script		up;
+	Script		down;
+	bool		has_down;
+} MigrationScripts;
+
+extern void schemata_read_migration(const MigrationDir *dir, const MigrationFile *file,
+									MigrationScripts *scripts);
+extern void schemata_migration_checksum(const MigrationDir *dir, const MigrationFile *file,
+										char *checksum);
+extern void schemata_scan_script(Script *script);
+extern void schemata_parse_script(Script *script, bool notify);
+extern void schemata_script_from_text(Script *script, const char *file, char *sql);
+extern char *schemata_statement_text(const Script *script, const ScriptStatement *stmt);
+extern int	schemata_script_line(const Script *script, int offset);
+
+/*
+ * history.c
+ */
+typedef struct HistoryRow
+{
+	MigrationVersion version;
+	char	   *name;
+	char	   *checksum;		/* NULL for a baseline row without a file */
+	int			batch;
+	TimestampTz applied_at;
+	char	   *applied_by;
+	double		duration_ms;
+} HistoryRow;
+
+typedef struct History
+{
+	int			nrows;
+	HistoryRow *rows;			/* sorted by version */
+	int			max_batch;		/* 0 when empty */
+} History;
+
+extern void schemata_lock_target(const char *target_schema);
+extern void schemata_check_history_snapshot(const char *target_schema);
+extern History *schemata_load_history(const char *target_schema);
+extern void schemata_record_migration(const char *target_schema, const MigrationFile *file,
+									  const MigrationScripts *scripts, int batch,
+									  double duration_ms);
+extern const HistoryRow *schemata_history_latest(const History *history);
+
+/*
+ * runner.c
+ */
+extern double schemata_run_script(const Script *script, const char *target_schema);
+extern void schemata_ensure_schema(const char *target_schema);
+extern void schemata_check_target_schema(const char *target_schema);
+
+/*
+ * apply.c
+ */
+typedef struct PlannedMigration
+{
+	const MigrationFile *file;
+	char		checksum[SCHEMATA_CHECKSUM_LEN + 1];
+	int			nstatements;
+	bool		has_down;
+	char	   *up_sql;			/* kept only when planning */
+} PlannedMigration;
+
+typedef struct ApplyOptions
+{
+	const char *dir;
+	const char *target_schema;
+	const char *to_version;		/* NULL: all */
+	bool		allow_out_of_order;
+} ApplyOptions;
+
+/* The pending migrations that apply() would run, after every check. */
+typedef struct MigrationPlan
+{
+	MigrationDir *dir;
+	History    *history;
+	int			npending;
+	PlannedMigration *pending;
+} MigrationPlan;
+
+/* A walk over directory entries and history rows together (apply.c). */
+typedef struct MergeCursor
+{
+	const MigrationDir *dir;	/* may be NULL: history only */
+	const History *history;
+	int			next_file;
+	int			next_row;
+} MergeCursor;
+
+extern bool schemata_merge_next(MergeCursor *cursor, const MigrationFile **file,
+								const HistoryRow **row);
+
+/* What apply() reports for each migration it ran. */
+typedef void (*AppliedCallback) (const PlannedMigration *migration, double duration_ms,
+								 void *arg);
+
+extern MigrationPlan *schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql);
+extern void schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback,
+								   void *arg);
+
+/*
+ * status.c
+ */
+typedef void (*StatusCallback) (const MigrationFile *file, const HistoryRow *row,
+								const char *state, const char *checksum, void *arg);
+
+extern void schemata_report_status(const char *dir, const char *target_schema,
+								   StatusCallback callback, void *arg);
+extern char *schemata_current_version(const char *target_schema);
+
+#endif							/* SCHEMATA_H */

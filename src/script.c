@@ -1,0 +1,668 @@
+/*-------------------------------------------------------------------------
+ *
+ * script.c
+ *	  One migration's scripts: reading them from the directory, splitting
+ *	  "-- migrate:up" / "-- migrate:down" sections, tokens and checksum, and
+ *	  the statements with their checks.
+ *
+ * Scripts are taken apart with PostgreSQL's own scanner and parser:
+ *
+ * - schemata_scan_script() runs the core scanner over the text.  Each token's
+ *	 exact text goes into a SHA-256, so comments, whitespace and line endings
+ *	 outside literals do not change the checksum while anything that runs
+ *	 does.  A backslash token is a psql meta-command and an error.
+ *
+ * - schemata_parse_script() runs raw_parser() and finds each statement's
+ *	 first and last token, so statements are run one at a time and errors can
+ *	 name the file and line.  BEGIN/START TRANSACTION and COMMIT/END are
+ *	 dropped with a NOTICE (the migration already runs in a transaction); the
+ *	 other transaction control statements, client COPY, and the statements
+ *	 that cannot run inside a transaction block are errors.
+ *
+ * Errors raised while scanning or parsing carry the CONTEXT
+ * 'migration file "x.sql", line N', with the line computed from the error's
+ * position, which is then cleared (it would point into the caller's query).
+ *
+ * IDENTIFICATION
+ *	  src/script.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "commands/defrem.h"
+#include "common/cryptohash.h"
+#include "common/keywords.h"
+#include "mb/pg_wchar.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
+#include "parser/scanner.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "schemata.h"
+
+/* Longest statement text shown in a CONTEXT line, in bytes. */
+#define CONTEXT_STATEMENT_MAX 200
+
+typedef struct ScriptErrorContext
+{
+	const Script *script;
+	const ScriptStatement *statement;	/* checked statement, or NULL */
+} ScriptErrorContext;
+
+/*
+ * Byte offset within the script of 1-based character position "pos", as
+ * error positions count characters.
+ */
+static int
+char_position_to_offset(const Script *script, int pos)
+{
+	int			offset = 0;
+
+	for (int i = 1; i < pos && offset < script->len; i++)
+		offset += pg_mblen(script->sql + offset);
+	return Min(offset, script->len);
+}
+
+/* 1-based line of the file on which byte "offset" of the script lies. */
+int
+schemata_script_line(const Script *script, int offset)
+{
+	int			line = script->first_line;
+
+	for (int i = 0; i < offset && i < script->len; i++)
+		if (script->sql[i] == '\n')
+			line++;
+	return line;
+}
+
+/* A statement's text, cut to a readable length for a CONTEXT line. */
+static char *
+abbreviated_statement(const Script *script, const ScriptStatement *stmt)
+{
+	const char *text = script->sql + stmt->offset;
+	int			cut;
+
+	if (stmt->length <= CONTEXT_STATEMENT_MAX)
+		return pnstrdup(text, stmt->length);
+	cut = pg_mbcliplen(text, stmt->length, CONTEXT_STATEMENT_MAX);
+	return psprintf("%.*s...", cut, text);
+}
+
+static void
+script_error_callback(void *arg)
+{
+	ScriptErrorContext *ctx = (ScriptErrorContext *) arg;
+	const Script *script = ctx->script;
+	int			pos = geterrposition();
+
+	if (ctx->statement != NULL)
+		errcontext("migration file \"%s\", line %d: %s",
+				   script->file, ctx->statement->line,
+				   abbreviated_statement(script, ctx->statement));
+	else if (pos > 0)
+	{
+		errposition(0);
+		errcontext("migration file \"%s\", line %d", script->file,
+				   schemata_script_line(script, char_position_to_offset(script, pos)));
+	}
+	else
+		errcontext("migration file \"%s\"", script->file);
+}
+
+static void
+push_script_context(ErrorContextCallback *callback, ScriptErrorContext *ctx,
+					const Script *script)
+{
+	ctx->script = script;
+	ctx->statement = NULL;
+	callback->callback = script_error_callback;
+	callback->arg = ctx;
+	callback->previous = error_context_stack;
+	error_context_stack = callback;
+}
+
+/* A script holding all of "sql", which starts at line 1 of "file". */
+void
+schemata_script_from_text(Script *script, const char *file, char *sql)
+{
+	memset(script, 0, sizeof(Script));
+	script->file = file;
+	script->sql = sql;
+	script->len = strlen(sql);
+	script->first_line = 1;
+}
+
+/* The statement's text, NUL-terminated, in the current memory context. */
+char *
+schemata_statement_text(const Script *script, const ScriptStatement *stmt)
+{
+	return pnstrdup(script->sql + stmt->offset, stmt->length);
+}
+
+static void
+append_token(Script *script, int *allocated, int start, int end)
+{
+	if (script->ntokens == *allocated)
+	{
+		*allocated *= 2;
+		script->token_start = repalloc(script->token_start, *allocated * sizeof(int));
+		script->token_end = repalloc(script->token_end, *allocated * sizeof(int));
+	}
+	script->token_start[script->ntokens] = start;
+	script->token_end[script->ntokens] = end;
+	script->ntokens++;
+}
+
+static void
+report_meta_command(const Script *script, int offset)
+{
+	int			end = offset + 1;
+
+	while (end < script->len && !isspace((unsigned char) script->sql[end]))
+		end++;
+	ereport(ERROR,
+			(errcode(ERRCODE_SYNTAX_ERROR),
+			 errmsg("psql meta-command \"%.*s\" is not supported in migration file \"%s\", line %d",
+					end - offset, script->sql + offset, script->file,
+					schemata_script_line(script, offset)),
+			 errhint("Migrations are run by the server, not by psql: write plain SQL, one migration per file.")));
+}
+
+static void
+check_cryptohash(pg_cryptohash_ctx *hash, int result)
+{
+	if (result < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not compute SHA-256 checksum: %s", pg_cryptohash_error(hash))));
+}
+
+/*
+ * Tokenize the script with the core scanner, recording where each token
+ * starts and ends, and compute the checksum from the tokens' texts.
+ *
+ * As pg_stat_statements relies on too, after core_yylex() returns the
+ * scanner's buffer holds a NUL right after the current token's text, even for
+ * tokens (quoted strings) scanned in several pieces.
+ */
+void
+schemata_scan_script(Script *script)
+{
+	ErrorContextCallback callback;
+	ScriptErrorContext ctx;
+	core_yyscan_t scanner;
+	core_yy_extra_type extra;
+	core_YYSTYPE lval;
+	YYLTYPE		loc;
+	pg_cryptohash_ctx *hash;
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	int			allocated = 64;
+
+	script->ntokens = 0;
+	script->token_start = palloc(allocated * sizeof(int));
+	script->token_end = palloc(allocated * sizeof(int));
+
+	hash = pg_cryptohash_create(PG_SHA256);
+	check_cryptohash(hash, pg_cryptohash_init(hash));
+
+	push_script_context(&callback, &ctx, script);
+	scanner = scanner_init(script->sql, &extra, &ScanKeywords, ScanKeywordTokens);
+	for (;;)
+	{
+		int			token = core_yylex(&lval, &loc, scanner);
+		int			end;
+
+		if (token == 0)
+			break;
+		if (token == '\\')
+			report_meta_command(script, loc);
+		end = loc + strlen(extra.scanbuf + loc);
+		append_token(script, &allocated, loc, end);
+		check_cryptohash(hash, pg_cryptohash_update(hash, (const uint8 *) script->sql + loc,
+													end - loc));
+		/* a separator, so that tokens "a" "b" differ from the token "ab" */
+		check_cryptohash(hash, pg_cryptohash_update(hash, (const uint8 *) "\n", 1));
+	}
+	scanner_finish(scanner);
+	error_context_stack = callback.previous;
+
+	check_cryptohash(hash, pg_cryptohash_final(hash, digest, sizeof(digest)));
+	pg_cryptohash_free(hash);
+	hex_encode((const char *) digest, sizeof(digest), script->checksum);
+	script->checksum[SCHEMATA_CHECKSUM_LEN] = '\0';
+}
+
+/* Emit a NOTICE without the script's CONTEXT line: it names file and line. */
+static void
+notice_skipped(const Script *script, const ScriptStatement *stmt,
+			   ErrorContextCallback *callback)
+{
+	ErrorContextCallback *saved = error_context_stack;
+
+	error_context_stack = callback->previous;
+	ereport(NOTICE,
+			(errmsg("ignoring \"%s\" in migration file \"%s\", line %d",
+					abbreviated_statement(script, stmt), script->file, stmt->line),
+			 errdetail("The migration already runs inside a transaction.")));
+	error_context_stack = saved;
+}
+
+/*
+ * BEGIN/START and COMMIT/END are dropped; every other transaction control
+ * statement would end or split the caller's transaction.
+ */
+static void
+check_transaction_statement(const Script *script, ScriptStatement *stmt,
+							TransactionStmt *tstmt, bool notify,
+							ErrorContextCallback *callback)
+{
+	const char *what = NULL;
+
+	switch (tstmt->kind)
+	{
+		case TRANS_STMT_BEGIN:
+		case TRANS_STMT_START:
+			break;
+		case TRANS_STMT_COMMIT:
+			if (tstmt->chain)
+				what = "COMMIT AND CHAIN";
+			break;
+		case TRANS_STMT_ROLLBACK:
+			what = tstmt->chain ? "ROLLBACK AND CHAIN" : "ROLLBACK";
+			break;
+		case TRANS_STMT_SAVEPOINT:
+			what = "SAVEPOINT";
+			break;
+		case TRANS_STMT_RELEASE:
+			what = "RELEASE SAVEPOINT";
+			break;
+		case TRANS_STMT_ROLLBACK_TO:
+			what = "ROLLBACK TO SAVEPOINT";
+			break;
+		case TRANS_STMT_PREPARE:
+			what = "PREPARE TRANSACTION";
+			break;
+		case TRANS_STMT_COMMIT_PREPARED:
+			what = "COMMIT PREPARED";
+			break;
+		case TRANS_STMT_ROLLBACK_PREPARED:
+			what = "ROLLBACK PREPARED";
+			break;
+	}
+
+	if (what != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+				 errmsg("%s is not allowed in a migration", what),
+				 errhint("Each migration runs inside the transaction of the call; a failing statement rolls all of it back.")));
+
+	stmt->skip = true;
+	if (notify)
+		notice_skipped(script, stmt, callback);
+}
+
+/* Whether a DefElem list holds a true "concurrently" option. */
+static bool
+has_concurrently_option(List *params)
+{
+	ListCell   *lc;
+
+	foreach(lc, params)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, "concurrently") == 0 && defGetBoolean(opt))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The name of a statement that cannot run inside a transaction block, or
+ * NULL.
+ */
+static const char *
+non_transactional_statement(Node *node)
+{
+	switch (nodeTag(node))
+	{
+		case T_IndexStmt:
+			return ((IndexStmt *) node)->concurrent ? "CREATE INDEX CONCURRENTLY" : NULL;
+		case T_DropStmt:
+			return ((DropStmt *) node)->concurrent ? "DROP INDEX CONCURRENTLY" : NULL;
+		case T_ReindexStmt:
+			{
+				ReindexStmt *reindex = (ReindexStmt *) node;
+
+				if (has_concurrently_option(reindex->params))
+					return "REINDEX CONCURRENTLY";
+				if (reindex->kind == REINDEX_OBJECT_SCHEMA)
+					return "REINDEX SCHEMA";
+				if (reindex->kind == REINDEX_OBJECT_SYSTEM)
+					return "REINDEX SYSTEM";
+				if (reindex->kind == REINDEX_OBJECT_DATABASE)
+					return "REINDEX DATABASE";
+				return NULL;
+			}
+		case T_VacuumStmt:
+			return ((VacuumStmt *) node)->is_vacuumcmd ? "VACUUM" : NULL;
+		case T_ClusterStmt:
+			return ((ClusterStmt *) node)->relation == NULL ? "CLUSTER without a table" : NULL;
+		case T_DiscardStmt:
+			return ((DiscardStmt *) node)->target == DISCARD_ALL ? "DISCARD ALL" : NULL;
+		case T_CreatedbStmt:
+			return "CREATE DATABASE";
+		case T_DropdbStmt:
+			return "DROP DATABASE";
+		case T_AlterSystemStmt:
+			return "ALTER SYSTEM";
+		case T_CreateTableSpaceStmt:
+			return "CREATE TABLESPACE";
+		case T_DropTableSpaceStmt:
+			return "DROP TABLESPACE";
+		default:
+			return NULL;
+	}
+}
+
+static void
+check_statement(const Script *script, ScriptStatement *stmt, Node *node, bool notify,
+				ErrorContextCallback *callback)
+{
+	const char *forbidden;
+
+	if (IsA(node, TransactionStmt))
+	{
+		check_transaction_statement(script, stmt, (TransactionStmt *) node, notify, callback);
+		return;
+	}
+	if (IsA(node, CopyStmt) && ((CopyStmt *) node)->filename == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("COPY to or from the client is not supported in a migration"),
+				 errhint("Use INSERT, or COPY with a file name on the server.")));
+	if (IsA(node, AlterEnumStmt))
+		stmt->adds_enum_value = ((AlterEnumStmt *) node)->oldVal == NULL;
+
+	forbidden = non_transactional_statement(node);
+	if (forbidden != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("%s cannot run inside a transaction block", forbidden),
+				 errhint("schemata runs every migration inside a transaction. Run this statement with psql outside a transaction block, before or after the migrations%s.",
+						 strstr(forbidden, "CONCURRENTLY") ? ", or leave out CONCURRENTLY" : "")));
+}
+
+/*
+ * Split the script into statements with raw_parser() and check each.  The
+ * script must have been scanned.  With notify, dropped statements are
+ * reported with a NOTICE.
+ */
+void
+schemata_parse_script(Script *script, bool notify)
+{
+	ErrorContextCallback callback;
+	ScriptErrorContext ctx;
+	List	   *parsed;
+	ListCell   *lc;
+	int			token = 0;
+	int			line = script->first_line;
+	int			line_offset = 0;
+
+	push_script_context(&callback, &ctx, script);
+	parsed = raw_parser(script->sql, RAW_PARSE_DEFAULT);
+
+	script->nparsed = 0;
+	script->nstatements = 0;
+	script->statements = palloc(sizeof(ScriptStatement) * Max(list_length(parsed), 1));
+	foreach(lc, parsed)
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+		ScriptStatement *stmt = &script->statements[script->nparsed++];
+		int			end = raw->stmt_len > 0 ? raw->stmt_location + raw->stmt_len : script->len;
+		int			first;
+
+		while (token < script->ntokens && script->token_start[token] < raw->stmt_location)
+			token++;
+		first = token;
+		while (token < script->ntokens && script->token_start[token] < end)
+			token++;
+		Assert(token > first);
+
+		memset(stmt, 0, sizeof(ScriptStatement));
+		stmt->offset = script->token_start[first];
+		stmt->length = script->token_end[token - 1] - stmt->offset;
+		for (; line_offset < stmt->offset; line_offset++)
+			if (script->sql[line_offset] == '\n')
+				line++;
+		stmt->line = line;
+
+		ctx.statement = stmt;
+		check_statement(script, stmt, raw->stmt, notify, &callback);
+		ctx.statement = NULL;
+		if (!stmt->skip)
+			script->nstatements++;
+	}
+	error_context_stack = callback.previous;
+	list_free_deep(parsed);
+}
+
+/*
+ * Section markers: a line "-- migrate:up" or "-- migrate:down".  Returns
+ * 'u', 'd' or 0; text after the marker is an error.
+ */
+static char
+section_marker(const char *file, const char *line, const char *eol, int lineno)
+{
+	const char *p = line;
+	char		kind;
+
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	if (eol - p < 2 || p[0] != '-' || p[1] != '-')
+		return 0;
+	p += 2;
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	if (eol - p >= 10 && strncmp(p, "migrate:up", 10) == 0)
+	{
+		kind = 'u';
+		p += 10;
+	}
+	else if (eol - p >= 12 && strncmp(p, "migrate:down", 12) == 0)
+	{
+		kind = 'd';
+		p += 12;
+	}
+	else
+		return 0;
+	while (p < eol && isspace((unsigned char) *p))
+		p++;
+	if (p < eol)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("unsupported text \"%.*s\" after section marker in migration file \"%s\", line %d",
+						(int) (eol - p), p, file, lineno),
+				 errhint("A section marker is a line holding only \"-- migrate:up\" or \"-- migrate:down\".")));
+	return kind;
+}
+
+typedef struct SectionMarker
+{
+	int			line_start;		/* offset of the marker line */
+	int			body_start;		/* offset of the line after it */
+	int			body_line;		/* line number of the line after it */
+} SectionMarker;
+
+/*
+ * Find the section markers of a file; each is recorded once, twice is an
+ * error.
+ */
+static void
+find_markers(const char *file, const char *text, int len,
+			 SectionMarker *up, SectionMarker *down)
+{
+	int			offset = 0;
+	int			lineno = 1;
+
+	up->line_start = down->line_start = -1;
+	while (offset < len)
+	{
+		const char *eol = memchr(text + offset, '\n', len - offset);
+		int			next = eol ? (int) (eol - text) + 1 : len;
+		char		kind = section_marker(file, text + offset, eol ? eol : text + len, lineno);
+
+		if (kind != 0)
+		{
+			SectionMarker *marker = kind == 'u' ? up : down;
+
+			if (marker->line_start >= 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_SYNTAX_ERROR),
+						 errmsg("migration file \"%s\" has a second \"-- migrate:%s\" marker at line %d",
+								file, kind == 'u' ? "up" : "down", lineno)));
+			marker->line_start = offset;
+			marker->body_start = next;
+			marker->body_line = lineno + 1;
+		}
+		offset = next;
+		lineno++;
+	}
+}
+
+/* A section from a marker's next line up to the other marker or the end. */
+static void
+section_script(Script *script, const char *file, char *text, int len,
+			   const SectionMarker *marker, const SectionMarker *other)
+{
+	int			end = (other->line_start > marker->line_start) ? other->line_start : len;
+
+	memset(script, 0, sizeof(Script));
+	script->file = file;
+	script->sql = text + marker->body_start;
+	script->len = Max(end - marker->body_start, 0);
+	script->first_line = marker->body_line;
+}
+
+/*
+ * Split a single-file migration into its up and (maybe) down sections.
+ * Without markers the whole file is the up script.  With an up marker,
+ * nothing but comments may stand before the first marker; with only a down
+ * marker, what stands before it is the up script.
+ */
+static void
+split_sections(const char *file, char *text, int len, MigrationScripts *scripts)
+{
+	SectionMarker up;
+	SectionMarker down;
+
+	find_markers(file, text, len, &up, &down);
+	scripts->has_down = down.line_start >= 0;
+
+	if (up.line_start < 0)
+	{
+		memset(&scripts->up, 0, sizeof(Script));
+		scripts->up.file = file;
+		scripts->up.sql = text;
+		scripts->up.len = scripts->has_down ? down.line_start : len;
+		scripts->up.first_line = 1;
+	}
+	else
+	{
+		Script		prefix;
+		int			first_marker = scripts->has_down ? Min(up.line_start, down.line_start)
+			: up.line_start;
+
+		section_script(&scripts->up, file, text, len, &up, &down);
+		if (first_marker > 0)
+		{
+			char		saved = text[first_marker];
+
+			text[first_marker] = '\0';
+			schemata_script_from_text(&prefix, file, text);
+			schemata_scan_script(&prefix);
+			text[first_marker] = saved;
+			if (prefix.ntokens > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_SYNTAX_ERROR),
+						 errmsg("migration file \"%s\" has SQL before its first section marker, at line %d",
+								file, schemata_script_line(&prefix, prefix.token_start[0])),
+						 errhint("Put the statements after \"-- migrate:up\".")));
+		}
+	}
+	if (scripts->has_down)
+		section_script(&scripts->down, file, text, len, &down, &up);
+
+	/* each section ends where a marker line starts: terminate it there */
+	if (up.line_start >= 0)
+		text[up.line_start] = '\0';
+	if (down.line_start >= 0)
+		text[down.line_start] = '\0';
+}
+
+/* A whole file as one script. */
+static void
+whole_file_script(const MigrationDir *dir, const char *relpath, Script *script)
+{
+	int			len;
+	char	   *text = schemata_read_file(dir, relpath, &len);
+
+	memset(script, 0, sizeof(Script));
+	script->file = relpath;
+	script->sql = text;
+	script->len = len;
+	script->first_line = 1;
+}
+
+/*
+ * Read the up script and the down script (if any) of a migration.  Nothing
+ * is scanned or parsed yet.
+ */
+void
+schemata_read_migration(const MigrationDir *dir, const MigrationFile *file,
+						MigrationScripts *scripts)
+{
+	memset(scripts, 0, sizeof(MigrationScripts));
+	if (file->form == MIGRATION_FILE)
+	{
+		int			len;
+		char	   *text = schemata_read_file(dir, file->up_file, &len);
+
+		split_sections(file->up_file, text, len, scripts);
+		if (scripts->has_down && file->down_file != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("migration \"%s\" has more than one down script", file->name),
+					 errdetail("It has a \"-- migrate:down\" section and the file \"%s\".",
+							   file->down_file)));
+	}
+	else
+		whole_file_script(dir, file->up_file, &scripts->up);
+
+	if (file->down_file != NULL)
+	{
+		whole_file_script(dir, file->down_file, &scripts->down);
+		scripts->has_down = true;
+	}
+}
+
+/*
+ * The checksum of a migration's up script as its files hold it now.
+ */
+void
+schemata_migration_checksum(const MigrationDir *dir, const MigrationFile *file,
+							char *checksum)
+{
+	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "schemata checksum",
+											   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext outer = MemoryContextSwitchTo(work);
+	MigrationScripts scripts;
+
+	schemata_read_migration(dir, file, &scripts);
+	schemata_scan_script(&scripts.up);
+	MemoryContextSwitchTo(outer);
+	memcpy(checksum, scripts.up.checksum, SCHEMATA_CHECKSUM_LEN + 1);
+	MemoryContextDelete(work);
+}

@@ -1,0 +1,144 @@
+/*-------------------------------------------------------------------------
+ *
+ * version.c
+ *	  Migration versions: reading them from names and putting them in order.
+ *
+ * A version is made of the all-digit tokens at the start of a name, tokens
+ * being split at '_', '-' and '.': "0001_init" is 0001, "2024-01-15-x" is
+ * 20240115, "001_2fa" is 001.  It is shown as written ("2024-01-15").
+ *
+ * Order: a version of at least 8 digits that starts with 19 or 20 is a date.
+ * Dates come after every other version and compare digit by digit from the
+ * left, so "2024-02-01" sorts after "2024-01-15-093000" and a trailing
+ * "-0000" keeps its place (diesel's rule).  Other versions compare as
+ * numbers: 9 before 10, and 001 equals 0001.
+ *
+ * IDENTIFICATION
+ *	  src/version.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+
+#include "schemata.h"
+
+static inline bool
+is_separator(char c)
+{
+	return c == '_' || c == '-' || c == '.';
+}
+
+/*
+ * Parse the leading version of "name".  Returns false when the name does not
+ * start with an all-digit token.  *consumed receives the number of bytes of
+ * the name that the version spans.
+ */
+static bool
+parse_version(const char *name, MigrationVersion *version, int *consumed)
+{
+	StringInfoData digits;
+	const char *p = name;
+	const char *end = name;
+	const char *first_significant;
+
+	initStringInfo(&digits);
+	for (;;)
+	{
+		const char *token = p;
+
+		while (*p >= '0' && *p <= '9')
+			p++;
+		/* the token must be non-empty and end at a separator or the end */
+		if (p == token || (*p != '\0' && !is_separator(*p)))
+			break;
+		appendBinaryStringInfo(&digits, token, p - token);
+		end = p;
+		if (*p == '\0')
+			break;
+		p++;					/* skip the separator */
+	}
+
+	if (digits.len == 0)
+	{
+		pfree(digits.data);
+		return false;
+	}
+
+	version->text = pnstrdup(name, end - name);
+	version->is_date = digits.len >= 8 &&
+		(strncmp(digits.data, "19", 2) == 0 || strncmp(digits.data, "20", 2) == 0);
+	if (version->is_date)
+		version->digits = digits.data;
+	else
+	{
+		first_significant = digits.data;
+		while (first_significant[0] == '0' && first_significant[1] != '\0')
+			first_significant++;
+		version->digits = pstrdup(first_significant);
+		pfree(digits.data);
+	}
+	*consumed = end - name;
+	return true;
+}
+
+/*
+ * The version at the start of an entry name (without its .sql suffix).
+ */
+bool
+schemata_version_from_name(const char *name, MigrationVersion *version)
+{
+	int			consumed;
+
+	return parse_version(name, version, &consumed);
+}
+
+/*
+ * A string that is a version and nothing else, such as a to_version argument
+ * or a version stored in the history table.
+ */
+bool
+schemata_version_from_text(const char *text, MigrationVersion *version)
+{
+	int			consumed;
+
+	return parse_version(text, version, &consumed) && text[consumed] == '\0';
+}
+
+/*
+ * A version given as a function argument; anything else is an error naming
+ * the argument.
+ */
+MigrationVersion
+schemata_version_argument(const char *argname, const char *text)
+{
+	MigrationVersion version;
+
+	if (!schemata_version_from_text(text, &version))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid version \"%s\" for argument %s", text, argname),
+				 errhint("A version is the numeric prefix of a migration's name, such as '0002' or '2024-01-15'.")));
+	return version;
+}
+
+/*
+ * qsort-style comparison: numbers before dates, numbers by value, dates digit
+ * by digit.
+ */
+int
+schemata_version_cmp(const MigrationVersion *a, const MigrationVersion *b)
+{
+	if (a->is_date != b->is_date)
+		return a->is_date ? 1 : -1;
+	if (!a->is_date)
+	{
+		size_t		alen = strlen(a->digits);
+		size_t		blen = strlen(b->digits);
+
+		if (alen != blen)
+			return alen < blen ? -1 : 1;
+	}
+	return strcmp(a->digits, b->digits);
+}

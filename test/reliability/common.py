@@ -1,0 +1,231 @@
+"""test/reliability/common.py -- what the randomized tests share.
+
+A Driver owns one scratch database with test/reliability/harness.sql loaded,
+feeds it batches of cases through psql (one psql process per batch, so a
+crashed backend costs one batch, not the run), notices crashes (lost
+connection, a case without its result row, "terminated by signal" or a
+sanitizer report in the server log) and prints the figures:
+
+    inputs tried, calls, errors by SQLSTATE, crashes, changes after error,
+    session settings changed, internal errors (XX000), hangs (57014)
+
+The run fails when any of the last five is non-zero.
+
+Environment (set by test/run_all.sh): PGHOST, PGPORT, PGUSER, SCHEMATA_PGBIN,
+SCHEMATA_WORK (server log: $SCHEMATA_WORK/server.log, or SCHEMATA_SERVER_LOG),
+SCHEMATA_TMP (scratch space the server can read).
+"""
+
+import collections
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# What a server log line looks like when a backend died or a sanitizer spoke.
+CRASH_IN_LOG = re.compile(
+    r"terminated by signal|ERROR: AddressSanitizer|runtime error:|"
+    r"ERROR: LeakSanitizer|UndefinedBehaviorSanitizer|was terminated by exception")
+
+
+LOST_CONNECTION = re.compile(r"server closed the connection|connection to server was lost|"
+                             r"terminating connection because of crash")
+
+
+def sql_literal(text):
+    """A SQL string literal (standard_conforming_strings is on)."""
+    if text is None:
+        return "NULL"
+    return "'" + text.replace("'", "''") + "'"
+
+
+def call_sql(function, *args, **named):
+    """SQL text calling schemata.FUNCTION with positional then named arguments."""
+    parts = [literal_of(a) for a in args]
+    parts += ["%s => %s" % (k, literal_of(v)) for k, v in named.items()]
+    return "SELECT * FROM schemata.%s(%s)" % (function, ", ".join(parts))
+
+
+def literal_of(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return sql_literal(value)
+
+
+class Driver:
+    def __init__(self, name, batch_size=40, batch_timeout=300):
+        self.name = name
+        self.db = "reliability_" + name
+        self.batch_size = batch_size
+        self.batch_timeout = batch_timeout
+        self.bin = os.environ.get("SCHEMATA_PGBIN", "")
+        self.server_log = os.environ.get("SCHEMATA_SERVER_LOG") or os.path.join(
+            os.environ.get("SCHEMATA_WORK", "/nonexistent"), "server.log")
+        self.log_offset = self._log_size()
+        self.inputs = 0
+        self.crashes = []        # (case_id, description)
+        self.hangs = []
+        self.log_reports = []
+        self.descriptions = {}
+
+    # ------------------------------------------------------------ psql
+
+    def psql(self, sql, db=None, timeout=None, check=True):
+        cmd = [os.path.join(self.bin, "psql") if self.bin else "psql",
+               "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", db or self.db]
+        p = subprocess.run(cmd, input=sql.encode(), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=timeout)
+        if check and p.returncode != 0:
+            raise RuntimeError("psql failed (%d): %s" % (p.returncode, p.stderr.decode(errors="replace")))
+        return p
+
+    def wait_ready(self, seconds=120):
+        deadline = time.time() + seconds
+        isready = os.path.join(self.bin, "pg_isready") if self.bin else "pg_isready"
+        while time.time() < deadline:
+            if subprocess.run([isready, "-q", "-d", "postgres"]).returncode == 0:
+                # after a crash the postmaster accepts connections again only
+                # once recovery is done; a query proves it
+                if self.psql("SELECT 1", db="postgres", check=False).returncode == 0:
+                    return
+            time.sleep(0.5)
+        raise RuntimeError("server not ready after %d s" % seconds)
+
+    def create_database(self):
+        self.psql("SET client_min_messages = warning;\n"
+                  "DROP DATABASE IF EXISTS %s;\nCREATE DATABASE %s;\n" % (self.db, self.db), db="postgres")
+        with open(os.path.join(HERE, "harness.sql")) as f:
+            self.psql("CREATE EXTENSION schemata;\n" + f.read())
+
+    def drop_database(self):
+        self.psql("DROP DATABASE IF EXISTS %s;" % self.db, db="postgres", check=False)
+
+    def existing_functions(self):
+        """Names of the functions and procedures the installed schemata has."""
+        out = self.psql("SELECT DISTINCT p.proname FROM pg_proc p JOIN pg_namespace n "
+                        "ON n.oid = p.pronamespace WHERE n.nspname = 'schemata'").stdout.decode()
+        return set(out.split())
+
+    # ------------------------------------------------------------ cases
+
+    def run_cases(self, cases):
+        """cases: iterable of (case_id, description, sql). Runs them in batches."""
+        batch = []
+        for case in cases:
+            self.inputs += 1
+            self.descriptions[case[0]] = case[1]
+            batch.append(case)
+            if len(batch) == self.batch_size:
+                self._run_batch(batch)
+                batch = []
+        if batch:
+            self._run_batch(batch)
+
+    def _run_batch(self, batch):
+        while batch:
+            script = "SET client_min_messages = warning;\n" + "".join(
+                "\\echo case %d\n%s" % (case_id, sql) for case_id, _, sql in batch)
+            try:
+                p = self.psql(script, timeout=self.batch_timeout, check=False)
+                out, err = p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+                if p.returncode == 0:
+                    return
+                why = err.strip().splitlines()[-1:] or ["psql exit %d" % p.returncode]
+                if not LOST_CONNECTION.search(err):
+                    raise RuntimeError("harness error (not a crash): " + err)
+                lost = self.crashes
+            except subprocess.TimeoutExpired as e:
+                out = (e.stdout or b"").decode(errors="replace")
+                why, lost = ["no answer within %d s" % self.batch_timeout], self.hangs
+            # The case psql was running: the last one it announced.
+            started = re.findall(r"^case (\d+)$", out, re.M)
+            broken = int(started[-1]) if started else batch[0][0]
+            lost.append((broken, self.descriptions[broken], why[0]))
+            self.wait_ready()
+            self.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            self.psql("SELECT reliability.cleanup()")
+            batch = [c for c in batch if c[0] > broken]
+
+    # ------------------------------------------------------------ figures
+
+    def _log_size(self):
+        try:
+            return os.path.getsize(self.server_log)
+        except OSError:
+            return 0
+
+    def scan_server_log(self):
+        try:
+            with open(self.server_log, "rb") as f:
+                f.seek(self.log_offset)
+                text = f.read().decode(errors="replace")
+        except OSError:
+            return
+        self.log_reports = [l for l in text.splitlines() if CRASH_IN_LOG.search(l)]
+
+    def report(self, out=sys.stdout):
+        """Print the figures; return True when every property held."""
+        self.scan_server_log()
+        rows = self.psql("SELECT fn, sqlstate, count(*), count(*) FILTER (WHERE changed), "
+                         "count(*) FILTER (WHERE session_changed) FROM reliability.results "
+                         "GROUP BY 1, 2 ORDER BY 1, 2").stdout.decode().splitlines()
+        by_state = collections.Counter()
+        calls = changed = session_changed = 0
+        per_fn = collections.defaultdict(collections.Counter)
+        for row in rows:
+            fn, state, n, ch, sc = row.split("|")
+            by_state[state] += int(n)
+            per_fn[fn][state] += int(n)
+            calls += int(n)
+            changed += int(ch)
+            session_changed += int(sc)
+        internal = by_state.get("XX000", 0)
+        hangs = by_state.get("57014", 0) + len(self.hangs)
+        crashes = len(self.crashes) + len(self.log_reports)
+
+        w = out.write
+        w("==== figures: %s ====\n" % self.name)
+        w("inputs tried:               %d\n" % self.inputs)
+        w("calls:                      %d (%s)\n" % (calls, ", ".join(
+            "%s %d" % (fn, sum(c.values())) for fn, c in sorted(per_fn.items()))))
+        w("errors by SQLSTATE:         %s\n" % (", ".join(
+            "%s %d" % (s, n) for s, n in sorted(by_state.items()) if s != "00000") or "none"))
+        w("successes:                  %d\n" % by_state.get("00000", 0))
+        w("crashes:                    %d\n" % crashes)
+        w("changes after error:        %d\n" % changed)
+        w("session settings changed:   %d\n" % session_changed)
+        w("internal errors (XX000):    %d\n" % internal)
+        w("hangs:                      %d\n" % hangs)
+        for case_id, desc, why in self.crashes + self.hangs:
+            w("  lost connection at case %d: %s %s\n" % (case_id, desc, why))
+        for line in self.log_reports[:20]:
+            w("  server log: %s\n" % line)
+        bad = self.psql("SELECT case_id, fn, sqlstate, changed, session_changed, message FROM reliability.results "
+                        "WHERE sqlstate IN ('XX000', '57014') OR changed OR session_changed "
+                        "ORDER BY case_id LIMIT 20").stdout.decode(errors="replace").splitlines()
+        for row in bad:
+            case_id = int(row.split("|")[0])
+            w("  case %s\n      input: %s\n" % (row, self.descriptions.get(case_id, "?")))
+        self.figures = dict(inputs=self.inputs, calls=calls, crashes=crashes, changed=changed,
+                            session_changed=session_changed, internal=internal, hangs=hangs,
+                            by_state=dict(by_state))
+        self._save_figures()
+        return crashes == 0 and changed == 0 and session_changed == 0 and internal == 0 and hangs == 0
+
+    def _save_figures(self):
+        """Leave the figures where test/shell/89_reliability_summary.sh finds them."""
+        tmp = os.environ.get("SCHEMATA_TMP")
+        if not tmp:
+            return
+        os.makedirs(os.path.join(tmp, "reliability"), exist_ok=True)
+        with open(os.path.join(tmp, "reliability", self.name + ".figures"), "w") as f:
+            for key in ("inputs", "calls", "crashes", "changed", "session_changed", "internal", "hangs"):
+                f.write("%s %d\n" % (key, self.figures[key]))
+            for state, n in sorted(self.figures["by_state"].items()):
+                f.write("sqlstate %s %d\n" % (state, n))

@@ -592,3 +592,25 @@ schemata_read_file(const MigrationDir *dir, const char *relpath, int *len)
 	*len = (int) nread;
 	return buf;
 }
+
+/* The migration of a scanned directory with this version, or NULL. */
+const MigrationFile *
+schemata_find_migration(const MigrationDir *dir, const MigrationVersion *version)
+{
+	int			low = 0;
+	int			high = dir->nfiles - 1;
+
+	while (low <= high)
+	{
+		int			mid = low + (high - low) / 2;
+		int			cmp = schemata_version_cmp(&dir->files[mid].version, version);
+
+		if (cmp == 0)
+			return &dir->files[mid];
+		if (cmp < 0)
+			low = mid + 1;
+		else
+			high = mid - 1;
+	}
+	return NULL;
+}

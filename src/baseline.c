@@ -128,8 +128,8 @@ schemata_baseline_migrations(const char *version, const char *target_schema, con
 		if (file == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("no migration in directory \"%s\" has version %s", dir, version),
-					 errhint("A baseline with a directory must name the version of one of its migrations.")));
+					 errmsg("no migration in dir has version %s", version),
+					 errhint("With dir, version must be the version of one of the directory's migrations; schemata.status(dir) lists them.")));
 		upto = file->version;
 	}
 	lock_and_check_snapshot(target_schema);

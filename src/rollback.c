@@ -109,8 +109,9 @@ select_last_steps(Rollback *rb)
 	if (steps > history->nrows)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("steps is %d, but schema \"%s\" has only %d applied migrations",
-						steps, rb->options->target_schema, history->nrows),
+				 errmsg_plural("steps is %d, but schema \"%s\" has only %d applied migration",
+							   "steps is %d, but schema \"%s\" has only %d applied migrations",
+							   history->nrows, steps, rb->options->target_schema, history->nrows),
 				 errhint("Pass steps => %d to undo all of them.", history->nrows)));
 	for (int i = history->nrows - 1; i >= history->nrows - steps; i--)
 		add_target(rb, &history->rows[i]);

@@ -198,7 +198,8 @@ history_row_cmp(const void *a, const void *b)
 
 /*
  * All history rows of a target schema, sorted by version, in the current
- * memory context.
+ * memory context.  The query is not read-only so that, in READ COMMITTED, it
+ * takes a new snapshot: one taken after the lock was granted.
  */
 History *
 schemata_load_history(const char *target_schema)
@@ -213,7 +214,7 @@ schemata_load_history(const char *target_schema)
 	become_owner(&sw);
 	rc = SPI_execute_with_args("SELECT version, name, checksum, batch, applied_at, applied_by, duration_ms"
 							   " FROM schemata.migrations WHERE target_schema OPERATOR(pg_catalog.=) $1",
-							   1, &argtype, &arg, NULL, true, 0);
+							   1, &argtype, &arg, NULL, false, 0);
 	restore_user(&sw);
 	MemoryContextSwitchTo(cxt);
 	if (rc != SPI_OK_SELECT)

@@ -1,10 +1,6 @@
 --
 -- baseline(): recording migrations as applied without running them
 --
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS schemata;
-RESET client_min_messages;
-SELECT current_setting('schemata_regress.fixtures') AS fixtures \gset
 
 CREATE FUNCTION pg_temp.history(s name)
 RETURNS TABLE (version text, name text, batch integer, checksum text, down_sql text,
@@ -26,16 +22,16 @@ CREATE TABLE bl.bl_two (id integer);
 
 -- With dir: every migration up to the version, with names, checksums and
 -- down scripts from the files, in batch 0.
-SELECT schemata.baseline('0002', 'bl', dir => :'fixtures' || '/baseline_app');
+SELECT schemata.baseline('0002', 'bl', dir => fixture('baseline_app'));
 SELECT version, name, batch, checksum IS NOT NULL AS has_checksum, down_sql, duration_ms
 FROM pg_temp.history('bl');
 -- The recorded checksums are the files' checksums: nothing is modified.
-SELECT version, state, batch FROM schemata.status(:'fixtures' || '/baseline_app', 'bl');
+SELECT version, state, batch FROM schemata.status(fixture('baseline_app'), 'bl');
 SELECT schemata.version('bl');
 
 -- apply runs only what comes after, as batch 1.
 SET client_min_messages = warning;
-SELECT version FROM schemata.apply(:'fixtures' || '/baseline_app', 'bl');
+SELECT version FROM schemata.apply(fixture('baseline_app'), 'bl');
 RESET client_min_messages;
 SELECT version, batch FROM pg_temp.history('bl');
 
@@ -53,15 +49,15 @@ SELECT to_regclass('bl.bl_two') AS bl_two, to_regclass('bl.bl_one') AS bl_one;
 
 -- A version written differently from the file's is the same version; the
 -- history records the file's spelling.
-SELECT schemata.baseline('1', 'bl_spelling', dir => :'fixtures' || '/baseline_app');
+SELECT schemata.baseline('1', 'bl_spelling', dir => fixture('baseline_app'));
 SELECT version, name FROM pg_temp.history('bl_spelling');
 
 -- Rows below the version may exist already: only the missing ones are
 -- recorded.
 SET client_min_messages = warning;
-SELECT version FROM schemata.apply(:'fixtures' || '/baseline_app', 'bl_partial', to_version => '0001');
+SELECT version FROM schemata.apply(fixture('baseline_app'), 'bl_partial', to_version => '0001');
 RESET client_min_messages;
-SELECT schemata.baseline('0003', 'bl_partial', dir => :'fixtures' || '/baseline_app');
+SELECT schemata.baseline('0003', 'bl_partial', dir => fixture('baseline_app'));
 SELECT version, batch FROM pg_temp.history('bl_partial');
 
 -- Without dir: one row for the version itself, named after it, without
@@ -78,17 +74,17 @@ SELECT * FROM schemata.rollback('bl_nodir', steps => 1);
 --
 SELECT pg_temp.history_text('bl') AS bl_before \gset
 -- a version absent from dir
-SELECT schemata.baseline('0005', 'bl', dir => :'fixtures' || '/baseline_app');
-SELECT schemata.baseline('0005', 'bl_absent', dir => :'fixtures' || '/baseline_app');
+SELECT schemata.baseline('0005', 'bl', dir => fixture('baseline_app'));
+SELECT schemata.baseline('0005', 'bl_absent', dir => fixture('baseline_app'));
 SELECT pg_temp.history_text('bl_absent');
 -- a down script that cannot run in a migration, after one that is fine:
 -- neither is recorded
-SELECT schemata.baseline('0002', 'bl_bad', dir => :'fixtures' || '/repair_bad');
+SELECT schemata.baseline('0002', 'bl_bad', dir => fixture('repair_bad'));
 SELECT pg_temp.history_text('bl_bad');
 -- history already holds the version, or one above it
 SELECT schemata.baseline('0001', 'bl');
-SELECT schemata.baseline('0001', 'bl', dir => :'fixtures' || '/baseline_app');
-SELECT schemata.baseline('0002', 'bl_partial', dir => :'fixtures' || '/baseline_app');
+SELECT schemata.baseline('0001', 'bl', dir => fixture('baseline_app'));
+SELECT schemata.baseline('0002', 'bl_partial', dir => fixture('baseline_app'));
 -- not a version, or NULL
 SELECT schemata.baseline('v2', 'bl');
 SELECT schemata.baseline(NULL, 'bl');

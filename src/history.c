@@ -350,7 +350,9 @@ row_key(const char *target_schema, const HistoryRow *row, Oid *argtypes, Datum *
 
 /*
  * The down script recorded for a history row, in the current memory
- * context, or NULL when it has none.
+ * context, or NULL when it has none.  Not read-only, for the reason given at
+ * schemata_load_history(): the row may have been inserted by an apply that
+ * committed while this call waited for the lock.
  */
 char *
 schemata_load_down_sql(const char *target_schema, const HistoryRow *row)
@@ -362,7 +364,7 @@ schemata_load_down_sql(const char *target_schema, const HistoryRow *row)
 
 	row_key(target_schema, row, argtypes, args);
 	rc = execute_as_owner("SELECT down_sql FROM schemata.migrations" ROW_KEY_CONDITION,
-						  2, argtypes, args, NULL, true);
+						  2, argtypes, args, NULL, false);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not read the down script of migration \"%s\": %s",
 			 row->name, SPI_result_code_string(rc));

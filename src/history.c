@@ -349,25 +349,37 @@ row_key(const char *target_schema, const HistoryRow *row, Oid *argtypes, Datum *
 	" WHERE target_schema OPERATOR(pg_catalog.=) $1 AND version OPERATOR(pg_catalog.=) $2"
 
 /*
- * The down script recorded for a history row, in the current memory
- * context, or NULL when it has none.  Not read-only, for the reason given at
+ * Run a statement on one history row, $1 and $2 its key, as the extension
+ * owner; it must find the row.  Not read-only, for the reason given at
  * schemata_load_history(): the row may have been inserted by an apply that
  * committed while this call waited for the lock.
+ */
+static void
+execute_on_row(const char *sql, const char *target_schema, const HistoryRow *row,
+			   int expected_rc)
+{
+	Oid			argtypes[2];
+	Datum		args[2];
+	int			rc;
+
+	row_key(target_schema, row, argtypes, args);
+	rc = execute_as_owner(sql, 2, argtypes, args, NULL, false);
+	if (rc != expected_rc || SPI_processed != 1)
+		elog(ERROR, "could not find the history row of migration \"%s\": %s",
+			 row->name, SPI_result_code_string(rc));
+}
+
+/*
+ * The down script recorded for a history row, in the current memory
+ * context, or NULL when it has none.
  */
 char *
 schemata_load_down_sql(const char *target_schema, const HistoryRow *row)
 {
-	Oid			argtypes[2];
-	Datum		args[2];
 	char	   *down_sql;
-	int			rc;
 
-	row_key(target_schema, row, argtypes, args);
-	rc = execute_as_owner("SELECT down_sql FROM schemata.migrations" ROW_KEY_CONDITION,
-						  2, argtypes, args, NULL, false);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not read the down script of migration \"%s\": %s",
-			 row->name, SPI_result_code_string(rc));
+	execute_on_row("SELECT down_sql FROM schemata.migrations" ROW_KEY_CONDITION,
+				   target_schema, row, SPI_OK_SELECT);
 	down_sql = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	SPI_freetuptable(SPI_tuptable);
 	return down_sql;
@@ -377,16 +389,8 @@ schemata_load_down_sql(const char *target_schema, const HistoryRow *row)
 void
 schemata_delete_migration(const char *target_schema, const HistoryRow *row)
 {
-	Oid			argtypes[2];
-	Datum		args[2];
-	int			rc;
-
-	row_key(target_schema, row, argtypes, args);
-	rc = execute_as_owner("DELETE FROM schemata.migrations" ROW_KEY_CONDITION,
-						  2, argtypes, args, NULL, false);
-	if (rc != SPI_OK_DELETE || SPI_processed != 1)
-		elog(ERROR, "could not delete the history row of migration \"%s\": %s",
-			 row->name, SPI_result_code_string(rc));
+	execute_on_row("DELETE FROM schemata.migrations" ROW_KEY_CONDITION,
+				   target_schema, row, SPI_OK_DELETE);
 }
 
 static bool

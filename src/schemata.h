@@ -25,6 +25,14 @@
 
 #include "postgres.h"
 
+/*
+ * Built and tested on PostgreSQL 15; the APIs used also exist in 16 and 17.
+ * 13 and 14 lack InitMaterializedSRF() and MarkGUCPrefixReserved().
+ */
+#if PG_VERSION_NUM < 150001
+#error "schemata requires PostgreSQL 15.1 or later"
+#endif
+
 #include "common/sha2.h"
 #include "datatype/timestamp.h"
 #include "nodes/pg_list.h"

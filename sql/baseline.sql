@@ -69,6 +69,13 @@ SELECT schemata.version('bl_nodir');
 -- It cannot be rolled back: it has no down script.
 SELECT * FROM schemata.rollback('bl_nodir', steps => 1);
 
+-- The files at or below a baseline version count as applied: apply runs
+-- only what comes after it, and status shows them applied (batch NULL: they
+-- have no row of their own).
+SELECT schemata.baseline('0002', 'bl_adopt');
+SELECT version, state, batch FROM schemata.status(fixture('baseline_app'), 'bl_adopt');
+SELECT version FROM schemata.plan(fixture('baseline_app'), 'bl_adopt');
+
 --
 -- Bad input: a clear error, and nothing changed.
 --

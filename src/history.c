@@ -247,7 +247,22 @@ schemata_load_history(const char *target_schema)
 
 	if (history->nrows > 1)
 		qsort(history->rows, history->nrows, sizeof(HistoryRow), history_row_cmp);
+	for (int i = 0; i < history->nrows; i++)
+		if (history->rows[i].batch == SCHEMATA_BASELINE_BATCH)
+			history->baseline = &history->rows[i].version;
 	return history;
+}
+
+/*
+ * Whether a file that has no history row counts as applied because a
+ * baseline at or above its version adopted the database: baseline() without
+ * a directory records only the version it was given.
+ */
+bool
+schemata_covered_by_baseline(const History *history, const MigrationFile *file)
+{
+	return history->baseline != NULL &&
+		schemata_version_cmp(&file->version, history->baseline) <= 0;
 }
 
 /* The applied migration with the highest version, or NULL. */

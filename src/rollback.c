@@ -32,14 +32,10 @@
  */
 #include "postgres.h"
 
-#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
 #include "schemata.h"
-
-/* How many names an error detail lists before it abbreviates. */
-#define NAMES_SHOWN 20
 
 /* One migration to undo. */
 typedef struct RollbackTarget
@@ -153,29 +149,6 @@ select_range(Rollback *rb)
 		select_above_version(rb);
 	else
 		select_last_batch(rb);
-}
-
-/*
- * A list of names (strings), comma-separated, for an errdetail; after
- * NAMES_SHOWN of them the rest are counted.
- */
-char *
-schemata_join_names(List *names)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	initStringInfo(&buf);
-	foreach(lc, names)
-	{
-		if (foreach_current_index(lc) == NAMES_SHOWN)
-		{
-			appendStringInfo(&buf, " and %d more", list_length(names) - NAMES_SHOWN);
-			break;
-		}
-		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", (const char *) lfirst(lc));
-	}
-	return buf.data;
 }
 
 /* With dir: every migration in range must have a file in it. */

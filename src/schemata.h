@@ -95,6 +95,7 @@ typedef struct MigrationDir
 extern MigrationDir *schemata_scan_directory(const char *argname, const char *dir);
 extern char *schemata_read_file(const MigrationDir *dir, const char *relpath, int *len);
 extern void schemata_check_read_access(const char *argname);
+extern char *schemata_join_names(List *names);
 extern const MigrationFile *schemata_find_migration(const MigrationDir *dir,
 													const MigrationVersion *version);
 
@@ -164,6 +165,7 @@ typedef struct History
 	int			nrows;
 	HistoryRow *rows;			/* sorted by version */
 	int			max_batch;		/* 0 when empty */
+	const MigrationVersion *baseline;	/* highest baseline version, or NULL */
 } History;
 
 extern void schemata_lock_target(const char *target_schema);
@@ -173,6 +175,7 @@ extern void schemata_record_migration(const char *target_schema, const Migration
 									  const MigrationScripts *scripts, int batch,
 									  double duration_ms);
 extern const HistoryRow *schemata_history_latest(const History *history);
+extern bool schemata_covered_by_baseline(const History *history, const MigrationFile *file);
 
 /* The batch of history rows recorded by baseline(); apply's batches are > 0. */
 #define SCHEMATA_BASELINE_BATCH 0
@@ -269,7 +272,6 @@ typedef void (*RolledBackCallback) (const HistoryRow *row, double duration_ms, v
 
 extern void schemata_rollback_migrations(const RollbackOptions *options,
 										 RolledBackCallback callback, void *arg);
-extern char *schemata_join_names(List *names);
 
 /*
  * baseline.c

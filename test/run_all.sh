@@ -16,6 +16,12 @@
 #   SCHEMATA_KEEP=1          keep the work dir (cluster, results/, diffs, logs)
 #   SCHEMATA_SUITE_TIMEOUT   seconds for each pg_regress suite (default 1800)
 #   SCHEMATA_SHELL_TIMEOUT   seconds for each shell test (default 600)
+#   SCHEMATA_SANITIZE        unset: everything runs twice, plainly and then with
+#                            schemata built with AddressSanitizer and UBSan (suite
+#                            names prefixed "sanitize/", plus a check that the
+#                            server log holds no sanitizer report); 0: plain pass
+#                            only; 1: sanitized pass only
+#   reliability knobs (test/shell/8*): see docs/reliability.md
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -45,7 +51,7 @@ COUNTS=$(mktemp /tmp/schemata-counts.XXXXXX)
 trap 'rm -f "$COUNTS"' EXIT
 
 record() {
-    echo "$1 $2 $3" >>"$COUNTS"
+    echo "${PASS_PREFIX:-}$1 $2 $3" >>"$COUNTS"
 }
 
 banner() {
@@ -119,10 +125,20 @@ run_shell_tests() {
 }
 
 show_server_log_on_failure() {
-    grep -qv ' 0$' "$COUNTS" || return 0
+    grep "^${PASS_PREFIX:-}" "$COUNTS" | grep -qv ' 0$' || return 0
     [[ -s $SCHEMATA_WORK/server.log ]] || return 0
     banner "server log (last 40 lines of $SCHEMATA_WORK/server.log)"
     tail -n 40 "$SCHEMATA_WORK/server.log"
+}
+
+check_sanitizer_reports() {
+    banner "sanitizer reports in the server log"
+    if schemata_sanitizer_reports; then
+        echo "none"
+        record server-log 1 0
+    else
+        record server-log 0 1
+    fi
 }
 
 run_suites() {
@@ -131,22 +147,41 @@ run_suites() {
     if (( RUN_REGRESS )); then run_regress; fi
     if (( RUN_ISOLATION )); then run_isolation; fi
     if (( RUN_SHELL )); then run_shell_tests; fi
+    if [[ ${SCHEMATA_SANITIZE:-0} == 1 ]]; then check_sanitizer_reports; fi
     show_server_log_on_failure
 }
 
-# The suites run in a subshell whose EXIT trap stops the cluster, so the
-# summary below really is the last line. It runs in the background so that
-# an INT/TERM here is passed on at once (its trap kills the running test and
-# stops the server); then we wait for it to finish cleaning up.
-(set -e; run_suites) &
-suites=$!
-trap 'kill -TERM "$suites" 2>/dev/null || true' HUP INT TERM
-setup_rc=0
-while :; do
-    wait "$suites" && setup_rc=0 || setup_rc=$?
-    kill -0 "$suites" 2>/dev/null || break
-done
-trap - HUP INT TERM
+# run_pass SANITIZE PREFIX: the suites once, on a cluster of their own. They
+# run in a subshell whose EXIT trap stops the cluster, so the summary below
+# really is the last line. It runs in the background so that an INT/TERM here
+# is passed on at once (its trap kills the running test and stops the
+# server); then we wait for it to finish cleaning up.
+setup_failures=()
+run_pass() {
+    local suites rc
+    (set -e; export SCHEMATA_SANITIZE=$1 PASS_PREFIX=$2; run_suites) &
+    suites=$!
+    trap 'kill -TERM "$suites" 2>/dev/null || true; interrupted=1' HUP INT TERM
+    while :; do
+        wait "$suites" && rc=0 || rc=$?
+        kill -0 "$suites" 2>/dev/null || break
+    done
+    trap - HUP INT TERM
+    if (( rc != 0 )); then
+        setup_failures+=("${2}setup or harness failed (exit $rc); see the output above")
+    fi
+}
+
+interrupted=0
+case ${SCHEMATA_SANITIZE:-} in
+    0) run_pass 0 "" ;;
+    1) run_pass 1 sanitize/ ;;
+    *) run_pass 0 ""
+       if (( ! interrupted )); then
+           banner "second pass: schemata built with sanitizers"
+           run_pass 1 sanitize/
+       fi ;;
+esac
 
 total_passed=0 total_failed=0
 echo
@@ -155,10 +190,10 @@ while read -r suite passed failed; do
     total_passed=$((total_passed + passed))
     total_failed=$((total_failed + failed))
 done <"$COUNTS"
-if (( setup_rc != 0 )); then
-    echo "setup or harness failed (exit $setup_rc); see the output above"
+for message in "${setup_failures[@]}"; do
+    echo "$message"
     total_failed=$((total_failed + 1))
-fi
+done
 if (( total_passed + total_failed == 0 )); then
     echo "no tests ran"
 fi

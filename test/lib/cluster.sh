@@ -12,6 +12,10 @@
 #   schemata_run CMD...     run CMD so that INT/TERM stop it and the cluster
 #                           at once
 #
+# SCHEMATA_SANITIZE=1 builds schemata with AddressSanitizer and
+# UndefinedBehaviorSanitizer and starts the server with the ASan runtime
+# preloaded (see schemata_sanitizer_mode); reports go to the server log.
+#
 # Exported by schemata_setup: PGHOST PGPORT PGUSER=postgres PGDATABASE=postgres,
 # PG_CONFIG (the copy's), PATH (copy's bin first), SCHEMATA_WORK (work dir),
 # SCHEMATA_SRC (copied tree, where the build ran), SCHEMATA_FIXTURES
@@ -63,7 +67,7 @@ schemata_missing_deps() {
              /usr/include/stdio.h; do
         [[ -e $f ]] || echo "$f"
     done
-    for f in gcc make runuser; do
+    for f in gcc make runuser python3; do
         command -v "$f" >/dev/null 2>&1 || echo "$f"
     done
 }
@@ -80,7 +84,7 @@ schemata_install_deps() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q </dev/null || return 1
     apt-get install -y -q --no-install-recommends \
-        postgresql-15 postgresql-server-dev-15 gcc make libc6-dev </dev/null || return 1
+        postgresql-15 postgresql-server-dev-15 gcc make libc6-dev python3 </dev/null || return 1
     missing=$(schemata_missing_deps)
     [[ -z $missing ]] || schemata_die "still missing after apt-get install: ${missing//$'\n'/ }"
     id postgres >/dev/null 2>&1 || schemata_die "OS user postgres does not exist"
@@ -124,10 +128,54 @@ schemata_stage_pg() {
 }
 
 schemata_build() {
-    local src=$1 pg_config=$2
-    schemata_log "building schemata (-Werror)"
-    make -C "$src" -s -j2 PG_CONFIG="$pg_config" COPT=-Werror &&
-    make -C "$src" -s install PG_CONFIG="$pg_config" COPT=-Werror >/dev/null
+    local src=$1 pg_config=$2 copt=-Werror
+    if [[ ${SCHEMATA_SANITIZE:-0} == 1 ]]; then
+        # no -Werror: gcc warns falsely (-Warray-bounds) under the sanitizers;
+        # the plain build already holds the code to zero warnings
+        schemata_sanitizer_mode
+        copt="-fsanitize=$SCHEMATA_SANITIZER_MODE -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+        schemata_log "building schemata with -fsanitize=$SCHEMATA_SANITIZER_MODE"
+    else
+        schemata_log "building schemata (-Werror)"
+    fi
+    make -C "$src" -s -j2 PG_CONFIG="$pg_config" COPT="$copt" &&
+    make -C "$src" -s install PG_CONFIG="$pg_config" COPT="$copt" >/dev/null
+}
+
+# ---------------------------------------------------------------- sanitizers
+
+# Sets SCHEMATA_SANITIZER_MODE (once): "address,undefined" when the ASan
+# runtime (SCHEMATA_ASAN_RUNTIME) can be preloaded into the server, else
+# "undefined" (said on stderr).  Some systems hang any program that loads
+# libp11-kit (as postgres does) under a preloaded ASan runtime: a glibc
+# locale lock is left taken; there only UBSan runs.
+schemata_sanitizer_mode() {
+    if [[ -z ${SCHEMATA_SANITIZER_MODE:-} ]]; then
+        SCHEMATA_SANITIZER_MODE=undefined
+        SCHEMATA_ASAN_RUNTIME=$(gcc -print-file-name=libasan.so)
+        if [[ -f $SCHEMATA_ASAN_RUNTIME ]] &&
+           timeout 10 env LD_PRELOAD="$SCHEMATA_ASAN_RUNTIME" ASAN_OPTIONS=detect_leaks=0 \
+               "$SCHEMATA_SYS_PGLIB/bin/postgres" -V >/dev/null 2>&1; then
+            SCHEMATA_SANITIZER_MODE=address,undefined
+        else
+            schemata_log "WARNING: the ASan runtime cannot be preloaded into postgres here (hangs or is missing); sanitizing with UBSan only"
+        fi
+    fi
+}
+
+# The environment the server runs in: empty unless SCHEMATA_SANITIZE=1.
+schemata_server_env() {
+    [[ ${SCHEMATA_SANITIZE:-0} == 1 ]] || return 0
+    if [[ $SCHEMATA_SANITIZER_MODE == address,* ]]; then
+        echo "LD_PRELOAD=$SCHEMATA_ASAN_RUNTIME"
+        echo "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:print_stacktrace=1"
+    fi
+    echo "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1"
+}
+
+# Sanitizer reports in the server log; prints them, returns 1 if any.
+schemata_sanitizer_reports() {
+    ! grep -E -A 30 'ERROR: AddressSanitizer|runtime error:|UndefinedBehaviorSanitizer' "$SCHEMATA_WORK/server.log"
 }
 
 # ---------------------------------------------------------------- cluster
@@ -187,7 +235,9 @@ EOF
 }
 
 schemata_start() {
-    if ! schemata_as_postgres "$SCHEMATA_PGBIN/pg_ctl" -D "$SCHEMATA_WORK/data" \
+    local -a server_env
+    mapfile -t server_env < <(schemata_server_env)
+    if ! schemata_as_postgres env "${server_env[@]}" "$SCHEMATA_PGBIN/pg_ctl" -D "$SCHEMATA_WORK/data" \
             -l "$SCHEMATA_WORK/server.log" -w -t 120 -s start; then
         tail -n 50 "$SCHEMATA_WORK/server.log" >&2 || true
         schemata_die "server did not start"

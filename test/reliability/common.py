@@ -34,6 +34,9 @@ CRASH_IN_LOG = re.compile(
 LOST_CONNECTION = re.compile(r"server closed the connection|connection to server was lost|"
                              r"terminating connection because of crash")
 
+NOT_YET_UP = re.compile(r"the database system is (starting up|in recovery mode|not yet accepting connections)|"
+                        r"Connection refused")
+
 
 def sql_literal(text):
     """A SQL string literal (standard_conforming_strings is on)."""
@@ -58,10 +61,10 @@ def literal_of(value):
 
 
 class Driver:
-    def __init__(self, name, batch_size=40, batch_timeout=300):
+    def __init__(self, name, batch_size=None, batch_timeout=300):
         self.name = name
         self.db = "reliability_" + name
-        self.batch_size = batch_size
+        self.batch_size = batch_size or int(os.environ.get("SCHEMATA_FUZZ_BATCH", "40"))
         self.batch_timeout = batch_timeout
         self.bin = os.environ.get("SCHEMATA_PGBIN", "")
         self.server_log = os.environ.get("SCHEMATA_SERVER_LOG") or os.path.join(
@@ -78,8 +81,13 @@ class Driver:
     def psql(self, sql, db=None, timeout=None, check=True):
         cmd = [os.path.join(self.bin, "psql") if self.bin else "psql",
                "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", db or self.db]
-        p = subprocess.run(cmd, input=sql.encode(), stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=timeout)
+        for _ in range(240):
+            p = subprocess.run(cmd, input=sql.encode(), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=timeout)
+            # still restarting after a crash: nothing ran, try again
+            if not (p.returncode == 2 and NOT_YET_UP.search(p.stderr.decode(errors="replace"))):
+                break
+            time.sleep(0.5)
         if check and p.returncode != 0:
             raise RuntimeError("psql failed (%d): %s" % (p.returncode, p.stderr.decode(errors="replace")))
         return p
@@ -127,6 +135,12 @@ class Driver:
             self._run_batch(batch)
 
     def _run_batch(self, batch):
+        self._run_batch_cases(batch)
+        # a backend can also die after its last answer (at exit): the log tells
+        for line in self._new_log_lines():
+            self.log_reports.append("during cases %d-%d: %s" % (batch[0][0], batch[-1][0], line))
+
+    def _run_batch_cases(self, batch):
         while batch:
             script = "SET client_min_messages = warning;\n" + "".join(
                 "\\echo case %d\n%s" % (case_id, sql) for case_id, _, sql in batch)
@@ -160,18 +174,18 @@ class Driver:
         except OSError:
             return 0
 
-    def scan_server_log(self):
+    def _new_log_lines(self):
         try:
             with open(self.server_log, "rb") as f:
                 f.seek(self.log_offset)
                 text = f.read().decode(errors="replace")
+                self.log_offset = f.tell()
         except OSError:
-            return
-        self.log_reports = [l for l in text.splitlines() if CRASH_IN_LOG.search(l)]
+            return []
+        return [line for line in text.splitlines() if CRASH_IN_LOG.search(line)]
 
     def report(self, out=sys.stdout):
         """Print the figures; return True when every property held."""
-        self.scan_server_log()
         rows = self.psql("SELECT fn, sqlstate, count(*), count(*) FILTER (WHERE changed), "
                          "count(*) FILTER (WHERE session_changed) FROM reliability.results "
                          "GROUP BY 1, 2 ORDER BY 1, 2").stdout.decode().splitlines()
@@ -187,7 +201,7 @@ class Driver:
             session_changed += int(sc)
         internal = by_state.get("XX000", 0)
         hangs = by_state.get("57014", 0) + len(self.hangs)
-        crashes = len(self.crashes) + len(self.log_reports)
+        crashes = max(len(self.crashes), len(self.log_reports))   # the log repeats what psql saw
 
         w = out.write
         w("==== figures: %s ====\n" % self.name)
@@ -205,7 +219,7 @@ class Driver:
         for case_id, desc, why in self.crashes + self.hangs:
             w("  lost connection at case %d: %s %s\n" % (case_id, desc, why))
         for line in self.log_reports[:20]:
-            w("  server log: %s\n" % line)
+            w("  server log %s\n" % line)
         bad = self.psql("SELECT case_id, fn, sqlstate, changed, session_changed, message FROM reliability.results "
                         "WHERE sqlstate IN ('XX000', '57014') OR changed OR session_changed "
                         "ORDER BY case_id LIMIT 20").stdout.decode(errors="replace").splitlines()

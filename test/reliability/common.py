@@ -52,6 +52,20 @@ def call_sql(function, *args, **named):
     return "SELECT * FROM schemata.%s(%s)" % (function, ", ".join(parts))
 
 
+def try_call(case_id, fn, call):
+    """SQL running CALL inside reliability.try(), in an exception block."""
+    return "SELECT reliability.try(%d, %s, %s);\n" % (case_id, sql_literal(fn), sql_literal(call))
+
+
+def top_level_call(case_id, fn, call):
+    """psql lines running CALL as a statement of its own (its error aborts
+    the transaction, not just a subtransaction), then recording it."""
+    return ("SELECT reliability.fingerprint() AS fp, reliability.session_settings() AS settings \\gset\n"
+            "\\set ON_ERROR_STOP 0\n%s;\n\\set ON_ERROR_STOP 1\n"
+            "SELECT reliability.record(%d, %s, :'SQLSTATE', :'LAST_ERROR_MESSAGE', :'fp', :'settings');\n"
+            % (call, case_id, sql_literal(fn)))
+
+
 def literal_of(value):
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -21,7 +21,7 @@ import stat
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Driver, call_sql, sql_literal  # noqa: E402
+from common import Driver, call_sql, sql_literal, top_level_call, try_call  # noqa: E402
 
 NAME_MAX = 255
 
@@ -363,12 +363,15 @@ def make_case(rng, case_id, seeds, root, functions):
         # history and tables from the unmutated directory first, so that the
         # mutated one meets applied migrations (drift, missing, out of order)
         what.append("after applying the original")
-        sql.append("SELECT reliability.try(%d, 'apply original', %s);\n"
-                   % (case_id, sql_literal(call_sql("apply", seed, target))))
+        sql.append(try_call(case_id, "apply original", call_sql("apply", seed, target)))
+    top_level = rng.random() < 0.25
     for fn, build in CALLS:
-        if fn in functions:
-            sql.append("SELECT reliability.try(%d, %s, %s);\n"
-                       % (case_id, sql_literal(fn), sql_literal(build(case, rng))))
+        if fn not in functions:
+            continue
+        if fn == "apply" and top_level:
+            sql.append(top_level_call(case_id, fn + " (statement)", build(case, rng)))
+        else:
+            sql.append(try_call(case_id, fn, build(case, rng)))
     sql.append(reset_sql)
     sql.append("SELECT reliability.cleanup();\n")
     return case_id, "; ".join(what), "".join(sql)

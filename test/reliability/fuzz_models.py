@@ -22,7 +22,7 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Driver, sql_literal  # noqa: E402
+from common import Driver, sql_literal, top_level_call, try_call  # noqa: E402
 
 # Used when the tree has no test/models yet.
 BUILT_IN = [
@@ -231,11 +231,15 @@ def make_case(rng, case_id, seeds, functions):
         # tables of the original models first, so that the mutated models
         # meet existing tables
         what.append("after bootstrapping the original")
-        sql.append("SELECT reliability.try(%d, 'bootstrap original', %s);\n"
-                   % (case_id, sql_literal(models_call("bootstrap", case.original, target))))
+        sql.append(try_call(case_id, "bootstrap original", models_call("bootstrap", case.original, target)))
+    top_level = rng.random() < 0.25
     for fn, build in CALLS:
-        if fn in functions:
-            sql.append("SELECT reliability.try(%d, %s, %s);\n" % (case_id, sql_literal(fn), sql_literal(build(case))))
+        if fn not in functions:
+            continue
+        if fn == "bootstrap" and top_level:
+            sql.append(top_level_call(case_id, fn + " (statement)", build(case)))
+        else:
+            sql.append(try_call(case_id, fn, build(case)))
     sql.append("SELECT reliability.cleanup();\n")
     return case_id, "; ".join(what), "".join(sql)
 

@@ -11,6 +11,8 @@
 --                    happen, success or not)
 -- The call runs in a plpgsql exception block, i.e. a subtransaction; an
 -- error there still passes through all of schemata's own error paths.
+-- reliability.record() records a call that the driver ran as a statement of
+-- its own instead (fuzz_dirs.py does so for some applies).
 -- A crash of the backend leaves no row: the driver notices the lost
 -- connection and the missing row.
 --
@@ -102,6 +104,19 @@ BEGIN
             reliability.session_settings() OPERATOR(pg_catalog.<>) settings_before);
     RETURN state;
 END
+$$;
+
+-- The same record for a call made as a statement of its own, outside any
+-- exception block (psql gives its SQLSTATE): the error aborted the whole
+-- transaction, and this runs in the next one.
+CREATE FUNCTION reliability.record(case_id int, fn text, state text, message text,
+                                   catalog_before text, settings_before text) RETURNS void
+LANGUAGE sql
+AS $$
+    INSERT INTO reliability.results
+    VALUES (case_id, fn, state, CASE WHEN state OPERATOR(pg_catalog.<>) '00000' THEN message END,
+            state OPERATOR(pg_catalog.<>) '00000' AND reliability.fingerprint() OPERATOR(pg_catalog.<>) catalog_before,
+            reliability.session_settings() OPERATOR(pg_catalog.<>) settings_before)
 $$;
 
 -- After each case: drop what its calls created, so every case starts alike.

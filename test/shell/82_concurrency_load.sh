@@ -41,13 +41,14 @@ q -d "$DB" -c "CREATE TABLE public.events (seq bigserial PRIMARY KEY, target nam
 has_rollback=$(q -d "$DB" -c "SELECT count(*) > 0 FROM pg_proc WHERE proname = 'rollback'
                                  AND pronamespace = 'schemata'::regnamespace")
 if [[ $has_rollback == t ]]; then
-    # another session may have rolled everything back since: not an error here
+    # other sessions may have rolled back migrations since: not an error here
     q -d "$DB" -c "
         CREATE FUNCTION public.rollback_some(target name, steps int) RETURNS bigint LANGUAGE plpgsql AS \$\$
         BEGIN
             RETURN (SELECT count(*) FROM schemata.rollback(target, steps => steps));
-        EXCEPTION WHEN object_not_in_prerequisite_state THEN
-            IF SQLERRM LIKE '%has no applied migrations to roll back' THEN
+        EXCEPTION WHEN object_not_in_prerequisite_state OR invalid_parameter_value THEN
+            IF SQLERRM LIKE '%has no applied migrations to roll back'
+               OR SQLERRM LIKE 'steps is %, but schema % has only % applied migration%' THEN
                 RETURN 0;
             END IF;
             RAISE;
@@ -93,7 +94,7 @@ figure() {   # figure FILE PATTERN: the first number after PATTERN in FILE
 echo "==== figures: concurrency_load ===="
 echo "READ COMMITTED:  $(figure "$work/rc.out" 'number of transactions actually processed') transactions, $(figure "$work/rc.out" 'number of failed transactions') failed"
 echo "REPEATABLE READ: $(figure "$work/rr.out" 'number of transactions actually processed') transactions, $(figure "$work/rr.out" 'number of transactions retried') retried (40001), $(figure "$work/rr.out" 'number of failed transactions') failed"
-echo "server log errors by SQLSTATE: $(sed -nE 's/.*(ERROR|FATAL|PANIC): +([0-9A-Z]{5}):.*/\2/p' "$work/server.log" | sort | uniq -c | awk '{printf "%s %s, ", $2, $1}')"
+echo "server log errors by SQLSTATE: $(sed -nE 's/.*(ERROR|FATAL|PANIC): +([0-9A-Z]{5}):.*/\2/p' "$work/server.log" | sort | uniq -c | awk '{printf "%s%s %s", sep, $2, $1; sep = ", "}')"
 echo "migrations applied: $(q -d "$DB" -c "SELECT count(*) FROM events WHERE op = 'up'"), rolled back: $(q -d "$DB" -c "SELECT count(*) FROM events WHERE op = 'down'")"
 
 mkdir -p "$SCHEMATA_TMP/reliability"

@@ -70,3 +70,15 @@ REVOKE ALL ON FUNCTION schemata.apply(text, name, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.plan(text, name, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.status(text, name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.version(name) FROM PUBLIC;
+
+-- apply, with a commit after each migration: CALL it outside a transaction block.
+CREATE PROCEDURE schemata.migrate(
+    dir text,
+    target_schema name DEFAULT 'public',
+    to_version text DEFAULT NULL,
+    allow_out_of_order boolean DEFAULT false)
+AS 'MODULE_PATHNAME', 'schemata_migrate'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemata.migrate(text, name, text, boolean) IS
+    'apply the pending migrations of a server directory, committing after each one';
+REVOKE ALL ON PROCEDURE schemata.migrate(text, name, text, boolean) FROM PUBLIC;

@@ -18,6 +18,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -28,6 +29,7 @@ PG_FUNCTION_INFO_V1(schemata_apply);
 PG_FUNCTION_INFO_V1(schemata_plan);
 PG_FUNCTION_INFO_V1(schemata_status);
 PG_FUNCTION_INFO_V1(schemata_version);
+PG_FUNCTION_INFO_V1(schemata_migrate);
 
 #define APPLY_COLS 4
 #define PLAN_COLS 6
@@ -216,4 +218,39 @@ schemata_version(PG_FUNCTION_ARGS)
 	if (result == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(result);
+}
+
+/*
+ * migrate() commits, so it must be CALLed where a procedure may: not inside
+ * a transaction block, not from a function (the check plpgsql makes).
+ */
+static void
+check_nonatomic_call(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
+		((CallContext *) fcinfo->context)->atomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+				 errmsg("schemata.migrate() cannot run inside a transaction block or a function"),
+				 errdetail("migrate() commits after each migration."),
+				 errhint("Run CALL schemata.migrate(...) on its own, or use SELECT * FROM schemata.apply(...), which applies everything in the current transaction.")));
+}
+
+/*
+ * migrate(dir, target_schema, to_version, allow_out_of_order), a procedure
+ */
+Datum
+schemata_migrate(PG_FUNCTION_ARGS)
+{
+	ApplyOptions options;
+	int			rc;
+
+	check_nonatomic_call(fcinfo);
+	apply_options(fcinfo, &options);
+	rc = SPI_connect_ext(SPI_OPT_NONATOMIC);
+	if (rc != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect_ext failed: %s", SPI_result_code_string(rc));
+	schemata_migrate_pending(&options);
+	SPI_finish();
+	PG_RETURN_VOID();
 }

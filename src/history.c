@@ -9,7 +9,8 @@
  * SHA-256 of its name, read as a big-endian int4, so an operator can compute
  * it in SQL (see README, "Locking").  apply() takes the transaction-level
  * form, so the lock is held until the caller's transaction ends; waits obey
- * lock_timeout.
+ * lock_timeout.  migrate() takes the session-level form on the same key for
+ * its whole call, across its commits, and releases it itself.
  *
  * Snapshots.  In READ COMMITTED every SPI query takes a new snapshot, so the
  * history read after the lock sees what a concurrent apply committed.  In
@@ -121,6 +122,28 @@ void
 schemata_lock_target(const char *target_schema)
 {
 	DirectFunctionCall2(pg_advisory_xact_lock_int4,
+						Int32GetDatum(SCHEMATA_LOCK_CLASS),
+						Int32GetDatum(target_lock_key(target_schema)));
+}
+
+/*
+ * Take the session-level advisory lock of a target schema (migrate()), on the
+ * same key as schemata_lock_target(), so the two forms exclude each other.
+ * It survives commits; the caller must release it on every exit path, since
+ * an abort does not.
+ */
+void
+schemata_lock_target_session(const char *target_schema)
+{
+	DirectFunctionCall2(pg_advisory_lock_int4,
+						Int32GetDatum(SCHEMATA_LOCK_CLASS),
+						Int32GetDatum(target_lock_key(target_schema)));
+}
+
+void
+schemata_unlock_target_session(const char *target_schema)
+{
+	DirectFunctionCall2(pg_advisory_unlock_int4,
 						Int32GetDatum(SCHEMATA_LOCK_CLASS),
 						Int32GetDatum(target_lock_key(target_schema)));
 }

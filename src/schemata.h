@@ -10,6 +10,7 @@
  *	  history.c   the history table schemata.migrations and the advisory lock
  *	  runner.c    running a checked script through SPI
  *	  apply.c     apply/plan: pending migrations from directory and history
+ *	  migrate.c   migrate: apply with a commit after each migration
  *	  status.c    status/version
  *	  functions.c the SQL-callable entry points
  *
@@ -154,6 +155,8 @@ typedef struct History
 } History;
 
 extern void schemata_lock_target(const char *target_schema);
+extern void schemata_lock_target_session(const char *target_schema);
+extern void schemata_unlock_target_session(const char *target_schema);
 extern void schemata_check_history_snapshot(const char *target_schema);
 extern History *schemata_load_history(const char *target_schema);
 extern void schemata_record_migration(const char *target_schema, const MigrationFile *file,
@@ -164,7 +167,23 @@ extern const HistoryRow *schemata_history_latest(const History *history);
 /*
  * runner.c
  */
+
+/*
+ * What the runner needs to know to add a way out to the hint of an error
+ * that comes from running many migrations in one transaction.
+ */
+typedef struct RunHints
+{
+	bool		one_transaction;	/* apply(): the whole call is one transaction */
+	const MigrationFile *migration;	/* the migration being run */
+	const MigrationFile *enum_added_by;	/* latest earlier migration of
+												 * this call with ALTER TYPE ...
+												 * ADD VALUE, or NULL */
+} RunHints;
+
 extern double schemata_run_script(const Script *script, const char *target_schema);
+extern double schemata_run_migration(const Script *script, const char *target_schema,
+									 const RunHints *hints);
 extern void schemata_ensure_schema(const char *target_schema);
 extern void schemata_check_target_schema(const char *target_schema);
 
@@ -216,6 +235,16 @@ typedef void (*AppliedCallback) (const PlannedMigration *migration, double durat
 extern MigrationPlan *schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql);
 extern void schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback,
 								   void *arg);
+extern double schemata_apply_step(const ApplyOptions *options, const MigrationPlan *plan,
+								  const PlannedMigration *planned, int batch, RunHints *hints,
+								  MemoryContext work);
+extern void schemata_report_applied(const PlannedMigration *planned, double duration_ms);
+extern void schemata_report_nothing_to_apply(const ApplyOptions *options, const History *history);
+
+/*
+ * migrate.c
+ */
+extern void schemata_migrate_pending(const ApplyOptions *options);
 
 /*
  * status.c

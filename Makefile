@@ -12,7 +12,7 @@ REGRESS = setup layout checks errors execution history access migrate
 REGRESS_OPTS = --load-extension=plpgsql
 
 # isolation tests: test/specs/<name>.spec against test/expected/<name>.out
-ISOLATION = concurrent_apply
+ISOLATION = concurrent_apply migrate_apply
 ISOLATION_OPTS = --inputdir=test
 
 PG_CONFIG ?= pg_config

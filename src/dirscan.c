@@ -29,7 +29,6 @@
 #include "postgres.h"
 
 #include <dirent.h>
-#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -112,13 +111,10 @@ schemata_check_read_access(const char *argname)
 static char *
 resolve_path(const char *path, const char *shown)
 {
-	char		resolved[MAXPGPATH];
+	char	   *resolved = realpath(path, NULL);
+	char	   *result;
 
-	if (strlen(path) >= MAXPGPATH)
-		ereport(ERROR,
-				(errcode(ERRCODE_NAME_TOO_LONG),
-				 errmsg("path of \"%s\" is too long", shown)));
-	if (realpath(path, resolved) == NULL)
+	if (resolved == NULL)
 	{
 		int			err = errno;
 
@@ -126,7 +122,9 @@ resolve_path(const char *path, const char *shown)
 				(errcode(file_errcode(err)),
 				 errmsg("could not resolve path \"%s\": %m", shown)));
 	}
-	return pstrdup(resolved);
+	result = pstrdup(resolved);
+	free(resolved);
+	return result;
 }
 
 /*
@@ -154,12 +152,15 @@ check_allowed(const char *path, const char *shown)
 
 	foreach(lc, roots)
 	{
-		char		root[MAXPGPATH];
+		char	   *root = realpath((char *) lfirst(lc), NULL);
+		bool		inside;
 
 		/* a root that does not exist allows nothing */
-		if (realpath((char *) lfirst(lc), root) == NULL)
+		if (root == NULL)
 			continue;
-		if (path_is_prefix_of_path(root, resolved))
+		inside = path_is_prefix_of_path(root, resolved);
+		free(root);
+		if (inside)
 			return;
 	}
 	ereport(ERROR,
@@ -217,7 +218,7 @@ check_directory(const char *argname, const char *dir)
 static bool
 entry_is(const char *dirpath, const struct dirent *de, const char *shown, bool want_dir)
 {
-	char		path[MAXPGPATH];
+	char	   *path;
 	struct stat st;
 
 #ifdef _DIRENT_HAVE_D_TYPE
@@ -226,7 +227,7 @@ entry_is(const char *dirpath, const struct dirent *de, const char *shown, bool w
 	if (de->d_type == DT_DIR)
 		return want_dir;
 #endif
-	snprintf(path, sizeof(path), "%s/%s", dirpath, de->d_name);
+	path = psprintf("%s/%s", dirpath, de->d_name);
 	if (stat(path, &st) != 0)
 	{
 		int			err = errno;
@@ -242,10 +243,9 @@ entry_is(const char *dirpath, const struct dirent *de, const char *shown, bool w
 static bool
 regular_file_exists(const char *dirpath, const char *relpath)
 {
-	char		path[MAXPGPATH];
+	char	   *path = psprintf("%s/%s", dirpath, relpath);
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", dirpath, relpath);
 	if (stat(path, &st) != 0)
 	{
 		int			err = errno;
@@ -507,7 +507,7 @@ line_of_offset(const char *buf, int offset)
 char *
 schemata_read_file(const MigrationDir *dir, const char *relpath, int *len)
 {
-	char		path[MAXPGPATH];
+	char	   *path = psprintf("%s/%s", dir->path, relpath);
 	struct stat st;
 	int			fd;
 	char	   *buf;
@@ -515,7 +515,6 @@ schemata_read_file(const MigrationDir *dir, const char *relpath, int *len)
 	int			valid;
 	int64		limit = (int64) schemata_max_file_size_kb * 1024;
 
-	snprintf(path, sizeof(path), "%s/%s", dir->path, relpath);
 	check_allowed(path, relpath);
 
 	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);

@@ -216,7 +216,8 @@ history_row_cmp(const void *a, const void *b)
 
 /*
  * All history rows of a target schema, sorted by version, in the current
- * memory context.
+ * memory context.  The query is not read-only so that, in READ COMMITTED, it
+ * takes a new snapshot: one taken after the lock was granted.
  */
 History *
 schemata_load_history(const char *target_schema)

@@ -7,10 +7,11 @@
  *
  * Scripts are taken apart with PostgreSQL's own scanner and parser:
  *
- * - schemata_scan_script() runs the core scanner over the text.  Each token's
- *	 exact text goes into a SHA-256, so comments, whitespace and line endings
- *	 outside literals do not change the checksum while anything that runs
- *	 does.  A backslash token is a psql meta-command and an error.
+ * - schemata_scan_script() runs the core scanner over the text.  Each token
+ *	 goes into a SHA-256 (words in lower case, literals and quoted names as
+ *	 written), so comments, whitespace, keyword case and line endings outside
+ *	 literals do not change the checksum while anything that runs does.  A
+ *	 backslash token is a psql meta-command and an error.
  *
  * - schemata_parse_script() runs raw_parser() and finds each statement's
  *	 first and last token, so statements are run one at a time and errors can
@@ -37,6 +38,7 @@
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "parser/scanner.h"
+#include "parser/scansup.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -164,10 +166,10 @@ report_meta_command(const Script *script, int offset)
 		end++;
 	ereport(ERROR,
 			(errcode(ERRCODE_SYNTAX_ERROR),
-			 errmsg("psql meta-command \"%.*s\" is not supported in migration file \"%s\", line %d",
-					end - offset, script->sql + offset, script->file,
-					schemata_script_line(script, offset)),
-			 errhint("Migrations are run by the server, not by psql: write plain SQL, one migration per file.")));
+			 errmsg("psql meta-command \"%.*s\" is not supported in a migration",
+					end - offset, script->sql + offset),
+			 errhint("Migrations are run by the server, not by psql: write plain SQL, one migration per file."),
+			 errposition(pg_mbstrlen_with_len(script->sql, offset) + 1)));
 }
 
 static void
@@ -177,6 +179,25 @@ check_cryptohash(pg_cryptohash_ctx *hash, int result)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not compute SHA-256 checksum: %s", pg_cryptohash_error(hash))));
+}
+
+/*
+ * Add one token to the checksum.  Words (keywords and unquoted identifiers)
+ * count in lower case, as the server reads them; everything else, quoted
+ * names and literals above all, exactly as written.
+ */
+static void
+hash_token(pg_cryptohash_ctx *hash, const char *text, int len)
+{
+	unsigned char first = (unsigned char) text[0];
+	bool		is_word = (isalpha(first) || first == '_' || IS_HIGHBIT_SET(first)) &&
+		memchr(text, '\'', len) == NULL && memchr(text, '"', len) == NULL;
+
+	if (is_word)
+		text = downcase_identifier(text, len, false, false);
+	check_cryptohash(hash, pg_cryptohash_update(hash, (const uint8 *) text, len));
+	/* a separator, so that tokens "a" "b" differ from the token "ab" */
+	check_cryptohash(hash, pg_cryptohash_update(hash, (const uint8 *) "\n", 1));
 }
 
 /*
@@ -220,10 +241,7 @@ schemata_scan_script(Script *script)
 			report_meta_command(script, loc);
 		end = loc + strlen(extra.scanbuf + loc);
 		append_token(script, &allocated, loc, end);
-		check_cryptohash(hash, pg_cryptohash_update(hash, (const uint8 *) script->sql + loc,
-													end - loc));
-		/* a separator, so that tokens "a" "b" differ from the token "ab" */
-		check_cryptohash(hash, pg_cryptohash_update(hash, (const uint8 *) "\n", 1));
+		hash_token(hash, script->sql + loc, end - loc);
 	}
 	scanner_finish(scanner);
 	error_context_stack = callback.previous;

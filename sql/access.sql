@@ -1,0 +1,62 @@
+--
+-- access: who may call the functions, who may read directories, and
+-- schemata.allowed_directories.
+--
+SET client_min_messages = warning;
+
+-- No EXECUTE for PUBLIC on any function.
+SELECT p.proname, has_function_privilege('public', p.oid, 'EXECUTE') AS public_execute
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname = 'schemata' ORDER BY p.proname;
+-- The history table is the extension owner's alone.
+SELECT has_table_privilege('public', 'schemata.migrations', 'SELECT') AS public_select;
+
+DROP ROLE IF EXISTS regress_schemata_user;
+CREATE ROLE regress_schemata_user;
+GRANT USAGE ON SCHEMA schemata TO regress_schemata_user;
+GRANT EXECUTE ON FUNCTION schemata.apply(text, name, text, boolean),
+                          schemata.status(text, name) TO regress_schemata_user;
+CREATE SCHEMA regress_owned AUTHORIZATION regress_schemata_user;
+
+-- EXECUTE alone is not enough to read server directories.
+SET ROLE regress_schemata_user;
+SELECT * FROM schemata.apply(fixture('basic'), 'regress_owned');
+SELECT * FROM schemata.status(fixture('basic'), 'regress_owned');
+-- without a directory, status reads only history
+SELECT count(*) FROM schemata.status(NULL, 'regress_owned');
+-- and the history table cannot be written directly
+INSERT INTO schemata.migrations (target_schema, version, name, batch) VALUES ('x', '1', 'x', 1);
+RESET ROLE;
+
+-- With pg_read_server_files it may; migrations run as that role and
+-- applied_by names it.
+GRANT pg_read_server_files TO regress_schemata_user;
+SET ROLE regress_schemata_user;
+SELECT version FROM schemata.apply(fixture('basic'), 'regress_owned', to_version => '0002');
+RESET ROLE;
+SELECT version, applied_by FROM schemata.migrations WHERE target_schema = 'regress_owned' ORDER BY version;
+SELECT tableowner FROM pg_tables WHERE schemaname = 'regress_owned' AND tablename = 'users';
+
+-- schemata.allowed_directories: superusers only...
+SET ROLE regress_schemata_user;
+SET schemata.allowed_directories = '/';
+RESET ROLE;
+-- ...and it binds superusers too, after resolving ".." and symbolic links,
+-- for the directory and for each file in it.
+SELECT set_config('schemata.allowed_directories', fixture('allowed'), false) IS NOT NULL AS set;
+SELECT version FROM schemata.plan(fixture('allowed/inner'), 'allowed');
+SELECT error_of(format('SELECT * FROM schemata.plan(%L)', fixture('basic')));
+SELECT error_of(format('SELECT * FROM schemata.plan(%L)', fixture('allowed/inner/../../basic')));
+SELECT error_of(format('SELECT * FROM schemata.plan(%L)', fixture('allowed/link_to_basic')));
+SELECT error_of(format('SELECT * FROM schemata.plan(%L)', fixture('allowed/inner_with_link')));
+SELECT error_of(format('SELECT * FROM schemata.status(%L)', fixture('allowed/inner_with_link')));
+-- a list of roots
+SELECT set_config('schemata.allowed_directories',
+                  fixture('allowed') || ',' || fixture('basic'), false) IS NOT NULL AS set;
+SELECT count(*) FROM schemata.plan(fixture('allowed/inner_with_link'), 'allowed');
+RESET schemata.allowed_directories;
+
+DROP SCHEMA regress_owned CASCADE;
+DELETE FROM schemata.migrations;
+DROP OWNED BY regress_schemata_user;
+DROP ROLE regress_schemata_user;

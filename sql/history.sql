@@ -1,0 +1,51 @@
+--
+-- history: the table schemata.migrations, what a row holds, batches per
+-- target schema, and pg_dump's view of it.
+--
+SET client_min_messages = warning;
+
+SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull
+  FROM pg_attribute a
+ WHERE a.attrelid = 'schemata.migrations'::regclass AND a.attnum > 0
+ ORDER BY a.attnum;
+SELECT pg_get_constraintdef(oid) FROM pg_constraint
+ WHERE conrelid = 'schemata.migrations'::regclass AND contype = 'p';
+-- pg_dump keeps its rows (see test/shell for a dump and restore)
+SELECT extconfig = ARRAY['schemata.migrations'::regclass::oid] AS config_dumped
+  FROM pg_extension WHERE extname = 'schemata';
+
+-- One batch per call that applied anything, numbered per target schema.
+SELECT version FROM schemata.apply(fixture('basic'), 'hist_a', to_version => '0001');
+SELECT version FROM schemata.apply(fixture('basic'), 'hist_b', to_version => '0002');
+SELECT version FROM schemata.apply(fixture('basic'), 'hist_a', to_version => '0003');
+SELECT * FROM schemata.apply(fixture('basic'), 'hist_a', to_version => '0003');
+SELECT version FROM schemata.apply(fixture('basic'), 'hist_a');
+SELECT target_schema, version, name, batch FROM schemata.migrations
+ ORDER BY target_schema, batch, version;
+
+-- A row: the checksum is the SHA-256 hex of the up script's tokens, the down
+-- script is kept as it was, applied_at is the transaction's start, and
+-- duration_ms is measured.
+SELECT m.version, length(m.checksum) AS checksum_length, m.checksum = p.checksum AS checksum_matches_plan,
+       m.down_sql, m.applied_at <= now() AS applied_before_now, m.applied_by = current_user AS applied_by_me,
+       m.duration_ms >= 0 AS has_duration
+  FROM schemata.migrations m
+  JOIN schemata.plan(fixture('basic'), 'hist_c') p USING (version)
+ WHERE m.target_schema = 'hist_b'
+ ORDER BY m.version;
+
+-- applied_at is the start of the caller's transaction
+BEGIN;
+SELECT count(*) FROM schemata.apply(fixture('basic'), 'hist_c', to_version => '0001');
+SELECT applied_at = now() AS applied_at_transaction_start
+  FROM schemata.migrations WHERE target_schema = 'hist_c';
+COMMIT;
+
+-- status() without a directory reports history alone.
+SELECT version, name, state, batch, applied_by = current_user AS by_me
+  FROM schemata.status(target_schema => 'hist_a');
+
+DROP SCHEMA hist_a CASCADE;
+DROP SCHEMA hist_b CASCADE;
+DROP SCHEMA hist_c CASCADE;
+DELETE FROM schemata.migrations;

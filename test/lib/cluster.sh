@@ -1,0 +1,290 @@
+# test/lib/cluster.sh -- sourced by test/run_all.sh and examples/demo.sh.
+#
+# Owns the throwaway PostgreSQL 15 cluster that schemata is tested and demoed
+# against:
+#   schemata_install_deps   apt-get what a fresh Debian 12 lacks (root only)
+#   schemata_setup [DIR]    copy the working tree and a private copy of the
+#                           PostgreSQL install into a work dir, build and
+#                           install schemata there, initdb, start the server,
+#                           export PG* and SCHEMATA_* variables, and set a
+#                           trap that stops the server and removes the dir
+#   schemata_teardown       what the trap runs (SCHEMATA_KEEP=1 keeps the dir)
+#   schemata_run CMD...     run CMD so that INT/TERM stop it and the cluster
+#                           at once
+#
+# Exported by schemata_setup: PGHOST PGPORT PGUSER=postgres PGDATABASE=postgres,
+# PG_CONFIG (the copy's), PATH (copy's bin first), SCHEMATA_WORK (work dir),
+# SCHEMATA_SRC (copied tree, where the build ran), SCHEMATA_FIXTURES
+# ($SCHEMATA_SRC/test/fixtures, also the server setting
+# schemata_regress.fixtures), SCHEMATA_TMP (scratch dir the server can read),
+# SCHEMATA_PGBIN (the copy's bin dir: psql, pg_dump, ...).
+#
+# The system install (/usr/lib/postgresql/15) is only ever read: schemata is
+# installed into the copy, so runs never touch it and several checkouts can
+# test at once. The server runs as OS user postgres (initdb refuses root),
+# so everything it reads lives in the work dir, which that user owns.
+#
+# Safe under `set -euo pipefail`. Functions report failures on stderr and
+# return non-zero.
+
+SCHEMATA_PG_MAJOR=15
+SCHEMATA_SYS_PGLIB=/usr/lib/postgresql/$SCHEMATA_PG_MAJOR
+SCHEMATA_SYS_PGSHARE=/usr/share/postgresql/$SCHEMATA_PG_MAJOR
+SCHEMATA_SYS_PGINCLUDE=/usr/include/postgresql
+SCHEMATA_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+schemata_log() {
+    printf '[schemata] %s\n' "$*" >&2
+}
+
+schemata_die() {
+    schemata_log "ERROR: $*"
+    return 1
+}
+
+schemata_require_root() {
+    [[ $(id -u) -eq 0 ]] ||
+        schemata_die "must run as root (e.g. sudo $0): it installs packages and runs the server as user postgres"
+}
+
+# ---------------------------------------------------------------- packages
+
+# Prints each missing prerequisite; prints nothing when all are present.
+schemata_missing_deps() {
+    local f
+    for f in "$SCHEMATA_SYS_PGLIB/bin/postgres" \
+             "$SCHEMATA_SYS_PGLIB/bin/pg_config" \
+             "$SCHEMATA_SYS_PGLIB/bin/initdb" \
+             "$SCHEMATA_SYS_PGLIB/bin/psql" \
+             "$SCHEMATA_SYS_PGLIB/lib/pgxs/src/makefiles/pgxs.mk" \
+             "$SCHEMATA_SYS_PGLIB/lib/pgxs/src/test/regress/pg_regress" \
+             "$SCHEMATA_SYS_PGLIB/lib/pgxs/src/test/isolation/pg_isolation_regress" \
+             "$SCHEMATA_SYS_PGINCLUDE/$SCHEMATA_PG_MAJOR/server/postgres.h" \
+             /usr/include/stdio.h; do
+        [[ -e $f ]] || echo "$f"
+    done
+    for f in gcc make runuser; do
+        command -v "$f" >/dev/null 2>&1 || echo "$f"
+    done
+}
+
+# postgresql-server-dev-15 brings clang-14 and llvm-14-dev (Debian's PGXS
+# also builds LLVM bitcode) and libpq-dev. If the postinst creates and starts
+# the default 15/main cluster, that is left alone: it is never used.
+schemata_install_deps() {
+    local missing
+    missing=$(schemata_missing_deps)
+    [[ -z $missing ]] && return 0
+    schemata_require_root || return 1
+    schemata_log "installing PostgreSQL 15 and build tools; missing: ${missing//$'\n'/ }"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q </dev/null || return 1
+    apt-get install -y -q --no-install-recommends \
+        postgresql-15 postgresql-server-dev-15 gcc make libc6-dev </dev/null || return 1
+    missing=$(schemata_missing_deps)
+    [[ -z $missing ]] || schemata_die "still missing after apt-get install: ${missing//$'\n'/ }"
+    id postgres >/dev/null 2>&1 || schemata_die "OS user postgres does not exist"
+}
+
+# ---------------------------------------------------------------- work dir
+
+schemata_make_workdir() {
+    local dir=${1:-}
+    if [[ -n $dir ]]; then
+        mkdir "$dir" || return 1   # must not exist yet: it is removed afterwards
+    else
+        dir=$(mktemp -d /tmp/schemata.XXXXXX) || return 1
+    fi
+    chmod 755 "$dir" || return 1
+    (cd "$dir" && pwd)
+}
+
+# The working tree as it is (uncommitted files included), minus git data and
+# build/test output.
+schemata_copy_tree() {
+    local dest=$1
+    mkdir -p "$dest"
+    tar -C "$SCHEMATA_REPO" -cf - \
+        --anchored --exclude=./.git --exclude=./results --exclude=./output_iso \
+        --exclude='./regression.*' --exclude=./tmp_check --exclude=./tmp_check_iso \
+        --exclude=./log \
+        --no-anchored --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
+        . | tar -C "$dest" -xf -
+}
+
+# A copy of Debian's install is relocatable: its pg_config, postgres and
+# initdb find share/, lib/ and include/ relative to their own location, so
+# the copy keeps the /usr/... layout under $stage.
+schemata_stage_pg() {
+    local stage=$1
+    mkdir -p "$stage/usr/lib/postgresql" "$stage/usr/share/postgresql" "$stage/usr/include" &&
+    cp -a "$SCHEMATA_SYS_PGLIB" "$stage/usr/lib/postgresql/" &&
+    cp -a "$SCHEMATA_SYS_PGSHARE" "$stage/usr/share/postgresql/" &&
+    cp -a "$SCHEMATA_SYS_PGINCLUDE" "$stage/usr/include/"
+}
+
+schemata_build() {
+    local src=$1 pg_config=$2
+    schemata_log "building schemata (-Werror)"
+    make -C "$src" -s -j2 PG_CONFIG="$pg_config" COPT=-Werror &&
+    make -C "$src" -s install PG_CONFIG="$pg_config" COPT=-Werror >/dev/null
+}
+
+# ---------------------------------------------------------------- cluster
+
+schemata_as_postgres() {
+    # cd first: the caller's directory may be unreadable for postgres.
+    (cd "$SCHEMATA_WORK" && runuser -u postgres -- "$@")
+}
+
+schemata_port_in_use() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    grep -Eqs "^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:[0-9A-F]+ 0A " /proc/net/tcp /proc/net/tcp6
+}
+
+# The server listens on a private Unix socket only, so the port just names
+# the socket; still, avoid ports that are in use on TCP.
+schemata_free_port() {
+    local port i
+    for ((i = 0; i < 50; i++)); do
+        port=$((20000 + (RANDOM * 32768 + RANDOM) % 20001))
+        schemata_port_in_use "$port" || { echo "$port"; return 0; }
+    done
+    schemata_die "no free port found in 20000-40000"
+}
+
+schemata_initdb() {
+    local data=$1 locale=C
+    # no grep -q: with pipefail, an early grep exit would fail the pipe
+    if locale -a 2>/dev/null | grep -ix 'c\.utf-\?8' >/dev/null; then
+        locale=C.UTF-8
+    fi
+    if ! schemata_as_postgres "$SCHEMATA_PGBIN/initdb" -D "$data" -U postgres \
+            -A trust -E UTF8 --locale="$locale" --no-sync \
+            >"$SCHEMATA_WORK/initdb.log" 2>&1; then
+        cat "$SCHEMATA_WORK/initdb.log" >&2
+        schemata_die "initdb failed"
+    fi
+}
+
+schemata_configure() {
+    local data=$1 port=$2
+    cat >>"$data/postgresql.conf" <<EOF
+
+# ---- added by test/lib/cluster.sh ----
+port = $port
+listen_addresses = ''
+unix_socket_directories = '$SCHEMATA_WORK/sock'
+fsync = off
+max_prepared_transactions = 2
+# the same on every machine (pg_regress sessions still use PGTZ=PST8PDT)
+timezone = 'UTC'
+lc_messages = 'C'
+# read by the tests (isolation specs cannot read environment variables)
+schemata_regress.fixtures = '$SCHEMATA_FIXTURES'
+EOF
+}
+
+schemata_start() {
+    if ! schemata_as_postgres "$SCHEMATA_PGBIN/pg_ctl" -D "$SCHEMATA_WORK/data" \
+            -l "$SCHEMATA_WORK/server.log" -w -t 120 -s start; then
+        tail -n 50 "$SCHEMATA_WORK/server.log" >&2 || true
+        schemata_die "server did not start"
+    fi
+}
+
+schemata_server_running() {
+    [[ -n ${SCHEMATA_WORK:-} && -f $SCHEMATA_WORK/data/postmaster.pid ]]
+}
+
+schemata_stop() {
+    schemata_server_running || return 0
+    schemata_as_postgres "$SCHEMATA_PGBIN/pg_ctl" -D "$SCHEMATA_WORK/data" \
+        -m fast -w -t 60 -s stop ||
+        schemata_as_postgres "$SCHEMATA_PGBIN/pg_ctl" -D "$SCHEMATA_WORK/data" \
+            -m immediate -w -t 30 -s stop
+}
+
+# EXIT trap: stop the server, then remove the work dir unless SCHEMATA_KEEP=1.
+# Leaves the script's exit status alone.
+schemata_teardown() {
+    local rc=$?
+    set +e
+    trap '' INT TERM HUP
+    [[ -n ${SCHEMATA_WORK:-} && -d $SCHEMATA_WORK ]] || return "$rc"
+    schemata_stop
+    if [[ ${SCHEMATA_KEEP:-0} == 1 ]]; then
+        schemata_log "kept $SCHEMATA_WORK (server stopped; log: $SCHEMATA_WORK/server.log)"
+        schemata_log "restart: runuser -u postgres -- $SCHEMATA_PGBIN/pg_ctl -D $SCHEMATA_WORK/data -l $SCHEMATA_WORK/server.log start"
+    else
+        rm -rf "$SCHEMATA_WORK"
+    fi
+    return "$rc"
+}
+
+schemata_export_env() {
+    local port=$1
+    unset PGHOSTADDR PGSERVICE PGSERVICEFILE PGOPTIONS PGDATA PGPASSWORD PGSSLMODE
+    export PGHOST=$SCHEMATA_WORK/sock PGPORT=$port PGUSER=postgres PGDATABASE=postgres
+    export SCHEMATA_WORK SCHEMATA_SRC SCHEMATA_FIXTURES SCHEMATA_TMP SCHEMATA_PGBIN PG_CONFIG
+    export PATH=$SCHEMATA_PGBIN:$PATH
+}
+
+# ---------------------------------------------------------------- signals
+
+# schemata_run CMD...: run CMD in the background and wait for it. Bash defers
+# a trap while a foreground command runs, but `wait` returns at once, so an
+# INT/TERM then kills CMD (schemata_on_signal) and the EXIT trap stops the
+# server. CMD's stdin is /dev/null. Run CMD under `timeout` to have its whole
+# process tree killed: timeout forwards the TERM to its own process group.
+schemata_run() {
+    local rc=0
+    "$@" &
+    SCHEMATA_CHILD=$!
+    wait "$SCHEMATA_CHILD" || rc=$?
+    SCHEMATA_CHILD=
+    return "$rc"
+}
+
+schemata_on_signal() {
+    trap '' INT TERM HUP   # a second signal must not cut the teardown short
+    if [[ -n ${SCHEMATA_CHILD:-} ]]; then
+        kill -TERM "$SCHEMATA_CHILD" 2>/dev/null || true
+    fi
+    exit "$1"
+}
+
+# schemata_setup [WORKDIR]: WORKDIR must not exist; default mktemp -d /tmp/schemata.XXXXXX.
+# shellcheck disable=SC2120  # WORKDIR is optional
+schemata_setup() {
+    local port
+    schemata_require_root || return 1
+    id postgres >/dev/null 2>&1 || schemata_die "OS user postgres does not exist (run schemata_install_deps)" || return 1
+
+    SCHEMATA_WORK=$(schemata_make_workdir "${1:-}") || return 1
+    trap schemata_teardown EXIT
+    trap 'schemata_on_signal 129' HUP
+    trap 'schemata_on_signal 130' INT
+    trap 'schemata_on_signal 143' TERM
+    schemata_log "work dir $SCHEMATA_WORK"
+
+    SCHEMATA_SRC=$SCHEMATA_WORK/src
+    SCHEMATA_FIXTURES=$SCHEMATA_SRC/test/fixtures
+    SCHEMATA_TMP=$SCHEMATA_WORK/tmp   # scratch space the server can read
+    SCHEMATA_PGBIN=$SCHEMATA_WORK/pg/usr/lib/postgresql/$SCHEMATA_PG_MAJOR/bin
+    PG_CONFIG=$SCHEMATA_PGBIN/pg_config
+
+    schemata_copy_tree "$SCHEMATA_SRC" || return 1
+    mkdir -p "$SCHEMATA_FIXTURES" "$SCHEMATA_WORK/sock" "$SCHEMATA_TMP" || return 1
+    schemata_stage_pg "$SCHEMATA_WORK/pg" || return 1
+    schemata_build "$SCHEMATA_SRC" "$PG_CONFIG" || return 1
+    chown -R postgres: "$SCHEMATA_WORK" || return 1
+
+    port=$(schemata_free_port) || return 1
+    schemata_initdb "$SCHEMATA_WORK/data" || return 1
+    schemata_configure "$SCHEMATA_WORK/data" "$port" || return 1
+    schemata_start || return 1
+    schemata_export_env "$port"
+    schemata_log "server up: PGHOST=$PGHOST PGPORT=$PGPORT"
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# test/run_all.sh -- the test command (run as root: sudo ./test/run_all.sh).
+#
+# Installs what a fresh Debian 12 lacks, builds schemata with -Werror into a
+# private copy of PostgreSQL 15, starts a throwaway cluster (test/lib/cluster.sh),
+# then runs:
+#   1. pg_regress tests  (REGRESS in the Makefile; sql/ + expected/)
+#   2. isolation tests   (ISOLATION in the Makefile; test/specs + test/expected)
+#   3. shell tests       (test/shell/*.sh in name order, each run as `bash FILE`
+#                         from the copied tree; exit 0 = pass)
+# The last line of output is always "N passed, N failed". Exit status is
+# non-zero if anything failed or nothing ran.
+#
+# Options: --regress-only, --isolation-only, --shell-only (combinable).
+# Environment:
+#   SCHEMATA_KEEP=1          keep the work dir (cluster, results/, diffs, logs)
+#   SCHEMATA_SUITE_TIMEOUT   seconds for each pg_regress suite (default 1800)
+#   SCHEMATA_SHELL_TIMEOUT   seconds for each shell test (default 600)
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=test/lib/cluster.sh
+source "$REPO/test/lib/cluster.sh"
+
+usage() {
+    sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+}
+
+RUN_REGRESS=0 RUN_ISOLATION=0 RUN_SHELL=0
+for arg in "$@"; do
+    case $arg in
+        --regress-only)   RUN_REGRESS=1 ;;
+        --isolation-only) RUN_ISOLATION=1 ;;
+        --shell-only)     RUN_SHELL=1 ;;
+        -h|--help)        usage; exit 0 ;;
+        *) echo "unknown argument: $arg" >&2; usage >&2; exit 2 ;;
+    esac
+done
+if (( RUN_REGRESS + RUN_ISOLATION + RUN_SHELL == 0 )); then
+    RUN_REGRESS=1 RUN_ISOLATION=1 RUN_SHELL=1
+fi
+
+# Each suite appends "SUITE PASSED FAILED" here; read after the cluster is gone.
+COUNTS=$(mktemp /tmp/schemata-counts.XXXXXX)
+trap 'rm -f "$COUNTS"' EXIT
+
+record() {
+    echo "$1 $2 $3" >>"$COUNTS"
+}
+
+banner() {
+    printf '\n==== %s ====\n' "$*"
+}
+
+# Counts result lines of pg_regress / pg_isolation_regress output: PG 15
+# prints "test NAME ... ok|FAILED", PG 16+ prints TAP "ok N - NAME" / "not ok N".
+count_pg_regress() {
+    local log=$1 passed failed
+    passed=$(grep -cE '\.\.\. ok( |$)|^ok [0-9]+ ' "$log" || true)
+    failed=$(grep -cE '\.\.\. FAILED|\.\.\. failed|^not ok [0-9]+ ' "$log" || true)
+    echo "$passed $failed"
+}
+
+# run_pg_suite NAME DIFFS_FILE MAKE_VARS...: one `make installcheck` run,
+# output to the terminal and to $SCHEMATA_WORK/NAME.log.
+run_pg_suite() {
+    local name=$1 diffs=$2 log rc=0 passed failed
+    local limit=${SCHEMATA_SUITE_TIMEOUT:-1800}
+    shift 2
+    log=$SCHEMATA_WORK/$name.log
+    banner "$name tests"
+    # shellcheck disable=SC2016  # $1/$@ expand in the inner bash
+    schemata_run timeout -k 10 "$limit" bash -c 'set -o pipefail; log=$1; shift; "$@" 2>&1 | tee "$log"' _ \
+        "$log" make -C "$SCHEMATA_SRC" -s --no-print-directory installcheck \
+        PG_CONFIG="$PG_CONFIG" PGUSER="$PGUSER" "$@" || rc=$?
+    (( rc == 124 )) && echo "$name: timed out after ${limit}s (SCHEMATA_SUITE_TIMEOUT)"
+    read -r passed failed < <(count_pg_regress "$log")
+    if (( rc != 0 && failed == 0 )); then
+        echo "$name: make installcheck exited $rc without a failed test line; counted as 1 failure"
+        failed=1
+    fi
+    if (( rc != 0 )) && [[ -s $diffs ]]; then
+        banner "$name diffs ($diffs)"
+        cat "$diffs"
+    fi
+    record "$name" "$passed" "$failed"
+}
+
+run_regress() {
+    run_pg_suite regress "$SCHEMATA_SRC/regression.diffs" ISOLATION=
+}
+
+run_isolation() {
+    run_pg_suite isolation "$SCHEMATA_SRC/output_iso/regression.diffs" REGRESS=
+}
+
+run_shell_tests() {
+    local passed=0 failed=0 t name rc
+    local limit=${SCHEMATA_SHELL_TIMEOUT:-600}
+    local -a tests
+    banner "shell tests"
+    mapfile -t tests < <(compgen -G "$SCHEMATA_SRC/test/shell/*.sh" | LC_ALL=C sort || true)
+    for t in "${tests[@]}"; do
+        name=$(basename "$t")
+        echo "--- $name"
+        rc=0
+        schemata_run timeout -k 10 "$limit" env -C "$SCHEMATA_SRC" bash "$t" 2>&1 || rc=$?
+        if (( rc == 0 )); then
+            echo "ok     $name"
+            passed=$((passed + 1))
+        else
+            (( rc == 124 )) && echo "timed out after ${limit}s (SCHEMATA_SHELL_TIMEOUT)"
+            echo "FAILED $name (exit $rc)"
+            failed=$((failed + 1))
+        fi
+    done
+    echo "shell: $passed passed, $failed failed"
+    record shell "$passed" "$failed"
+}
+
+show_server_log_on_failure() {
+    grep -qv ' 0$' "$COUNTS" || return 0
+    [[ -s $SCHEMATA_WORK/server.log ]] || return 0
+    banner "server log (last 40 lines of $SCHEMATA_WORK/server.log)"
+    tail -n 40 "$SCHEMATA_WORK/server.log"
+}
+
+run_suites() {
+    schemata_install_deps
+    schemata_setup
+    if (( RUN_REGRESS )); then run_regress; fi
+    if (( RUN_ISOLATION )); then run_isolation; fi
+    if (( RUN_SHELL )); then run_shell_tests; fi
+    show_server_log_on_failure
+}
+
+# The suites run in a subshell whose EXIT trap stops the cluster, so the
+# summary below really is the last line. It runs in the background so that
+# an INT/TERM here is passed on at once (its trap kills the running test and
+# stops the server); then we wait for it to finish cleaning up.
+(set -e; run_suites) &
+suites=$!
+trap 'kill -TERM "$suites" 2>/dev/null || true' HUP INT TERM
+setup_rc=0
+while :; do
+    wait "$suites" && setup_rc=0 || setup_rc=$?
+    kill -0 "$suites" 2>/dev/null || break
+done
+trap - HUP INT TERM
+
+total_passed=0 total_failed=0
+echo
+while read -r suite passed failed; do
+    echo "$suite: $passed passed, $failed failed"
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+done <"$COUNTS"
+if (( setup_rc != 0 )); then
+    echo "setup or harness failed (exit $setup_rc); see the output above"
+    total_failed=$((total_failed + 1))
+fi
+if (( total_passed + total_failed == 0 )); then
+    echo "no tests ran"
+fi
+
+echo "$total_passed passed, $total_failed failed"
+(( total_failed == 0 && total_passed > 0 ))

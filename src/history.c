@@ -229,11 +229,6 @@ schemata_load_history(const char *target_schema)
 	Datum		arg = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
 	int			rc;
 
-	/*
-	 * Not read_only: a read-only SPI query would reuse the calling
-	 * statement's snapshot, taken before the lock was granted, and miss what
-	 * the previous holder committed.
-	 */
 	become_owner(&sw);
 	rc = SPI_execute_with_args("SELECT version, name, checksum, batch, applied_at, applied_by, duration_ms"
 							   " FROM schemata.migrations WHERE target_schema OPERATOR(pg_catalog.=) $1",

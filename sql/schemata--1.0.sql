@@ -71,6 +71,40 @@ REVOKE ALL ON FUNCTION schemata.plan(text, name, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.status(text, name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.version(name) FROM PUBLIC;
 
+CREATE FUNCTION schemata.rollback(
+    target_schema name DEFAULT 'public',
+    steps integer DEFAULT NULL,
+    to_version text DEFAULT NULL,
+    dir text DEFAULT NULL)
+RETURNS TABLE (version text, name text, duration_ms float8)
+AS 'MODULE_PATHNAME', 'schemata_rollback'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.rollback(name, integer, text, text) IS
+    'undo the last batch, the last steps migrations or every migration above to_version with their down scripts';
+
+CREATE FUNCTION schemata.baseline(
+    version text,
+    target_schema name DEFAULT 'public',
+    dir text DEFAULT NULL)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'schemata_baseline'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.baseline(text, name, text) IS
+    'record migrations up to a version as applied without running them (batch 0)';
+
+CREATE FUNCTION schemata.repair(
+    dir text,
+    target_schema name DEFAULT 'public')
+RETURNS integer
+AS 'MODULE_PATHNAME', 'schemata_repair'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.repair(text, name) IS
+    're-record the names, checksums and down scripts of applied migrations from their files';
+
+REVOKE ALL ON FUNCTION schemata.rollback(name, integer, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION schemata.baseline(text, name, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION schemata.repair(text, name) FROM PUBLIC;
+
 -- apply, with a commit after each migration: CALL it outside a transaction block.
 CREATE PROCEDURE schemata.migrate(
     dir text,

@@ -24,15 +24,11 @@
  */
 #include "postgres.h"
 
-#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "utils/memutils.h"
 
 #include "schemata.h"
-
-/* How many missing files the WARNING names before it abbreviates. */
-#define MISSING_NAMES_SHOWN 20
 
 /*
  * Walk directory entries and history rows together in version order.  Each
@@ -66,28 +62,13 @@ schemata_merge_next(MergeCursor *cursor, const MigrationFile **file, const Histo
 static void
 report_missing_files(const ApplyOptions *options, List *missing)
 {
-	StringInfoData names;
-	ListCell   *lc;
-	int			shown = 0;
-
 	if (missing == NIL)
 		return;
-	initStringInfo(&names);
-	foreach(lc, missing)
-	{
-		if (shown++ == MISSING_NAMES_SHOWN)
-		{
-			appendStringInfo(&names, " and %d more", list_length(missing) - MISSING_NAMES_SHOWN);
-			break;
-		}
-		appendStringInfo(&names, "%s%s", names.len ? ", " : "",
-						 ((const HistoryRow *) lfirst(lc))->name);
-	}
 	ereport(WARNING,
 			(errmsg_plural("%d applied migration of schema \"%s\" has no file in the migration directory",
 						   "%d applied migrations of schema \"%s\" have no file in the migration directory",
 						   list_length(missing), list_length(missing), options->target_schema),
-			 errdetail("Missing: %s.", names.data)));
+			 errdetail("Missing: %s.", schemata_join_names(missing))));
 }
 
 static void
@@ -126,7 +107,7 @@ check_applied(const ApplyOptions *options, const MigrationDir *dir,
 		if (row == NULL)
 			continue;
 		if (file == NULL)
-			missing = lappend(missing, (void *) row);
+			missing = lappend(missing, row->name);
 		else
 		{
 			applied[file - dir->files] = true;
@@ -220,7 +201,7 @@ schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql)
 		const MigrationFile *file = &plan->dir->files[i];
 		PlannedMigration *planned;
 
-		if (applied[i])
+		if (applied[i] || schemata_covered_by_baseline(plan->history, file))
 			continue;
 		if (to != NULL && schemata_version_cmp(&file->version, to) > 0)
 			break;

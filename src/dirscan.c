@@ -42,6 +42,9 @@
 
 #include "schemata.h"
 
+/* How many names an errdetail or notice lists before counting the rest. */
+#define NAMES_SHOWN 20
+
 /* An entry of the directory before up and down scripts are paired. */
 typedef struct Candidate
 {
@@ -377,20 +380,37 @@ compare_names(const ListCell *a, const ListCell *b)
 	return strcmp((const char *) lfirst(a), (const char *) lfirst(b));
 }
 
+/*
+ * A list of names (strings), comma-separated, for an errdetail; after
+ * NAMES_SHOWN of them the rest are counted.
+ */
+char *
+schemata_join_names(List *names)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, names)
+	{
+		if (foreach_current_index(lc) == NAMES_SHOWN)
+		{
+			appendStringInfo(&buf, " and %d more", list_length(names) - NAMES_SHOWN);
+			break;
+		}
+		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", (const char *) lfirst(lc));
+	}
+	return buf.data;
+}
+
 static void
 report_ignored(List *ignored)
 {
-	StringInfoData names;
-	ListCell   *lc;
-
 	if (ignored == NIL)
 		return;
 	list_sort(ignored, compare_names);
-	initStringInfo(&names);
-	foreach(lc, ignored)
-		appendStringInfo(&names, "%s%s", names.len ? ", " : "", (char *) lfirst(lc));
 	ereport(NOTICE,
-			(errmsg("ignoring .sql files without a version: %s", names.data),
+			(errmsg("ignoring .sql files without a version: %s", schemata_join_names(ignored)),
 			 errhint("A migration's name starts with its version, such as 0001_init.sql.")));
 }
 
@@ -590,4 +610,26 @@ schemata_read_file(const MigrationDir *dir, const char *relpath, int *len)
 
 	*len = (int) nread;
 	return buf;
+}
+
+/* The migration of a scanned directory with this version, or NULL. */
+const MigrationFile *
+schemata_find_migration(const MigrationDir *dir, const MigrationVersion *version)
+{
+	int			low = 0;
+	int			high = dir->nfiles - 1;
+
+	while (low <= high)
+	{
+		int			mid = low + (high - low) / 2;
+		int			cmp = schemata_version_cmp(&dir->files[mid].version, version);
+
+		if (cmp == 0)
+			return &dir->files[mid];
+		if (cmp < 0)
+			low = mid + 1;
+		else
+			high = mid - 1;
+	}
+	return NULL;
 }

@@ -220,6 +220,77 @@ schemata_version(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(result);
 }
 
+#define ROLLBACK_COLS 3
+
+static void
+put_rolled_back_row(const HistoryRow *row, double duration_ms, void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[ROLLBACK_COLS];
+	bool		nulls[ROLLBACK_COLS] = {0};
+
+	values[0] = CStringGetTextDatum(row->version.text);
+	values[1] = CStringGetTextDatum(row->name);
+	values[2] = Float8GetDatum(duration_ms);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+PG_FUNCTION_INFO_V1(schemata_rollback);
+PG_FUNCTION_INFO_V1(schemata_baseline);
+PG_FUNCTION_INFO_V1(schemata_repair);
+
+/*
+ * rollback(target_schema, steps, to_version, dir)
+ */
+Datum
+schemata_rollback(PG_FUNCTION_ARGS)
+{
+	RollbackOptions options;
+
+	options.target_schema = name_arg(fcinfo, 0, "target_schema");
+	options.has_steps = !PG_ARGISNULL(1);
+	options.steps = options.has_steps ? PG_GETARG_INT32(1) : 0;
+	options.to_version = text_arg(fcinfo, 2, "to_version", true);
+	options.dir = text_arg(fcinfo, 3, "dir", true);
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	schemata_rollback_migrations(&options, put_rolled_back_row, fcinfo->resultinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * baseline(version, target_schema, dir)
+ */
+Datum
+schemata_baseline(PG_FUNCTION_ARGS)
+{
+	char	   *version = text_arg(fcinfo, 0, "version", false);
+	char	   *target_schema = name_arg(fcinfo, 1, "target_schema");
+	char	   *dir = text_arg(fcinfo, 2, "dir", true);
+	int			recorded;
+
+	connect_spi();
+	recorded = schemata_baseline_migrations(version, target_schema, dir);
+	SPI_finish();
+	PG_RETURN_INT32(recorded);
+}
+
+/*
+ * repair(dir, target_schema)
+ */
+Datum
+schemata_repair(PG_FUNCTION_ARGS)
+{
+	char	   *dir = text_arg(fcinfo, 0, "dir", false);
+	char	   *target_schema = name_arg(fcinfo, 1, "target_schema");
+	int			changed;
+
+	connect_spi();
+	changed = schemata_repair_history(dir, target_schema);
+	SPI_finish();
+	PG_RETURN_INT32(changed);
+
 /*
  * migrate() commits, so it must be CALLed where a procedure may: not inside
  * a transaction block, not from a function (the check plpgsql makes).

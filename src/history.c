@@ -25,6 +25,11 @@
  * (SetUserIdAndSecContext, as pg_cron does), never the migrations themselves.
  * applied_by records the calling user.
  *
+ * Baselines.  Rows recorded by baseline() carry batch 0
+ * (SCHEMATA_BASELINE_BATCH), which apply never uses (its batches count from
+ * max + 1, so from 1): they mark migrations that were adopted, not run, and
+ * rollback() without arguments never undoes them.
+ *
  * IDENTIFICATION
  *	  src/history.c
  *
@@ -265,7 +270,22 @@ schemata_load_history(const char *target_schema)
 
 	if (history->nrows > 1)
 		qsort(history->rows, history->nrows, sizeof(HistoryRow), history_row_cmp);
+	for (int i = 0; i < history->nrows; i++)
+		if (history->rows[i].batch == SCHEMATA_BASELINE_BATCH)
+			history->baseline = &history->rows[i].version;
 	return history;
+}
+
+/*
+ * Whether a file that has no history row counts as applied because a
+ * baseline at or above its version adopted the database: baseline() without
+ * a directory records only the version it was given.
+ */
+bool
+schemata_covered_by_baseline(const History *history, const MigrationFile *file)
+{
+	return history->baseline != NULL &&
+		schemata_version_cmp(&file->version, history->baseline) <= 0;
 }
 
 /* The applied migration with the highest version, or NULL. */
@@ -275,38 +295,177 @@ schemata_history_latest(const History *history)
 	return history->nrows > 0 ? &history->rows[history->nrows - 1] : NULL;
 }
 
+/*
+ * Run one statement with parameters as the extension owner.  Returns the SPI
+ * result code; CurrentMemoryContext is the caller's again.
+ */
+static int
+execute_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *args, const char *nulls,
+				 bool read_only)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	OwnerSwitch sw;
+	int			rc;
+
+	become_owner(&sw);
+	rc = SPI_execute_with_args(sql, nargs, argtypes, args, nulls, read_only, 0);
+	restore_user(&sw);
+	MemoryContextSwitchTo(cxt);
+	return rc;
+}
+
+/* A text parameter, or a NULL one. */
+static void
+text_param(const char *value, Datum *arg, char *null)
+{
+	if (value != NULL)
+		*arg = CStringGetTextDatum(value);
+	else
+		*null = 'n';
+}
+
+/* Insert one history row; checksum and down_sql may be NULL. */
+static void
+insert_history_row(const char *target_schema, const char *version, const char *name,
+				   const char *checksum, const char *down_sql, int batch, double duration_ms)
+{
+	Oid			argtypes[8] = {NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
+	NAMEOID, FLOAT8OID};
+	Datum		args[8];
+	char		nulls[8] = "        ";
+	int			rc;
+
+	args[0] = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
+	args[1] = CStringGetTextDatum(version);
+	args[2] = CStringGetTextDatum(name);
+	text_param(checksum, &args[3], &nulls[3]);
+	text_param(down_sql, &args[4], &nulls[4]);
+	args[5] = Int32GetDatum(batch);
+	args[6] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+	args[7] = Float8GetDatum(duration_ms);
+
+	rc = execute_as_owner("INSERT INTO schemata.migrations"
+						  " (target_schema, version, name, checksum, down_sql, batch, applied_by, duration_ms)"
+						  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+						  8, argtypes, args, nulls, false);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "could not record migration: %s", SPI_result_code_string(rc));
+}
+
 /* Record one applied migration. */
 void
 schemata_record_migration(const char *target_schema, const MigrationFile *file,
 						  const MigrationScripts *scripts, int batch, double duration_ms)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	Oid			argtypes[8] = {NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
-	NAMEOID, FLOAT8OID};
-	Datum		args[8];
-	char		nulls[8] = "        ";
-	OwnerSwitch sw;
+	insert_history_row(target_schema, file->version.text, file->name, scripts->up.checksum,
+					   scripts->has_down ? scripts->down.sql : NULL, batch, duration_ms);
+}
+
+/*
+ * Record a migration as applied by baseline(), without running it: batch
+ * SCHEMATA_BASELINE_BATCH, duration 0.  checksum and down_sql may be NULL.
+ */
+void
+schemata_record_baseline(const char *target_schema, const char *version, const char *name,
+						 const char *checksum, const char *down_sql)
+{
+	insert_history_row(target_schema, version, name, checksum, down_sql,
+					   SCHEMATA_BASELINE_BATCH, 0.0);
+}
+
+/* The parameters ($1, $2) that select one history row. */
+static void
+row_key(const char *target_schema, const HistoryRow *row, Oid *argtypes, Datum *args)
+{
+	argtypes[0] = NAMEOID;
+	argtypes[1] = TEXTOID;
+	args[0] = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
+	args[1] = CStringGetTextDatum(row->version.text);
+}
+
+#define ROW_KEY_CONDITION \
+	" WHERE target_schema OPERATOR(pg_catalog.=) $1 AND version OPERATOR(pg_catalog.=) $2"
+
+/*
+ * Run a statement on one history row, $1 and $2 its key, as the extension
+ * owner; it must find the row.  Not read-only, for the reason given at
+ * schemata_load_history(): the row may have been inserted by an apply that
+ * committed while this call waited for the lock.
+ */
+static void
+execute_on_row(const char *sql, const char *target_schema, const HistoryRow *row,
+			   int expected_rc)
+{
+	Oid			argtypes[2];
+	Datum		args[2];
 	int			rc;
 
-	args[0] = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
-	args[1] = CStringGetTextDatum(file->version.text);
-	args[2] = CStringGetTextDatum(file->name);
-	args[3] = CStringGetTextDatum(scripts->up.checksum);
-	if (scripts->has_down)
-		args[4] = CStringGetTextDatum(scripts->down.sql);
-	else
-		nulls[4] = 'n';
-	args[5] = Int32GetDatum(batch);
-	args[6] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
-	args[7] = Float8GetDatum(duration_ms);
+	row_key(target_schema, row, argtypes, args);
+	rc = execute_as_owner(sql, 2, argtypes, args, NULL, false);
+	if (rc != expected_rc || SPI_processed != 1)
+		elog(ERROR, "could not find the history row of migration \"%s\": %s",
+			 row->name, SPI_result_code_string(rc));
+}
 
-	become_owner(&sw);
-	rc = SPI_execute_with_args("INSERT INTO schemata.migrations"
-							   " (target_schema, version, name, checksum, down_sql, batch, applied_by, duration_ms)"
-							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-							   8, argtypes, args, nulls, false, 0);
-	restore_user(&sw);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "could not record migration: %s", SPI_result_code_string(rc));
+/*
+ * The down script recorded for a history row, in the current memory
+ * context, or NULL when it has none.
+ */
+char *
+schemata_load_down_sql(const char *target_schema, const HistoryRow *row)
+{
+	char	   *down_sql;
+
+	execute_on_row("SELECT down_sql FROM schemata.migrations" ROW_KEY_CONDITION,
+				   target_schema, row, SPI_OK_SELECT);
+	down_sql = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	SPI_freetuptable(SPI_tuptable);
+	return down_sql;
+}
+
+/* Delete the history row of a migration that has been rolled back. */
+void
+schemata_delete_migration(const char *target_schema, const HistoryRow *row)
+{
+	execute_on_row("DELETE FROM schemata.migrations" ROW_KEY_CONDITION,
+				   target_schema, row, SPI_OK_DELETE);
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/*
+ * Re-record the name, checksum and down script of an applied migration.
+ * Returns whether anything differed from what was recorded.
+ */
+bool
+schemata_update_recorded(const char *target_schema, const HistoryRow *row, const char *name,
+						 const char *checksum, const char *down_sql)
+{
+	Oid			argtypes[5];
+	Datum		args[5];
+	char		nulls[5] = "     ";
+	int			rc;
+
+	if (strcmp(name, row->name) == 0 && same_text(checksum, row->checksum) &&
+		same_text(down_sql, schemata_load_down_sql(target_schema, row)))
+		return false;
+
+	row_key(target_schema, row, argtypes, args);
+	argtypes[2] = argtypes[3] = argtypes[4] = TEXTOID;
+	args[2] = CStringGetTextDatum(name);
+	text_param(checksum, &args[3], &nulls[3]);
+	text_param(down_sql, &args[4], &nulls[4]);
+	rc = execute_as_owner("UPDATE schemata.migrations SET name = $3, checksum = $4, down_sql = $5"
+						  ROW_KEY_CONDITION,
+						  5, argtypes, args, nulls, false);
+	if (rc != SPI_OK_UPDATE || SPI_processed != 1)
+		elog(ERROR, "could not update the history row of migration \"%s\": %s",
+			 row->name, SPI_result_code_string(rc));
+	return true;
 }

@@ -12,6 +12,8 @@
  *	  apply.c     apply/plan: pending migrations from directory and history
  *	  migrate.c   migrate: apply with a commit after each migration
  *	  status.c    status/version
+ *	  rollback.c  rollback: undoing applied migrations with their down scripts
+ *	  baseline.c  baseline/repair: recording migrations without running them
  *	  functions.c the SQL-callable entry points
  *
  * IDENTIFICATION
@@ -24,8 +26,17 @@
 
 #include "postgres.h"
 
+/*
+ * Built and tested on PostgreSQL 15; the APIs used also exist in 16 and 17.
+ * 13 and 14 lack InitMaterializedSRF() and MarkGUCPrefixReserved().
+ */
+#if PG_VERSION_NUM < 150001
+#error "schemata requires PostgreSQL 15.1 or later"
+#endif
+
 #include "common/sha2.h"
 #include "datatype/timestamp.h"
+#include "nodes/pg_list.h"
 
 /* Name of the extension, of its schema and of the history table. */
 #define SCHEMATA_SCHEMA "schemata"
@@ -85,6 +96,9 @@ typedef struct MigrationDir
 extern MigrationDir *schemata_scan_directory(const char *argname, const char *dir);
 extern char *schemata_read_file(const MigrationDir *dir, const char *relpath, int *len);
 extern void schemata_check_read_access(const char *argname);
+extern char *schemata_join_names(List *names);
+extern const MigrationFile *schemata_find_migration(const MigrationDir *dir,
+													const MigrationVersion *version);
 
 /*
  * script.c
@@ -152,6 +166,7 @@ typedef struct History
 	int			nrows;
 	HistoryRow *rows;			/* sorted by version */
 	int			max_batch;		/* 0 when empty */
+	const MigrationVersion *baseline;	/* highest baseline version, or NULL */
 } History;
 
 extern void schemata_lock_target(const char *target_schema);
@@ -163,6 +178,19 @@ extern void schemata_record_migration(const char *target_schema, const Migration
 									  const MigrationScripts *scripts, int batch,
 									  double duration_ms);
 extern const HistoryRow *schemata_history_latest(const History *history);
+extern bool schemata_covered_by_baseline(const History *history, const MigrationFile *file);
+
+/* The batch of history rows recorded by baseline(); apply's batches are > 0. */
+#define SCHEMATA_BASELINE_BATCH 0
+
+extern void schemata_record_baseline(const char *target_schema, const char *version,
+									 const char *name, const char *checksum,
+									 const char *down_sql);
+extern char *schemata_load_down_sql(const char *target_schema, const HistoryRow *row);
+extern void schemata_delete_migration(const char *target_schema, const HistoryRow *row);
+extern bool schemata_update_recorded(const char *target_schema, const HistoryRow *row,
+									 const char *name, const char *checksum,
+									 const char *down_sql);
 
 /*
  * runner.c
@@ -255,5 +283,30 @@ typedef void (*StatusCallback) (const MigrationFile *file, const HistoryRow *row
 extern void schemata_report_status(const char *dir, const char *target_schema,
 								   StatusCallback callback, void *arg);
 extern char *schemata_current_version(const char *target_schema);
+
+/*
+ * rollback.c
+ */
+typedef struct RollbackOptions
+{
+	const char *target_schema;
+	bool		has_steps;
+	int			steps;
+	const char *to_version;		/* NULL: not given */
+	const char *dir;			/* NULL: the stored down scripts */
+} RollbackOptions;
+
+/* What rollback() reports for each migration it undid. */
+typedef void (*RolledBackCallback) (const HistoryRow *row, double duration_ms, void *arg);
+
+extern void schemata_rollback_migrations(const RollbackOptions *options,
+										 RolledBackCallback callback, void *arg);
+
+/*
+ * baseline.c
+ */
+extern int	schemata_baseline_migrations(const char *version, const char *target_schema,
+										 const char *dir);
+extern int	schemata_repair_history(const char *dir, const char *target_schema);
 
 #endif							/* SCHEMATA_H */

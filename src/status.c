@@ -22,11 +22,14 @@
 
 /* The state of a migration that history or directory or both know of. */
 static const char *
-migration_state(const MigrationDir *dir, const MigrationFile *file, const HistoryRow *row,
-				const HistoryRow *latest)
+migration_state(const MigrationDir *dir, const History *history,
+				const MigrationFile *file, const HistoryRow *row)
 {
+	const HistoryRow *latest = schemata_history_latest(history);
 	char		checksum[SCHEMATA_CHECKSUM_LEN + 1];
 
+	if (row == NULL && schemata_covered_by_baseline(history, file))
+		return "applied";
 	if (row == NULL)
 		return (latest != NULL && schemata_version_cmp(&file->version, &latest->version) < 0)
 			? "out_of_order" : "pending";
@@ -69,7 +72,7 @@ schemata_report_status(const char *dir, const char *target_schema,
 		char		checksum[SCHEMATA_CHECKSUM_LEN + 1];
 
 		CHECK_FOR_INTERRUPTS();
-		state = migration_state(migrations, file, row, schemata_history_latest(history));
+		state = migration_state(migrations, history, file, row);
 		if (row == NULL)
 			schemata_migration_checksum(migrations, file, checksum);
 		callback(file, row, state, row ? row->checksum : checksum, arg);

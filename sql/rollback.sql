@@ -1,0 +1,139 @@
+--
+-- rollback(): undoing applied migrations with their down scripts
+--
+
+-- A schema's history (fingerprint(), from setup, gives its tables and versions).
+CREATE FUNCTION pg_temp.history(s name)
+RETURNS TABLE (version text, name text, batch integer, down_sql text)
+LANGUAGE sql AS $$
+    SELECT m.version, m.name, m.batch, m.down_sql FROM schemata.migrations m
+    WHERE m.target_schema = s ORDER BY m.version
+$$;
+
+-- Three batches in schema rb, and the same migrations in schema rb_other.
+SET client_min_messages = warning;
+SELECT version FROM schemata.apply(fixture('rollback_basic'), 'rb', to_version => '0001');
+SELECT version FROM schemata.apply(fixture('rollback_basic'), 'rb', to_version => '0003');
+SELECT version FROM schemata.apply(fixture('rollback_basic'), 'rb');
+SELECT count(*) FROM schemata.apply(fixture('rollback_basic'), 'rb_other');
+RESET client_min_messages;
+SELECT version, name, batch FROM pg_temp.history('rb');
+SELECT fingerprint('rb_other') AS rb_other_before \gset
+
+-- Without arguments: the last batch.  Rows and NOTICEs come newest first
+-- (NOTICEs are hidden here: they hold timings).
+SET client_min_messages = warning;
+SELECT version, name, duration_ms >= 0 AS timed FROM schemata.rollback('rb');
+SELECT fingerprint('rb');
+-- The batch of 0002 and 0003: 0003 (tags, which references items) goes first.
+SELECT version, name FROM schemata.rollback(target_schema => 'rb');
+RESET client_min_messages;
+SELECT version, name, batch FROM pg_temp.history('rb');
+SELECT fingerprint('rb');
+SELECT schemata.version('rb');
+SELECT version, state, batch FROM schemata.status(fixture('rollback_basic'), 'rb');
+-- The down scripts ran with the target schema first on search_path; the
+-- caller's search_path is as it was.
+SHOW search_path;
+
+-- The next apply is a new batch.
+SET client_min_messages = warning;
+SELECT version FROM schemata.apply(fixture('rollback_basic'), 'rb');
+RESET client_min_messages;
+SELECT version, name, batch FROM pg_temp.history('rb');
+
+-- steps: the last n migrations, whatever their batch.
+SET client_min_messages = warning;
+SELECT version, name FROM schemata.rollback('rb', steps => 2);
+RESET client_min_messages;
+SELECT version, batch FROM pg_temp.history('rb');
+
+-- to_version: every migration above it.
+SET client_min_messages = warning;
+SELECT version, name FROM schemata.rollback('rb', to_version => '1');
+RESET client_min_messages;
+SELECT version, batch FROM pg_temp.history('rb');
+SELECT fingerprint('rb');
+
+-- to_version at the latest applied version: nothing to do.
+SELECT version, name FROM schemata.rollback('rb', to_version => '0001');
+
+-- Other schemas are untouched.
+SELECT fingerprint('rb_other') = :'rb_other_before' AS rb_other_unchanged;
+
+-- With dir, the files' current down scripts are used: rollback_fixed holds a
+-- down script for 0002 that renames the table instead of dropping it.
+SET client_min_messages = warning;
+SELECT version FROM schemata.apply(fixture('rollback_basic'), 'rb_dir', to_version => '0001');
+SELECT version FROM schemata.apply(fixture('rollback_basic'), 'rb_dir', to_version => '0002');
+RESET client_min_messages;
+SELECT fingerprint('rb_dir') AS rb_dir_before \gset
+
+--
+-- Bad input: a clear error, and nothing changed.
+--
+-- steps <= 0
+SELECT * FROM schemata.rollback('rb_dir', steps => 0);
+SELECT * FROM schemata.rollback('rb_dir', steps => -1);
+-- steps and to_version both given
+SELECT * FROM schemata.rollback('rb_dir', steps => 1, to_version => '0001');
+-- to_version not applied, or not a version
+SELECT * FROM schemata.rollback('rb_dir', to_version => '0003');
+SELECT * FROM schemata.rollback('rb_dir', to_version => 'latest');
+-- more steps than applied migrations
+SELECT * FROM schemata.rollback('rb_dir', steps => 3);
+-- no history at all
+SELECT * FROM schemata.rollback('rb_never_applied');
+-- NULL and reserved target schemas
+SELECT * FROM schemata.rollback(NULL);
+SELECT * FROM schemata.rollback('pg_catalog');
+-- dir: relative, missing, or without a file for a migration in range
+SELECT * FROM schemata.rollback('rb_dir', dir => 'fixtures/rollback_fixed');
+SELECT * FROM schemata.rollback('rb_dir', dir => '/nonexistent/migrations');
+SELECT * FROM schemata.rollback('rb_dir', steps => 2, dir => fixture('rollback_fixed'));
+-- a down script with a syntax error: CONTEXT names the file and line
+SELECT * FROM schemata.rollback('rb_dir', dir => fixture('rollback_syntax'));
+-- a down script with a statement that cannot run in a transaction block
+SELECT * FROM schemata.rollback('rb_dir', dir => fixture('rollback_forbidden'));
+SELECT fingerprint('rb_dir') = :'rb_dir_before' AS rb_dir_unchanged;
+
+-- A down script fixed after apply, used through dir.
+SET client_min_messages = warning;
+SELECT version, name FROM schemata.rollback('rb_dir', dir => fixture('rollback_fixed'));
+RESET client_min_messages;
+SELECT fingerprint('rb_dir');
+SELECT version FROM pg_temp.history('rb_dir');
+
+-- Migrations without a down script: each is named, nothing is undone.
+SET client_min_messages = warning;
+SELECT count(*) FROM schemata.apply(fixture('rollback_nodown'), 'rb_nodown');
+RESET client_min_messages;
+SELECT fingerprint('rb_nodown') AS rb_nodown_before \gset
+SELECT * FROM schemata.rollback('rb_nodown');
+SELECT * FROM schemata.rollback('rb_nodown', steps => 2);
+SELECT fingerprint('rb_nodown') = :'rb_nodown_before' AS rb_nodown_unchanged;
+-- The newest one has a down script: it can be undone alone.
+SET client_min_messages = warning;
+SELECT version, name FROM schemata.rollback('rb_nodown', steps => 1);
+RESET client_min_messages;
+SELECT version FROM pg_temp.history('rb_nodown');
+
+-- A down script with a failing statement: 0002 is undone first, then 0001's
+-- down script fails on its line 3; the error aborts the call and all of it
+-- is rolled back.
+SET client_min_messages = warning;
+SELECT count(*) FROM schemata.apply(fixture('rollback_failing'), 'rb_failing');
+RESET client_min_messages;
+SELECT fingerprint('rb_failing') AS rb_failing_before \gset
+SET client_min_messages = warning;
+SELECT * FROM schemata.rollback('rb_failing');
+RESET client_min_messages;
+SELECT fingerprint('rb_failing') = :'rb_failing_before' AS rb_failing_unchanged;
+
+-- The caller's transaction: a rollback inside it is undone with it.
+BEGIN;
+SET LOCAL client_min_messages = warning;
+SELECT version FROM schemata.rollback('rb_failing', steps => 1);
+SELECT version FROM pg_temp.history('rb_failing');
+ROLLBACK;
+SELECT version FROM pg_temp.history('rb_failing');

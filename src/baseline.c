@@ -1,0 +1,208 @@
+/*-------------------------------------------------------------------------
+ *
+ * baseline.c
+ *	  Recording migrations in the history without running them: baseline()
+ *	  adopts a database whose schema already holds them, repair() re-records
+ *	  the checksums and down scripts of applied migrations from their files.
+ *
+ * Baseline rows carry batch 0 (SCHEMATA_BASELINE_BATCH, see history.c).
+ * With a directory, every migration of it up to the version that is not in
+ * the history yet is recorded, with its name, checksum and down script; the
+ * version must be one of the directory's.  Without one, a single row is
+ * recorded for the version itself, named after it, with no checksum (never
+ * checked for drift) and no down script.  Either way the history must not
+ * hold the version or any above it.
+ *
+ * Both take the target schema's advisory lock before reading the history,
+ * as apply() does, and check every script they record as apply() would
+ * (down scripts are parsed: they may be run by rollback()).
+ *
+ * IDENTIFICATION
+ *	  src/baseline.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "utils/memutils.h"
+
+#include "schemata.h"
+
+/*
+ * Read a migration's scripts, compute the up script's checksum and check the
+ * down script, in the current memory context.
+ */
+static void
+read_checked_migration(const MigrationDir *dir, const MigrationFile *file,
+					   MigrationScripts *scripts)
+{
+	schemata_read_migration(dir, file, scripts);
+	schemata_scan_script(&scripts->up);
+	if (scripts->has_down)
+	{
+		schemata_scan_script(&scripts->down);
+		schemata_parse_script(&scripts->down, false);
+	}
+}
+
+static void
+lock_and_check_snapshot(const char *target_schema)
+{
+	schemata_lock_target(target_schema);
+	schemata_check_history_snapshot(target_schema);
+}
+
+/* baseline() refuses when the history holds the version or one above. */
+static void
+check_no_rows_from(const char *target_schema, const History *history,
+				   const MigrationVersion *version)
+{
+	const HistoryRow *latest = schemata_history_latest(history);
+
+	if (latest != NULL && schemata_version_cmp(&latest->version, version) >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("schema \"%s\" already has applied migrations at or above version %s",
+						target_schema, version->text),
+				 errdetail("The latest applied migration is \"%s\", version %s.",
+						   latest->name, latest->version.text),
+				 errhint("A baseline records migrations up to a version above every applied one.")));
+}
+
+/* Record every migration of dir up to "upto" that the history lacks. */
+static int
+record_directory_baseline(const char *target_schema, const MigrationDir *dir,
+						  const History *history, const MigrationVersion *upto)
+{
+	MergeCursor cursor = {dir, history, 0, 0};
+	const MigrationFile *file;
+	const HistoryRow *row;
+	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "schemata baseline",
+											   ALLOCSET_DEFAULT_SIZES);
+	int			recorded = 0;
+
+	while (schemata_merge_next(&cursor, &file, &row))
+	{
+		MemoryContext outer;
+		MigrationScripts scripts;
+
+		CHECK_FOR_INTERRUPTS();
+		if (file == NULL || row != NULL)
+			continue;
+		if (schemata_version_cmp(&file->version, upto) > 0)
+			break;
+		outer = MemoryContextSwitchTo(work);
+		read_checked_migration(dir, file, &scripts);
+		schemata_record_baseline(target_schema, file->version.text, file->name,
+								 scripts.up.checksum,
+								 scripts.has_down ? scripts.down.sql : NULL);
+		MemoryContextSwitchTo(outer);
+		MemoryContextReset(work);
+		recorded++;
+	}
+	MemoryContextDelete(work);
+	return recorded;
+}
+
+/*
+ * baseline(): record migrations up to "version" as applied without running
+ * them.  Returns how many rows were recorded.
+ */
+int
+schemata_baseline_migrations(const char *version, const char *target_schema, const char *dir)
+{
+	MigrationVersion upto;
+	MigrationDir *migrations = NULL;
+	History    *history;
+
+	schemata_check_target_schema(target_schema);
+	upto = schemata_version_argument("version", version);
+	if (dir != NULL)
+	{
+		const MigrationFile *file;
+
+		migrations = schemata_scan_directory("dir", dir);
+		file = schemata_find_migration(migrations, &upto);
+		if (file == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("no migration in dir has version %s", version),
+					 errhint("With dir, version must be the version of one of the directory's migrations; schemata.status(dir) lists them.")));
+		upto = file->version;
+	}
+	lock_and_check_snapshot(target_schema);
+	history = schemata_load_history(target_schema);
+	check_no_rows_from(target_schema, history, &upto);
+
+	if (migrations != NULL)
+		return record_directory_baseline(target_schema, migrations, history, &upto);
+	schemata_record_baseline(target_schema, upto.text, upto.text, NULL, NULL);
+	return 1;
+}
+
+static void
+report_missing_files(const char *target_schema, List *missing)
+{
+	if (missing == NIL)
+		return;
+	ereport(NOTICE,
+			(errmsg_plural("%d applied migration of schema \"%s\" has no file and was left as recorded",
+						   "%d applied migrations of schema \"%s\" have no file and were left as recorded",
+						   list_length(missing), list_length(missing), target_schema),
+			 errdetail("Missing: %s.", schemata_join_names(missing))));
+}
+
+/*
+ * repair(): re-record the name, checksum and down script of every applied
+ * migration whose file exists.  Returns how many rows changed.
+ */
+int
+schemata_repair_history(const char *dir, const char *target_schema)
+{
+	MigrationDir *migrations;
+	History    *history;
+	MergeCursor cursor;
+	const MigrationFile *file;
+	const HistoryRow *row;
+	List	   *missing = NIL;
+	MemoryContext work;
+	int			changed = 0;
+
+	schemata_check_target_schema(target_schema);
+	migrations = schemata_scan_directory("dir", dir);
+	lock_and_check_snapshot(target_schema);
+	history = schemata_load_history(target_schema);
+
+	cursor.dir = migrations;
+	cursor.history = history;
+	cursor.next_file = 0;
+	cursor.next_row = 0;
+	work = AllocSetContextCreate(CurrentMemoryContext, "schemata repair",
+								 ALLOCSET_DEFAULT_SIZES);
+	while (schemata_merge_next(&cursor, &file, &row))
+	{
+		MemoryContext outer;
+		MigrationScripts scripts;
+
+		CHECK_FOR_INTERRUPTS();
+		if (row == NULL)
+			continue;
+		if (file == NULL)
+		{
+			missing = lappend(missing, row->name);
+			continue;
+		}
+		outer = MemoryContextSwitchTo(work);
+		read_checked_migration(migrations, file, &scripts);
+		if (schemata_update_recorded(target_schema, row, file->name, scripts.up.checksum,
+									 scripts.has_down ? scripts.down.sql : NULL))
+			changed++;
+		MemoryContextSwitchTo(outer);
+		MemoryContextReset(work);
+	}
+	MemoryContextDelete(work);
+	report_missing_files(target_schema, missing);
+	return changed;
+}

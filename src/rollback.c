@@ -1,0 +1,332 @@
+/*-------------------------------------------------------------------------
+ *
+ * rollback.c
+ *	  Undoing applied migrations with their down scripts: the work behind
+ *	  rollback().
+ *
+ * Which migrations: by default the last batch of the target schema (the
+ * highest batch number; baseline rows, batch 0, are never a default);
+ * with steps the last n applied migrations; with to_version every applied
+ * migration above it.  They are undone strictly in version order, newest
+ * first, whatever their applied_at.
+ *
+ * Which down scripts: the ones recorded in the history when the migrations
+ * were applied, so a rollback works when the files are gone or changed; with
+ * dir, the down scripts the files hold now (for a down script fixed after
+ * apply).  Error CONTEXT names "0002_x.sql (stored down script)" and the line
+ * within that script, or the down file and its line.
+ *
+ * Order of work, as in apply(): list the directory (with dir); take the
+ * target schema's advisory lock and check the snapshot (history.c); read the
+ * history once; choose the range; make sure every migration in it has a down
+ * script (an error names each one that does not); read, scan, parse and
+ * check every down script.  Only then does anything run.  Each migration is
+ * then read again, run in the caller's transaction with search_path set to
+ * the target schema, and its history row deleted, in a memory context reset
+ * after it.
+ *
+ * IDENTIFICATION
+ *	  src/rollback.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#include "schemata.h"
+
+/* One migration to undo. */
+typedef struct RollbackTarget
+{
+	const HistoryRow *row;
+	const MigrationFile *file;	/* with dir: its entry in the directory */
+	char		checksum[SCHEMATA_CHECKSUM_LEN + 1];	/* of the checked down script */
+} RollbackTarget;
+
+/* A rollback under way: its options, directory, history and range. */
+typedef struct Rollback
+{
+	const RollbackOptions *options;
+	MigrationDir *dir;			/* NULL: stored down scripts */
+	History    *history;
+	int			ntargets;
+	RollbackTarget *targets;	/* newest first */
+} Rollback;
+
+static void
+check_options(const RollbackOptions *options)
+{
+	schemata_check_target_schema(options->target_schema);
+	if (options->has_steps && options->to_version != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("steps and to_version cannot both be given"),
+				 errhint("Pass steps to undo the last n migrations, or to_version to undo every migration above a version.")));
+	if (options->has_steps && options->steps <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("steps must be greater than zero"),
+				 errdetail("steps is %d.", options->steps)));
+}
+
+static void
+add_target(Rollback *rb, const HistoryRow *row)
+{
+	rb->targets[rb->ntargets++].row = row;
+}
+
+/* The history rows of the last batch, newest first. */
+static void
+select_last_batch(Rollback *rb)
+{
+	const History *history = rb->history;
+
+	if (history->max_batch == SCHEMATA_BASELINE_BATCH)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("schema \"%s\" has only baseline migrations",
+						rb->options->target_schema),
+				 errdetail("rollback() without steps or to_version undoes the last batch that apply() ran, and baseline() ran none."),
+				 errhint("Pass steps or to_version to undo baseline migrations.")));
+	for (int i = history->nrows - 1; i >= 0; i--)
+		if (history->rows[i].batch == history->max_batch)
+			add_target(rb, &history->rows[i]);
+}
+
+/* The last "steps" history rows, newest first. */
+static void
+select_last_steps(Rollback *rb)
+{
+	const History *history = rb->history;
+	int			steps = rb->options->steps;
+
+	if (steps > history->nrows)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg_plural("steps is %d, but schema \"%s\" has only %d applied migration",
+							   "steps is %d, but schema \"%s\" has only %d applied migrations",
+							   history->nrows, steps, rb->options->target_schema, history->nrows),
+				 errhint("Pass steps => %d to undo all of them.", history->nrows)));
+	for (int i = history->nrows - 1; i >= history->nrows - steps; i--)
+		add_target(rb, &history->rows[i]);
+}
+
+/* Every history row above to_version, newest first; to_version must be applied. */
+static void
+select_above_version(Rollback *rb)
+{
+	const History *history = rb->history;
+	MigrationVersion to = schemata_version_argument("to_version", rb->options->to_version);
+	int			found = -1;
+
+	for (int i = 0; i < history->nrows; i++)
+		if (schemata_version_cmp(&history->rows[i].version, &to) == 0)
+			found = i;
+	if (found < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("version %s is not applied to schema \"%s\"",
+						rb->options->to_version, rb->options->target_schema),
+				 errhint("to_version must be the version of an applied migration; schemata.status() lists them.")));
+	for (int i = history->nrows - 1; i > found; i--)
+		add_target(rb, &history->rows[i]);
+}
+
+static void
+select_range(Rollback *rb)
+{
+	if (rb->history->nrows == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("schema \"%s\" has no applied migrations to roll back",
+						rb->options->target_schema)));
+	rb->targets = palloc0(sizeof(RollbackTarget) * rb->history->nrows);
+	if (rb->options->has_steps)
+		select_last_steps(rb);
+	else if (rb->options->to_version != NULL)
+		select_above_version(rb);
+	else
+		select_last_batch(rb);
+}
+
+/* With dir: every migration in range must have a file in it. */
+static void
+find_files(Rollback *rb)
+{
+	List	   *missing = NIL;
+
+	for (int i = 0; i < rb->ntargets; i++)
+	{
+		RollbackTarget *target = &rb->targets[i];
+
+		target->file = schemata_find_migration(rb->dir, &target->row->version);
+		if (target->file == NULL)
+			missing = lappend(missing, target->row->name);
+	}
+	if (missing != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FILE),
+				 errmsg_plural("%d migration to roll back has no file in the migration directory",
+							   "%d migrations to roll back have no file in the migration directory",
+							   list_length(missing), list_length(missing)),
+				 errdetail("Missing: %s.", schemata_join_names(missing)),
+				 errhint("Leave out dir to use the down scripts recorded when they were applied.")));
+}
+
+/*
+ * The down script of a migration to undo, stored or from its file(s), in the
+ * current memory context.  Returns false when it has none.
+ */
+static bool
+read_down_script(const Rollback *rb, const RollbackTarget *target, Script *script)
+{
+	MigrationScripts scripts;
+	char	   *sql;
+
+	if (rb->dir == NULL)
+	{
+		sql = schemata_load_down_sql(rb->options->target_schema, target->row);
+		if (sql == NULL)
+			return false;
+		schemata_script_from_text(script,
+								  psprintf("%s (stored down script)", target->row->name), sql);
+		return true;
+	}
+	schemata_read_migration(rb->dir, target->file, &scripts);
+	if (!scripts.has_down)
+		return false;
+	*script = scripts.down;
+	return true;
+}
+
+/* Every migration in range must have a down script: else name each. */
+static void
+check_down_scripts_exist(Rollback *rb, MemoryContext work)
+{
+	List	   *lacking = NIL;
+
+	for (int i = 0; i < rb->ntargets; i++)
+	{
+		MemoryContext outer = MemoryContextSwitchTo(work);
+		Script		script;
+		bool		has_down = read_down_script(rb, &rb->targets[i], &script);
+
+		MemoryContextSwitchTo(outer);
+		MemoryContextReset(work);
+		if (!has_down)
+			lacking = lappend(lacking, rb->targets[i].row->name);
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (lacking == NIL)
+		return;
+	if (list_length(lacking) == 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot roll back migration \"%s\": it has no down script",
+						(const char *) linitial(lacking)),
+				 errdetail("Nothing was rolled back.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot roll back %d migrations: they have no down script",
+					list_length(lacking)),
+			 errdetail("Without a down script: %s. Nothing was rolled back.", schemata_join_names(lacking))));
+}
+
+/* Read, scan, parse and check every down script; keep its checksum. */
+static void
+check_down_scripts(Rollback *rb, MemoryContext work)
+{
+	for (int i = 0; i < rb->ntargets; i++)
+	{
+		RollbackTarget *target = &rb->targets[i];
+		MemoryContext outer = MemoryContextSwitchTo(work);
+		Script		script;
+
+		(void) read_down_script(rb, target, &script);
+		schemata_scan_script(&script);
+		schemata_parse_script(&script, true);
+		MemoryContextSwitchTo(outer);
+		memcpy(target->checksum, script.checksum, sizeof(target->checksum));
+		MemoryContextReset(work);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* Run one migration's down script and delete its history row. */
+static double
+rollback_one(const Rollback *rb, const RollbackTarget *target)
+{
+	Script		script;
+	double		duration_ms;
+
+	(void) read_down_script(rb, target, &script);
+	schemata_scan_script(&script);
+	if (strcmp(script.checksum, target->checksum) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("down script \"%s\" changed while it was being rolled back",
+						script.file)));
+	schemata_parse_script(&script, false);
+	duration_ms = schemata_run_script(&script, rb->options->target_schema);
+	schemata_delete_migration(rb->options->target_schema, target->row);
+	return duration_ms;
+}
+
+static void
+report_nothing_to_roll_back(const Rollback *rb)
+{
+	ereport(NOTICE,
+			(errmsg("nothing to roll back: schema \"%s\" is at version %s",
+					rb->options->target_schema,
+					schemata_history_latest(rb->history)->version.text)));
+}
+
+/*
+ * rollback(): undo the chosen migrations, newest first, in this transaction,
+ * under the lock.
+ */
+void
+schemata_rollback_migrations(const RollbackOptions *options, RolledBackCallback callback,
+							 void *arg)
+{
+	Rollback	rb = {0};
+	MemoryContext work;
+
+	check_options(options);
+	rb.options = options;
+	if (options->dir != NULL)
+		rb.dir = schemata_scan_directory("dir", options->dir);
+	schemata_lock_target(options->target_schema);
+	schemata_check_history_snapshot(options->target_schema);
+	rb.history = schemata_load_history(options->target_schema);
+
+	select_range(&rb);
+	if (rb.ntargets == 0)
+	{
+		report_nothing_to_roll_back(&rb);
+		return;
+	}
+	if (rb.dir != NULL)
+		find_files(&rb);
+
+	work = AllocSetContextCreate(CurrentMemoryContext, "schemata rollback",
+								 ALLOCSET_DEFAULT_SIZES);
+	check_down_scripts_exist(&rb, work);
+	check_down_scripts(&rb, work);
+
+	for (int i = 0; i < rb.ntargets; i++)
+	{
+		const RollbackTarget *target = &rb.targets[i];
+		MemoryContext outer = MemoryContextSwitchTo(work);
+		double		duration_ms = rollback_one(&rb, target);
+
+		MemoryContextSwitchTo(outer);
+		MemoryContextReset(work);
+		callback(target->row, duration_ms, arg);
+		ereport(NOTICE,
+				(errmsg("rolled back %s (%.1f ms)", target->row->name, duration_ms)));
+	}
+	MemoryContextDelete(work);
+}

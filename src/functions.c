@@ -290,6 +290,7 @@ schemata_repair(PG_FUNCTION_ARGS)
 	changed = schemata_repair_history(dir, target_schema);
 	SPI_finish();
 	PG_RETURN_INT32(changed);
+}
 
 /*
  * migrate() commits, so it must be CALLed where a procedure may: not inside

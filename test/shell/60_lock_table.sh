@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test/shell/50_lock_table.sh -- 8,000 generated table-creating migrations,
+# test/shell/60_lock_table.sh -- 8,000 generated table-creating migrations,
 # with the default max_locks_per_transaction.  apply() runs them in one
 # transaction, which runs out of room in the shared lock table: PostgreSQL's
 # error and SQLSTATE, with a hint naming max_locks_per_transaction,

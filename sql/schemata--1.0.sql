@@ -65,8 +65,29 @@ LANGUAGE C STABLE PARALLEL UNSAFE;
 COMMENT ON FUNCTION schemata.version(name) IS
     'highest applied version of a target schema, or NULL';
 
+CREATE FUNCTION schemata.bootstrap(
+    models jsonb,
+    target_schema name DEFAULT NULL,
+    extensions text[] DEFAULT '{pgcrypto}')
+RETURNS TABLE (object_type text, object_name text, action text)
+AS 'MODULE_PATHNAME', 'schemata_bootstrap_models'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.bootstrap(jsonb, name, text[]) IS
+    'create the tables of pg-schemata table models that do not exist yet';
+
+CREATE FUNCTION schemata.teardown(
+    models jsonb,
+    target_schema name DEFAULT NULL)
+RETURNS TABLE (object_type text, object_name text, action text)
+AS 'MODULE_PATHNAME', 'schemata_teardown_models'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.teardown(jsonb, name) IS
+    'drop the tables of pg-schemata table models';
+
 -- Reading server directories and changing schemas is not for everyone.
 REVOKE ALL ON FUNCTION schemata.apply(text, name, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.plan(text, name, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.status(text, name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.version(name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION schemata.bootstrap(jsonb, name, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION schemata.teardown(jsonb, name) FROM PUBLIC;

@@ -84,6 +84,27 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION schemata.teardown(jsonb, name) IS
     'drop the tables of pg-schemata table models';
 
+CREATE FUNCTION schemata.diff(
+    models jsonb,
+    target_schema name DEFAULT NULL)
+RETURNS TABLE (step integer, operation text, object_name text,
+               destructive boolean, sql text)
+AS 'MODULE_PATHNAME', 'schemata_diff_models'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.diff(jsonb, name) IS
+    'the ordered steps that bring the live catalog to pg-schemata table models';
+
+CREATE FUNCTION schemata.sync(
+    models jsonb,
+    target_schema name DEFAULT NULL,
+    allow_destructive boolean DEFAULT false)
+RETURNS TABLE (step integer, operation text, object_name text,
+               destructive boolean, sql text)
+AS 'MODULE_PATHNAME', 'schemata_sync_models'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.sync(jsonb, name, boolean) IS
+    'run the steps of diff in the current transaction';
+
 -- Reading server directories and changing schemas is not for everyone.
 REVOKE ALL ON FUNCTION schemata.apply(text, name, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.plan(text, name, text, boolean) FROM PUBLIC;
@@ -91,3 +112,5 @@ REVOKE ALL ON FUNCTION schemata.status(text, name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.version(name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.bootstrap(jsonb, name, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.teardown(jsonb, name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION schemata.diff(jsonb, name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION schemata.sync(jsonb, name, boolean) FROM PUBLIC;

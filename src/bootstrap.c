@@ -145,6 +145,31 @@ fk_action_sql(char action)
 	}
 }
 
+/* CONSTRAINT "u" UNIQUE [NULLS NOT DISTINCT] (...) */
+char *
+schemata_unique_sql(const ModelUnique *unique)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CONSTRAINT %s UNIQUE %s", quote_identifier(unique->name),
+					 unique->nulls_not_distinct ? "NULLS NOT DISTINCT " : "");
+	append_column_list(&buf, &unique->columns);
+	return buf.data;
+}
+
+/* PRIMARY KEY (...) */
+char *
+schemata_primary_key_sql(const ModelColumnList *columns)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "PRIMARY KEY ");
+	append_column_list(&buf, columns);
+	return buf.data;
+}
+
 /* CONSTRAINT "fk_x" FOREIGN KEY (...) REFERENCES "s"."t" (...) [ON ...] */
 char *
 schemata_foreign_key_sql(const ModelForeignKey *fk)
@@ -176,6 +201,17 @@ append_column_definition(StringInfo buf, const ModelColumn *column)
 		appendStringInfo(buf, " DEFAULT %s", column->default_sql);
 }
 
+/* "name" type [GENERATED ...] [NOT NULL] [DEFAULT ...] */
+char *
+schemata_column_definition_sql(const ModelColumn *column)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	append_column_definition(&buf, column);
+	return buf.data;
+}
+
 /*
  * CREATE TABLE for a model: columns, primary key, unique constraints,
  * foreign keys (those not deferred) and checks, in pg-schemata's order.
@@ -195,18 +231,11 @@ schemata_create_table_sql(const ModelTable *table, const bool *deferred)
 	}
 	if (table->primary_key.n > 0)
 	{
-		appendStringInfo(&buf, "%sPRIMARY KEY ", sep);
-		append_column_list(&buf, &table->primary_key);
+		appendStringInfo(&buf, "%s%s", sep, schemata_primary_key_sql(&table->primary_key));
 		sep = ",\n    ";
 	}
 	for (int i = 0; i < table->nuniques; i++, sep = ",\n    ")
-	{
-		const ModelUnique *unique = &table->uniques[i];
-
-		appendStringInfo(&buf, "%sCONSTRAINT %s UNIQUE %s", sep, quote_identifier(unique->name),
-						 unique->nulls_not_distinct ? "NULLS NOT DISTINCT " : "");
-		append_column_list(&buf, &unique->columns);
-	}
+		appendStringInfo(&buf, "%s%s", sep, schemata_unique_sql(&table->uniques[i]));
 	for (int i = 0; i < table->nforeign_keys; i++)
 	{
 		if (deferred != NULL && deferred[i])

@@ -31,11 +31,14 @@ PG_FUNCTION_INFO_V1(schemata_status);
 PG_FUNCTION_INFO_V1(schemata_version);
 PG_FUNCTION_INFO_V1(schemata_bootstrap_models);
 PG_FUNCTION_INFO_V1(schemata_teardown_models);
+PG_FUNCTION_INFO_V1(schemata_diff_models);
+PG_FUNCTION_INFO_V1(schemata_sync_models);
 
 #define APPLY_COLS 4
 #define PLAN_COLS 6
 #define STATUS_COLS 8
 #define OBJECT_COLS 3
+#define DIFF_COLS 5
 
 /* A text argument; NULL is an error unless optional (then returns NULL). */
 static char *
@@ -291,6 +294,54 @@ schemata_teardown_models(PG_FUNCTION_ARGS)
 	connect_spi();
 	set = models_arg(fcinfo);
 	schemata_teardown(set, put_object_row, fcinfo->resultinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+static void
+put_step_row(int step, const DiffStep *diff_step, void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[DIFF_COLS];
+	bool		nulls[DIFF_COLS] = {0};
+
+	values[0] = Int32GetDatum(step);
+	values[1] = CStringGetTextDatum(diff_step->operation);
+	values[2] = CStringGetTextDatum(diff_step->object_name);
+	values[3] = BoolGetDatum(diff_step->destructive);
+	values[4] = CStringGetTextDatum(diff_step->sql);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * diff(models, target_schema)
+ */
+Datum
+schemata_diff_models(PG_FUNCTION_ARGS)
+{
+	ModelSet   *set;
+
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	set = models_arg(fcinfo);
+	schemata_diff(set, false, false, put_step_row, fcinfo->resultinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * sync(models, target_schema, allow_destructive)
+ */
+Datum
+schemata_sync_models(PG_FUNCTION_ARGS)
+{
+	bool		allow_destructive = bool_arg(fcinfo, 2, "allow_destructive");
+	ModelSet   *set;
+
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	set = models_arg(fcinfo);
+	schemata_diff(set, true, allow_destructive, put_step_row, fcinfo->resultinfo);
 	SPI_finish();
 	return (Datum) 0;
 }

@@ -17,6 +17,8 @@
  *	              pg-schemata's rule for defaults
  *	  model.c     reading and checking models into ModelTable structs
  *	  bootstrap.c DDL for models, foreign-key order, bootstrap and teardown
+ *	  catalog.c   a table as the catalog describes it, in canonical forms
+ *	  diff.c      the operations from the catalog to the models; sync
  *
  *	  functions.c the SQL-callable entry points
  *
@@ -385,9 +387,73 @@ extern char *schemata_create_index_sql(const ModelTable *table, const ModelIndex
 extern char *schemata_add_foreign_key_sql(const ModelTable *table,
 										  const ModelForeignKey *fk);
 extern char *schemata_foreign_key_sql(const ModelForeignKey *fk);
+extern char *schemata_unique_sql(const ModelUnique *unique);
+extern char *schemata_primary_key_sql(const ModelColumnList *columns);
+extern char *schemata_column_definition_sql(const ModelColumn *column);
 extern void schemata_execute_ddl(const char *sql, const char *path);
 extern void schemata_bootstrap(const ModelSet *set, ArrayType *extensions,
 							   ObjectCallback callback, void *arg);
 extern void schemata_teardown(const ModelSet *set, ObjectCallback callback, void *arg);
+
+/*
+ * catalog.c
+ *
+ * A table as pg_catalog describes it, every part in a form that compares
+ * equal exactly when PostgreSQL would store the same thing: format_type(),
+ * pg_get_expr(), pg_get_constraintdef(), and for indexes and foreign keys
+ * their catalog fields.
+ */
+typedef enum CatalogItemKind
+{
+	ITEM_COLUMN,
+	ITEM_PRIMARY_KEY,
+	ITEM_UNIQUE,
+	ITEM_CHECK,
+	ITEM_FOREIGN_KEY,
+	ITEM_INDEX					/* not backing a constraint */
+} CatalogItemKind;
+
+typedef struct CatalogItem
+{
+	CatalogItemKind kind;
+	char	   *name;
+	char	   *definition;		/* constraints and indexes: canonical form */
+	/* columns */
+	char	   *type;			/* format_type() */
+	Oid			type_oid;
+	int32		typmod;
+	bool		not_null;
+	char	   *default_expr;	/* pg_get_expr(), "serial" for an owned
+								 * sequence's nextval, or NULL */
+	bool		generated;		/* default_expr is a generation expression */
+	bool		matched;		/* set while diffing */
+} CatalogItem;
+
+typedef struct CatalogTable
+{
+	int			nitems;
+	CatalogItem *items;
+} CatalogTable;
+
+extern CatalogTable *schemata_describe_table(Oid relid);
+extern CatalogTable *schemata_describe_model(const ModelTable *table);
+extern char *schemata_model_foreign_key_definition(const ModelForeignKey *fk);
+extern List *schemata_schema_tables(const char *schema);
+
+/*
+ * diff.c
+ */
+typedef struct DiffStep
+{
+	const char *operation;
+	char	   *object_name;
+	bool		destructive;
+	char	   *sql;
+} DiffStep;
+
+typedef void (*StepCallback) (int step, const DiffStep *diff_step, void *arg);
+
+extern void schemata_diff(const ModelSet *set, bool run, bool allow_destructive,
+						  StepCallback callback, void *arg);
 
 #endif							/* SCHEMATA_H */

@@ -1,7 +1,6 @@
 --
 -- bootstrap() and teardown(): tables from pg-schemata models
 --
-CREATE EXTENSION IF NOT EXISTS schemata;
 \i test/models/helpers.sql
 
 -- The tutorial (seed 001): the names pg-schemata gives, hashes included.

@@ -1,7 +1,6 @@
 --
 -- bootstrap(): bad models.  Each error names the JSON path, nothing is created.
 --
-CREATE EXTENSION IF NOT EXISTS schemata;
 \i test/models/helpers.sql
 
 -- not an array or an object

@@ -1,7 +1,6 @@
 --
 -- diff() and sync(): from the live catalog to the models
 --
-CREATE EXTENSION IF NOT EXISTS schemata;
 \i test/models/helpers.sql
 CREATE TEMP TABLE model_files (file text);
 INSERT INTO model_files VALUES ('audit_fields.json'), ('checks.json'), ('cycle.json'),

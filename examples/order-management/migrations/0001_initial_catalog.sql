@@ -2,8 +2,9 @@
 -- The order-management tutorial's first release: customers, orders (no
 -- status yet) and order_items, created from the tutorial's pg-schemata models
 -- by schemata.bootstrap() -- the same tables, defaults and constraint names
--- as pg-schemata's createTable(), pgcrypto enabled first as pg-schemata does.
--- target_schema => current_schema(): the schema apply() is migrating.
+-- as pg-schemata's createTable().  target_schema => current_schema(): the
+-- schema apply() is migrating.  extensions => '{}': gen_random_uuid() is
+-- built into PostgreSQL 13 and later, so pgcrypto is not needed.
 SELECT * FROM schemata.bootstrap($json$
 [
   {
@@ -173,7 +174,7 @@ SELECT * FROM schemata.bootstrap($json$
     }
   }
 ]
-$json$::jsonb, target_schema => current_schema());
+$json$::jsonb, target_schema => current_schema(), extensions => '{}');
 
 -- migrate:down
 DROP TABLE order_items;

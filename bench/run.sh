@@ -128,8 +128,23 @@ elapsed() {
     end=$(date +%s.%N)
     awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f\n", e - s }'
 }
+# The backend's CPU time (user + system), read from /proc/<pid>/stat at the end of
+# the same session: steadier than wall time on a machine shared with other work.
+TICK=$(getconf CLK_TCK)
+STAT_SQL="SELECT pg_catalog.pg_read_file('/proc/' || pg_catalog.pg_backend_pid() || '/stat')"
 declare -A TIMES
 record() { TIMES["$1|$2"]+="$3 "; }
+# measure CASE N PSQL-ARGS...: one psql session doing the work, then reading its stat
+measure() {
+    local c=$1 n=$2 start end out
+    shift 2
+    start=$(date +%s.%N)
+    out=$("${PSQL[@]}" -At -d bench_run "$@" -c "$STAT_SQL")
+    end=$(date +%s.%N)
+    record "$c" "$n" "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f\n", e - s }')"
+    record "cpu_$c" "$n" "$(printf '%s\n' "$out" | sed -n 's/^[0-9]* (postgres) //p' |
+        awk -v tick="$TICK" '{ printf "%.2f\n", ($12 + $13) / tick }')"
+}
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 expect_functions() {	# every contender must have run all N migrations
@@ -139,9 +154,6 @@ expect_functions() {	# every contender must have run all N migrations
 }
 
 export PGOPTIONS='-c client_min_messages=warning'
-run_floor()  { "${PSQL[@]}" -d bench_run -f "$W/corpus/$1/floor.sql"; }
-run_psql1()  { "${PSQL[@]}" -d bench_run -1 -f "$W/corpus/$1/all.sql"; }
-run_fn()     { "${PSQL[@]}" -d bench_run -c "SELECT count(*) FROM schemata.$2('$W/corpus/$1/migrations')"; }
 DBMATE_URL="postgres://postgres@:$PORT/bench_run?socket=$SOCK&sslmode=disable"
 NPGM_URL="postgresql://postgres@localhost:$PORT/bench_run?host=$SOCK"
 run_dbmate() { DATABASE_URL=$DBMATE_URL "$DBMATE" --migrations-dir "$W/corpus/$1/migrations" --no-dump-schema up; }
@@ -153,16 +165,15 @@ for n in "${NS[@]}"; do
         for c in floor psql1 apply; do
             fresh_db
             case $c in
-                floor) t=$(elapsed run_floor "$n") ;;
-                psql1) t=$(elapsed run_psql1 "$n") ;;
-                apply) t=$(elapsed run_fn "$n" apply) ;;
+                floor) measure floor "$n" -f "$W/corpus/$n/floor.sql" ;;
+                psql1) measure psql1 "$n" -1 -f "$W/corpus/$n/all.sql" ;;
+                apply) measure apply "$n" -c "SELECT count(*) FROM schemata.apply('$W/corpus/$n/migrations')" ;;
             esac
             expect_functions "$n" "$c"
-            record "$c" "$n" "$t"
         done
         # with N applied (the database of this run's apply)
         for c in apply status plan; do
-            record "noop_$c" "$n" "$(elapsed run_fn "$n" "$c")"
+            measure "noop_$c" "$n" -c "SELECT count(*) FROM schemata.$c('$W/corpus/$n/migrations')"
         done
         record connect "$n" "$(elapsed q bench_run 'SELECT 1')"
     done
@@ -210,16 +221,16 @@ if has_function bootstrap && has_function diff; then
     for rep in $(seq "$REPS"); do
         log "bootstrap/diff run $rep/$REPS"
         fresh_db
-        record boot_ddl "$BOOT_TABLES" "$(elapsed "${PSQL[@]}" -d bench_run -1 -f "$W/models/boot/ddl.sql")"
+        measure boot_ddl "$BOOT_TABLES" -1 -f "$W/models/boot/ddl.sql"
         fresh_db
-        record bootstrap "$BOOT_TABLES" "$(elapsed q bench_run "SELECT count(*) FROM schemata.bootstrap(pg_catalog.pg_read_file('$W/models/boot/models.json')::jsonb, extensions => '{}')")"
+        measure bootstrap "$BOOT_TABLES" -c "SELECT count(*) FROM schemata.bootstrap(pg_catalog.pg_read_file('$W/models/boot/models.json')::jsonb, extensions => '{}')"
         [ "$(q bench_run "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename LIKE 'b\\_%'")" = "$BOOT_TABLES" ] ||
             { log "bootstrap did not create $BOOT_TABLES tables"; exit 1; }
         fresh_db
         "${PSQL[@]}" -d bench_run -1 -f "$W/models/diff/ddl.sql"
         steps=$(q bench_run "SELECT count(*) FROM schemata.diff(pg_catalog.pg_read_file('$W/models/diff/models.json')::jsonb)")
         [ "$steps" = 0 ] || MODELS_NOTE="diff of the in-sync catalog returned $steps steps (expected 0)"
-        record diff "$DIFF_TABLES" "$(elapsed q bench_run "SELECT count(*) FROM schemata.diff(pg_catalog.pg_read_file('$W/models/diff/models.json')::jsonb)")"
+        measure diff "$DIFF_TABLES" -c "SELECT count(*) FROM schemata.diff(pg_catalog.pg_read_file('$W/models/diff/models.json')::jsonb)"
     done
 else
     MODELS_NOTE="skipped: schemata.bootstrap / schemata.diff are not in this build"
@@ -228,28 +239,31 @@ fi
 # ---------------------------------------------------------------- report
 get() { printf '%s' "${TIMES["$1|$2"]:-}" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f\n", a / b }'; }
-row() { printf '%-44s %7s %9s %9s\n' "$@"; }
+row() { printf '%-44s %7s %9s %9s %9s %9s\n' "$@"; }
+# row for a psql case: label, case, N, floor wall, floor cpu
+prow() { row "$1" "$3" "$(get "$2" "$3")" "$(ratio "$(get "$2" "$3")" "$4")" "$(get "cpu_$2" "$3")" "$(ratio "$(get "cpu_$2" "$3")" "$5")"; }
 {
     echo "schemata benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo '?')"
     echo "machine: $(nproc) cores, $(awk '/^model name/ { $1 = $2 = $3 = ""; print substr($0, 4); exit }' /proc/cpuinfo),"\
          "$(awk '/^MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM; $(q postgres 'SHOW server_version')"
     echo "cluster: PostgreSQL defaults (fsync on) except max_locks_per_transaction = $LOCKS, for every contender"
     echo "         (one transaction creating N/5 tables needs ~N locks; the default 64 fails near N = 6,400)"
-    echo "timing:  wall time of one client process (date +%s.%N around it), median of $REPS runs"\
-         "(peers: $PEER_REPS); each apply-like run on a fresh database"
+    echo "timing:  wall = one client process timed in the shell (date +%s.%N), cpu = user+system time of"
+    echo "         its backend (/proc/<pid>/stat, read at the end of the same session; 1/$TICK s ticks);"
+    echo "         median of $REPS runs (peers: $PEER_REPS, wall only); each apply-like run on a fresh database"
     echo "         psql connection start alone: $(get connect "${NS[0]}") s (included in every psql row)"
     [ -n "$DBMATE$NPGM" ] && echo "peers:   ${PEER_VERSIONS:-}, installed from npm; each migration in its own transaction (their default)"
     echo
-    row "case" "N" "median s" "x floor"
-    row "----" "-" "--------" "-------"
+    row "case" "N" "wall s" "x floor" "cpu s" "x floor"
+    row "----" "-" "------" "-------" "-----" "-------"
     for n in "${NS[@]}"; do
-        floor=$(get floor "$n")
-        row "1 floor: psql, one message, one transaction" "$n" "$floor" "1.00"
-        row "2 psql -1 -f (concatenated files)" "$n" "$(get psql1 "$n")" "$(ratio "$(get psql1 "$n")" "$floor")"
-        row "3 schemata.apply(dir)" "$n" "$(get apply "$n")" "$(ratio "$(get apply "$n")" "$floor")"
-        row "4 no-op schemata.apply(dir), N applied" "$n" "$(get noop_apply "$n")" ""
-        row "4 schemata.status(dir), N applied" "$n" "$(get noop_status "$n")" ""
-        row "4 schemata.plan(dir), N applied" "$n" "$(get noop_plan "$n")" ""
+        floor=$(get floor "$n"); cfloor=$(get cpu_floor "$n")
+        prow "1 floor: psql, one message, one transaction" floor "$n" "$floor" "$cfloor"
+        prow "2 psql -1 -f (concatenated files)" psql1 "$n" "$floor" "$cfloor"
+        prow "3 schemata.apply(dir)" apply "$n" "$floor" "$cfloor"
+        prow "4 no-op schemata.apply(dir), N applied" noop_apply "$n" "-" "-"
+        prow "4 schemata.status(dir), N applied" noop_status "$n" "-" "-"
+        prow "4 schemata.plan(dir), N applied" noop_plan "$n" "-" "-"
         if [ -n "$DBMATE" ]; then
             row "7 dbmate up" "$n" "$(get dbmate "$n")" "$(ratio "$(get dbmate "$n")" "$floor")"
             row "7 dbmate up, no-op (N applied)" "$n" "$(get noop_dbmate "$n")" ""
@@ -270,10 +284,10 @@ row() { printf '%-44s %7s %9s %9s\n' "$@"; }
     done
     echo
     if [ "$(get bootstrap "$BOOT_TABLES")" != "-" ]; then
-        row "6 same DDL via psql -1 -f (tables)" "$BOOT_TABLES" "$(get boot_ddl "$BOOT_TABLES")" "1.00"
-        row "6 schemata.bootstrap(models) (tables)" "$BOOT_TABLES" "$(get bootstrap "$BOOT_TABLES")" \
-            "$(ratio "$(get bootstrap "$BOOT_TABLES")" "$(get boot_ddl "$BOOT_TABLES")")"
-        row "6 schemata.diff, in sync (tables x 10 cols)" "$DIFF_TABLES" "$(get diff "$DIFF_TABLES")" ""
+        bfloor=$(get boot_ddl "$BOOT_TABLES"); cbfloor=$(get cpu_boot_ddl "$BOOT_TABLES")
+        prow "6 same DDL via psql -1 -f (tables)" boot_ddl "$BOOT_TABLES" "$bfloor" "$cbfloor"
+        prow "6 schemata.bootstrap(models) (tables)" bootstrap "$BOOT_TABLES" "$bfloor" "$cbfloor"
+        prow "6 schemata.diff, in sync (tables x 10 cols)" diff "$DIFF_TABLES" "-" "-"
     fi
     [ -n "$MODELS_NOTE" ] && echo "6 bootstrap/diff: $MODELS_NOTE"
 } >"$W/report.txt"

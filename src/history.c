@@ -251,14 +251,39 @@ schemata_history_latest(const History *history)
 	return history->nrows > 0 ? &history->rows[history->nrows - 1] : NULL;
 }
 
+/*
+ * The INSERT of a history row, prepared once per session and kept (as
+ * PL/pgSQL keeps its plans): apply() records one row per migration, and
+ * parsing and planning the INSERT each time cost about a tenth of applying
+ * thousands of small migrations.  The plan cache re-plans it when the table
+ * changes.  Prepared as the owner, who alone may look into the table.
+ */
+static SPIPlanPtr
+history_insert_plan(void)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[8] = {NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
+	NAMEOID, FLOAT8OID};
+	SPIPlanPtr	prepared;
+
+	if (plan != NULL)
+		return plan;
+	prepared = SPI_prepare("INSERT INTO schemata.migrations"
+						   " (target_schema, version, name, checksum, down_sql, batch, applied_by, duration_ms)"
+						   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+						   8, argtypes);
+	if (prepared == NULL || SPI_keepplan(prepared) != 0)
+		elog(ERROR, "could not prepare history insert: %s", SPI_result_code_string(SPI_result));
+	plan = prepared;
+	return plan;
+}
+
 /* Record one applied migration. */
 void
 schemata_record_migration(const char *target_schema, const MigrationFile *file,
 						  const MigrationScripts *scripts, int batch, double duration_ms)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	Oid			argtypes[8] = {NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
-	NAMEOID, FLOAT8OID};
 	Datum		args[8];
 	char		nulls[8] = "        ";
 	OwnerSwitch sw;
@@ -277,10 +302,7 @@ schemata_record_migration(const char *target_schema, const MigrationFile *file,
 	args[7] = Float8GetDatum(duration_ms);
 
 	become_owner(&sw);
-	rc = SPI_execute_with_args("INSERT INTO schemata.migrations"
-							   " (target_schema, version, name, checksum, down_sql, batch, applied_by, duration_ms)"
-							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-							   8, argtypes, args, nulls, false, 0);
+	rc = SPI_execute_plan(history_insert_plan(), args, nulls, false, 0);
 	restore_user(&sw);
 	MemoryContextSwitchTo(cxt);
 	if (rc != SPI_OK_INSERT)

@@ -95,7 +95,13 @@ q() { "${PSQL[@]}" -At -d "$1" -c "$2"; }
 
 q postgres "CREATE DATABASE bench_template"
 q bench_template "CREATE EXTENSION schemata"
-fresh_db() { q postgres "DROP DATABASE IF EXISTS bench_run" >/dev/null; q postgres "CREATE DATABASE bench_run TEMPLATE bench_template"; }
+# A fresh database, and a checkpoint so every contender starts from the same state
+# (after a checkpoint the first change of each page writes a full-page image).
+fresh_db() {
+    q postgres "DROP DATABASE IF EXISTS bench_run" >/dev/null
+    q postgres "CREATE DATABASE bench_run TEMPLATE bench_template"
+    q postgres "CHECKPOINT"
+}
 
 # ---------------------------------------------------------------- corpora
 for n in 100 "${NS[@]}"; do

@@ -43,7 +43,6 @@
 #include "access/xact.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type_d.h"
-#include "common/cryptohash.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -105,16 +104,9 @@ restore_user(const OwnerSwitch *sw)
 static int32
 target_lock_key(const char *target_schema)
 {
-	pg_cryptohash_ctx *hash = pg_cryptohash_create(PG_SHA256);
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 
-	if (pg_cryptohash_init(hash) < 0 ||
-		pg_cryptohash_update(hash, (const uint8 *) target_schema, strlen(target_schema)) < 0 ||
-		pg_cryptohash_final(hash, digest, sizeof(digest)) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not compute SHA-256 checksum: %s", pg_cryptohash_error(hash))));
-	pg_cryptohash_free(hash);
+	schemata_sha256(target_schema, strlen(target_schema), digest);
 	return (int32) (((uint32) digest[0] << 24) | ((uint32) digest[1] << 16) |
 					((uint32) digest[2] << 8) | (uint32) digest[3]);
 }

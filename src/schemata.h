@@ -154,6 +154,7 @@ extern void schemata_read_migration(const MigrationDir *dir, const MigrationFile
 extern void schemata_migration_checksum(const MigrationDir *dir, const MigrationFile *file,
 										char *checksum);
 extern void schemata_scan_script(Script *script);
+extern void schemata_sha256(const char *data, size_t len, uint8 *digest);
 extern void schemata_parse_script(Script *script, bool notify);
 extern void schemata_script_from_text(Script *script, const char *file, char *sql);
 extern char *schemata_statement_text(const Script *script, const ScriptStatement *stmt);

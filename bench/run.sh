@@ -30,66 +30,31 @@ else
 fi
 MAXN=${NS[${#NS[@]}-1]}
 RESULTS=${BENCH_RESULTS:-$SRC/bench/results/latest.txt}
-PORT=${BENCH_PORT:-5599}
 # Locks for one transaction creating MAXN/5 tables (table, primary key, TOAST table
 # and index, one more index: ~1 lock per migration) fit with room to spare.
 LOCKS=$(( MAXN / 50 > 64 ? MAXN / 50 + 64 : 64 ))
 
 log() { printf '%s\n' "$*" >&2; }
 
-# ---------------------------------------------------------------- packages
-need=()
-for p in postgresql-15 postgresql-server-dev-15 gcc make; do
-    dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
-done
-PEERS=${BENCH_PEERS:-1}
-if [ "$PEERS" = 1 ] && ! command -v npm >/dev/null; then
-    need+=(npm)
-fi
-if [ ${#need[@]} -gt 0 ]; then
-    log "installing: ${need[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-
 # ---------------------------------------------------------------- build + cluster
-W=$(mktemp -d /tmp/schemata-bench.XXXXXX)
-chmod 755 "$W"
-PG=$W/pg
-BIN=$PG/usr/lib/postgresql/15/bin
-DATA=$W/data
-SOCK=$W/sock
-cleanup() {
-    if [ -f "$DATA/postmaster.pid" ]; then
-        runuser -u postgres -- "$BIN/pg_ctl" -D "$DATA" -m immediate stop >/dev/null 2>&1 || true
-    fi
-    if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
-
-log "building schemata into a private PostgreSQL install under $W"
-mkdir -p "$PG/usr/lib/postgresql" "$PG/usr/share/postgresql" "$PG/usr/include"
-cp -a /usr/lib/postgresql/15 "$PG/usr/lib/postgresql/"
-cp -a /usr/share/postgresql/15 "$PG/usr/share/postgresql/"
-cp -a /usr/include/postgresql "$PG/usr/include/"
-mkdir -p "$W/src"
-tar -C "$SRC" --exclude=.git --exclude=bench/results -cf - . | tar -C "$W/src" -xf -
-make -C "$W/src" -s clean >/dev/null 2>&1 || true
-make -C "$W/src" -s -j2 install PG_CONFIG="$BIN/pg_config" COPT=-Werror >"$W/build.log" 2>&1 ||
-    { cat "$W/build.log" >&2; exit 1; }
-
-mkdir -p "$SOCK"
-chown -R postgres "$W"
-runuser -u postgres -- "$BIN/initdb" -D "$DATA" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
-cat >>"$DATA/postgresql.conf" <<EOF
-port = $PORT
-listen_addresses = ''
-unix_socket_directories = '$SOCK'
-max_locks_per_transaction = $LOCKS
-EOF
-runuser -u postgres -- "$BIN/pg_ctl" -D "$DATA" -l "$W/server.log" -w start >/dev/null
-
-export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres
+# The same set-up as the tests (test/lib/cluster.sh): packages, a build into a
+# private copy of PostgreSQL, a throwaway cluster.  Unlike the tests, the
+# benchmark keeps PostgreSQL's defaults (fsync on) but for the lock table.
+source "$SRC/test/lib/cluster.sh"
+PEERS=${BENCH_PEERS:-1}
+schemata_install_deps
+if [ "$PEERS" = 1 ] && ! command -v npm >/dev/null; then
+    log "installing: npm"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+fi
+export SCHEMATA_KEEP=${BENCH_KEEP:-0}
+export SCHEMATA_EXTRA_CONF="fsync = on
+max_locks_per_transaction = $LOCKS"
+schemata_setup
+W=$SCHEMATA_WORK
+BIN=$SCHEMATA_PGBIN
+SOCK=$PGHOST
+PORT=$PGPORT
 PSQL=("$BIN/psql" -X -q -v ON_ERROR_STOP=1)
 q() { "${PSQL[@]}" -At -d "$1" -c "$2"; }
 
@@ -233,7 +198,8 @@ if has_function bootstrap && has_function diff; then
         [ "$(q bench_run "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename LIKE 'b\\_%'")" = "$BOOT_TABLES" ] ||
             { log "bootstrap did not create $BOOT_TABLES tables"; exit 1; }
         fresh_db
-        "${PSQL[@]}" -d bench_run -1 -f "$W/models/diff/ddl.sql"
+        # the catalog in sync with the models: what bootstrap made of them
+        q bench_run "SELECT count(*) FROM schemata.bootstrap(pg_catalog.pg_read_file('$W/models/diff/models.json')::jsonb, extensions => '{}')" >/dev/null
         steps=$(q bench_run "SELECT count(*) FROM schemata.diff(pg_catalog.pg_read_file('$W/models/diff/models.json')::jsonb)")
         [ "$steps" = 0 ] || MODELS_NOTE="diff of the in-sync catalog returned $steps steps (expected 0)"
         measure diff "$DIFF_TABLES" -c "SELECT count(*) FROM schemata.diff(pg_catalog.pg_read_file('$W/models/diff/models.json')::jsonb)"

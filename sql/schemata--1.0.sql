@@ -65,6 +65,46 @@ LANGUAGE C STABLE PARALLEL UNSAFE;
 COMMENT ON FUNCTION schemata.version(name) IS
     'highest applied version of a target schema, or NULL';
 
+CREATE FUNCTION schemata.bootstrap(
+    models jsonb,
+    target_schema name DEFAULT NULL,
+    extensions text[] DEFAULT '{pgcrypto}')
+RETURNS TABLE (object_type text, object_name text, action text)
+AS 'MODULE_PATHNAME', 'schemata_bootstrap_models'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.bootstrap(jsonb, name, text[]) IS
+    'create the tables of pg-schemata table models that do not exist yet';
+
+CREATE FUNCTION schemata.teardown(
+    models jsonb,
+    target_schema name DEFAULT NULL)
+RETURNS TABLE (object_type text, object_name text, action text)
+AS 'MODULE_PATHNAME', 'schemata_teardown_models'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.teardown(jsonb, name) IS
+    'drop the tables of pg-schemata table models';
+
+CREATE FUNCTION schemata.diff(
+    models jsonb,
+    target_schema name DEFAULT NULL)
+RETURNS TABLE (step integer, operation text, object_name text,
+               destructive boolean, sql text)
+AS 'MODULE_PATHNAME', 'schemata_diff_models'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.diff(jsonb, name) IS
+    'the ordered steps that bring the live catalog to pg-schemata table models';
+
+CREATE FUNCTION schemata.sync(
+    models jsonb,
+    target_schema name DEFAULT NULL,
+    allow_destructive boolean DEFAULT false)
+RETURNS TABLE (step integer, operation text, object_name text,
+               destructive boolean, sql text)
+AS 'MODULE_PATHNAME', 'schemata_sync_models'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.sync(jsonb, name, boolean) IS
+    'run the steps of diff in the current transaction';
+
 -- Reading server directories and changing schemas is not for everyone.
 REVOKE ALL ON FUNCTION schemata.apply(text, name, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.plan(text, name, text, boolean) FROM PUBLIC;
@@ -104,3 +144,19 @@ COMMENT ON FUNCTION schemata.repair(text, name) IS
 REVOKE ALL ON FUNCTION schemata.rollback(name, integer, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.baseline(text, name, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.repair(text, name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION schemata.bootstrap(jsonb, name, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION schemata.teardown(jsonb, name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION schemata.diff(jsonb, name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION schemata.sync(jsonb, name, boolean) FROM PUBLIC;
+
+-- apply, with a commit after each migration: CALL it outside a transaction block.
+CREATE PROCEDURE schemata.migrate(
+    dir text,
+    target_schema name DEFAULT 'public',
+    to_version text DEFAULT NULL,
+    allow_out_of_order boolean DEFAULT false)
+AS 'MODULE_PATHNAME', 'schemata_migrate'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemata.migrate(text, name, text, boolean) IS
+    'apply the pending migrations of a server directory, committing after each one';
+REVOKE ALL ON PROCEDURE schemata.migrate(text, name, text, boolean) FROM PUBLIC;

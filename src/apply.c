@@ -226,8 +226,8 @@ schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql)
 	return plan;
 }
 
-static void
-report_nothing_to_apply(const ApplyOptions *options, const History *history)
+void
+schemata_report_nothing_to_apply(const ApplyOptions *options, const History *history)
 {
 	const HistoryRow *latest = schemata_history_latest(history);
 
@@ -241,10 +241,22 @@ report_nothing_to_apply(const ApplyOptions *options, const History *history)
 						options->target_schema)));
 }
 
-/* Run one planned migration and record it. */
+static bool
+script_adds_enum_value(const Script *script)
+{
+	for (int i = 0; i < script->nparsed; i++)
+		if (script->statements[i].adds_enum_value)
+			return true;
+	return false;
+}
+
+/*
+ * Run one planned migration and record it.  hints tells the runner about
+ * the earlier migrations of this call, and learns about this one.
+ */
 static double
 apply_one(const ApplyOptions *options, const MigrationPlan *plan, const PlannedMigration *planned,
-		  int batch)
+		  int batch, RunHints *hints)
 {
 	MigrationScripts scripts;
 	double		duration_ms;
@@ -258,10 +270,38 @@ apply_one(const ApplyOptions *options, const MigrationPlan *plan, const PlannedM
 						planned->file->up_file)));
 	schemata_parse_script(&scripts.up, false);
 
-	duration_ms = schemata_run_script(&scripts.up, options->target_schema);
+	hints->migration = planned->file;
+	duration_ms = schemata_run_migration(&scripts.up, options->target_schema, hints);
+	if (script_adds_enum_value(&scripts.up))
+		hints->enum_added_by = planned->file;
 	schemata_record_migration(options->target_schema, planned->file, &scripts, batch,
 							  duration_ms);
 	return duration_ms;
+}
+
+/*
+ * Apply one planned migration in the current transaction, in the memory
+ * context "work" (reset afterwards).  Shared by apply() and migrate().
+ */
+double
+schemata_apply_step(const ApplyOptions *options, const MigrationPlan *plan,
+					const PlannedMigration *planned, int batch, RunHints *hints,
+					MemoryContext work)
+{
+	MemoryContext outer = MemoryContextSwitchTo(work);
+	double		duration_ms = apply_one(options, plan, planned, batch, hints);
+
+	MemoryContextSwitchTo(outer);
+	MemoryContextReset(work);
+	return duration_ms;
+}
+
+/* The NOTICE for each applied migration. */
+void
+schemata_report_applied(const PlannedMigration *planned, double duration_ms)
+{
+	ereport(NOTICE,
+			(errmsg("applied %s (%.1f ms)", planned->file->name, duration_ms)));
 }
 
 /*
@@ -271,12 +311,13 @@ void
 schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, void *arg)
 {
 	MigrationPlan *plan = schemata_build_plan(options, true, false);
+	RunHints	hints = {true, NULL, NULL};
 	MemoryContext work;
 	int			batch;
 
 	if (plan->npending == 0)
 	{
-		report_nothing_to_apply(options, plan->history);
+		schemata_report_nothing_to_apply(options, plan->history);
 		return;
 	}
 
@@ -287,14 +328,11 @@ schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, vo
 	for (int i = 0; i < plan->npending; i++)
 	{
 		const PlannedMigration *planned = &plan->pending[i];
-		MemoryContext outer = MemoryContextSwitchTo(work);
-		double		duration_ms = apply_one(options, plan, planned, batch);
+		double		duration_ms = schemata_apply_step(options, plan, planned, batch,
+													  &hints, work);
 
-		MemoryContextSwitchTo(outer);
-		MemoryContextReset(work);
 		callback(planned, duration_ms, arg);
-		ereport(NOTICE,
-				(errmsg("applied %s (%.1f ms)", planned->file->name, duration_ms)));
+		schemata_report_applied(planned, duration_ms);
 	}
 	MemoryContextDelete(work);
 }

@@ -18,7 +18,9 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "nodes/parsenodes.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -28,10 +30,17 @@ PG_FUNCTION_INFO_V1(schemata_apply);
 PG_FUNCTION_INFO_V1(schemata_plan);
 PG_FUNCTION_INFO_V1(schemata_status);
 PG_FUNCTION_INFO_V1(schemata_version);
+PG_FUNCTION_INFO_V1(schemata_bootstrap_models);
+PG_FUNCTION_INFO_V1(schemata_teardown_models);
+PG_FUNCTION_INFO_V1(schemata_diff_models);
+PG_FUNCTION_INFO_V1(schemata_sync_models);
+PG_FUNCTION_INFO_V1(schemata_migrate);
 
 #define APPLY_COLS 4
 #define PLAN_COLS 6
 #define STATUS_COLS 8
+#define OBJECT_COLS 3
+#define DIFF_COLS 5
 
 /* A text argument; NULL is an error unless optional (then returns NULL). */
 static char *
@@ -288,4 +297,160 @@ schemata_repair(PG_FUNCTION_ARGS)
 	changed = schemata_repair_history(dir, target_schema);
 	SPI_finish();
 	PG_RETURN_INT32(changed);
+}
+
+/* models and target_schema, the arguments shared by the model functions. */
+static ModelSet *
+models_arg(FunctionCallInfo fcinfo)
+{
+	Jsonb	   *models;
+	char	   *target_schema = NULL;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("models cannot be null")));
+	models = PG_GETARG_JSONB_P(0);
+	if (!PG_ARGISNULL(1))
+	{
+		target_schema = pstrdup(NameStr(*PG_GETARG_NAME(1)));
+		schemata_check_target_schema(target_schema);
+	}
+	return schemata_read_models(models, target_schema);
+}
+
+static void
+put_object_row(const char *object_type, const char *object_name, const char *action,
+			   void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[OBJECT_COLS];
+	bool		nulls[OBJECT_COLS] = {0};
+
+	values[0] = CStringGetTextDatum(object_type);
+	values[1] = CStringGetTextDatum(object_name);
+	values[2] = CStringGetTextDatum(action);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * bootstrap(models, target_schema, extensions)
+ */
+Datum
+schemata_bootstrap_models(PG_FUNCTION_ARGS)
+{
+	ModelSet   *set;
+	ArrayType  *extensions;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("extensions cannot be null"),
+				 errhint("Pass '{}' for no extensions.")));
+	extensions = PG_GETARG_ARRAYTYPE_P(2);
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	set = models_arg(fcinfo);
+	schemata_bootstrap(set, extensions, put_object_row, fcinfo->resultinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * teardown(models, target_schema)
+ */
+Datum
+schemata_teardown_models(PG_FUNCTION_ARGS)
+{
+	ModelSet   *set;
+
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	set = models_arg(fcinfo);
+	schemata_teardown(set, put_object_row, fcinfo->resultinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+static void
+put_step_row(int step, const DiffStep *diff_step, void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[DIFF_COLS];
+	bool		nulls[DIFF_COLS] = {0};
+
+	values[0] = Int32GetDatum(step);
+	values[1] = CStringGetTextDatum(diff_step->operation);
+	values[2] = CStringGetTextDatum(diff_step->object_name);
+	values[3] = BoolGetDatum(diff_step->destructive);
+	values[4] = CStringGetTextDatum(diff_step->sql);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * diff(models, target_schema)
+ */
+Datum
+schemata_diff_models(PG_FUNCTION_ARGS)
+{
+	ModelSet   *set;
+
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	set = models_arg(fcinfo);
+	schemata_diff(set, false, false, put_step_row, fcinfo->resultinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * sync(models, target_schema, allow_destructive)
+ */
+Datum
+schemata_sync_models(PG_FUNCTION_ARGS)
+{
+	bool		allow_destructive = bool_arg(fcinfo, 2, "allow_destructive");
+	ModelSet   *set;
+
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	set = models_arg(fcinfo);
+	schemata_diff(set, true, allow_destructive, put_step_row, fcinfo->resultinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * migrate() commits, so it must be CALLed where a procedure may: not inside
+ * a transaction block, not from a function (the check plpgsql makes).
+ */
+static void
+check_nonatomic_call(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
+		((CallContext *) fcinfo->context)->atomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+				 errmsg("schemata.migrate() cannot run inside a transaction block or a function"),
+				 errdetail("migrate() commits after each migration."),
+				 errhint("Run CALL schemata.migrate(...) on its own, or use SELECT * FROM schemata.apply(...), which applies everything in the current transaction.")));
+}
+
+/*
+ * migrate(dir, target_schema, to_version, allow_out_of_order), a procedure
+ */
+Datum
+schemata_migrate(PG_FUNCTION_ARGS)
+{
+	ApplyOptions options;
+	int			rc;
+
+	check_nonatomic_call(fcinfo);
+	apply_options(fcinfo, &options);
+	rc = SPI_connect_ext(SPI_OPT_NONATOMIC);
+	if (rc != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect_ext failed: %s", SPI_result_code_string(rc));
+	schemata_migrate_pending(&options);
+	SPI_finish();
+	PG_RETURN_VOID();
 }

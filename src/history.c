@@ -9,7 +9,8 @@
  * SHA-256 of its name, read as a big-endian int4, so an operator can compute
  * it in SQL (see README, "Locking").  apply() takes the transaction-level
  * form, so the lock is held until the caller's transaction ends; waits obey
- * lock_timeout.
+ * lock_timeout.  migrate() takes the session-level form on the same key for
+ * its whole call, across its commits, and releases it itself.
  *
  * Snapshots.  In READ COMMITTED every SPI query takes a new snapshot, so the
  * history read after the lock sees what a concurrent apply committed.  In
@@ -42,7 +43,6 @@
 #include "access/xact.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type_d.h"
-#include "common/cryptohash.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -104,16 +104,9 @@ restore_user(const OwnerSwitch *sw)
 static int32
 target_lock_key(const char *target_schema)
 {
-	pg_cryptohash_ctx *hash = pg_cryptohash_create(PG_SHA256);
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 
-	if (pg_cryptohash_init(hash) < 0 ||
-		pg_cryptohash_update(hash, (const uint8 *) target_schema, strlen(target_schema)) < 0 ||
-		pg_cryptohash_final(hash, digest, sizeof(digest)) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not compute SHA-256 checksum: %s", pg_cryptohash_error(hash))));
-	pg_cryptohash_free(hash);
+	schemata_sha256(target_schema, strlen(target_schema), digest);
 	return (int32) (((uint32) digest[0] << 24) | ((uint32) digest[1] << 16) |
 					((uint32) digest[2] << 8) | (uint32) digest[3]);
 }
@@ -126,6 +119,28 @@ void
 schemata_lock_target(const char *target_schema)
 {
 	DirectFunctionCall2(pg_advisory_xact_lock_int4,
+						Int32GetDatum(SCHEMATA_LOCK_CLASS),
+						Int32GetDatum(target_lock_key(target_schema)));
+}
+
+/*
+ * Take the session-level advisory lock of a target schema (migrate()), on the
+ * same key as schemata_lock_target(), so the two forms exclude each other.
+ * It survives commits; the caller must release it on every exit path, since
+ * an abort does not.
+ */
+void
+schemata_lock_target_session(const char *target_schema)
+{
+	DirectFunctionCall2(pg_advisory_lock_int4,
+						Int32GetDatum(SCHEMATA_LOCK_CLASS),
+						Int32GetDatum(target_lock_key(target_schema)));
+}
+
+void
+schemata_unlock_target_session(const char *target_schema)
+{
+	DirectFunctionCall2(pg_advisory_unlock_int4,
 						Int32GetDatum(SCHEMATA_LOCK_CLASS),
 						Int32GetDatum(target_lock_key(target_schema)));
 }
@@ -301,15 +316,42 @@ text_param(const char *value, Datum *arg, char *null)
 		*null = 'n';
 }
 
+/*
+ * The INSERT of a history row, prepared once per session and kept (as
+ * PL/pgSQL keeps its plans): apply() records one row per migration, and
+ * parsing and planning the INSERT each time cost about a tenth of applying
+ * thousands of small migrations.  The plan cache re-plans it when the table
+ * changes.  Prepared as the owner, who alone may look into the table.
+ */
+static SPIPlanPtr
+history_insert_plan(void)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[8] = {NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
+	NAMEOID, FLOAT8OID};
+	SPIPlanPtr	prepared;
+
+	if (plan != NULL)
+		return plan;
+	prepared = SPI_prepare("INSERT INTO schemata.migrations"
+						   " (target_schema, version, name, checksum, down_sql, batch, applied_by, duration_ms)"
+						   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+						   8, argtypes);
+	if (prepared == NULL || SPI_keepplan(prepared) != 0)
+		elog(ERROR, "could not prepare history insert: %s", SPI_result_code_string(SPI_result));
+	plan = prepared;
+	return plan;
+}
+
 /* Insert one history row; checksum and down_sql may be NULL. */
 static void
 insert_history_row(const char *target_schema, const char *version, const char *name,
 				   const char *checksum, const char *down_sql, int batch, double duration_ms)
 {
-	Oid			argtypes[8] = {NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
-	NAMEOID, FLOAT8OID};
+	MemoryContext cxt = CurrentMemoryContext;
 	Datum		args[8];
 	char		nulls[8] = "        ";
+	OwnerSwitch sw;
 	int			rc;
 
 	args[0] = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
@@ -321,10 +363,10 @@ insert_history_row(const char *target_schema, const char *version, const char *n
 	args[6] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
 	args[7] = Float8GetDatum(duration_ms);
 
-	rc = execute_as_owner("INSERT INTO schemata.migrations"
-						  " (target_schema, version, name, checksum, down_sql, batch, applied_by, duration_ms)"
-						  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-						  8, argtypes, args, nulls, false);
+	become_owner(&sw);
+	rc = SPI_execute_plan(history_insert_plan(), args, nulls, false, 0);
+	restore_user(&sw);
+	MemoryContextSwitchTo(cxt);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "could not record migration: %s", SPI_result_code_string(rc));
 }

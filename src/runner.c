@@ -11,7 +11,10 @@
  * from the caller's settings and the caller's session is as it was.
  *
  * Errors keep PostgreSQL's message and SQLSTATE; SPI adds the statement and
- * we add 'migration file "x.sql", line N' to the CONTEXT.
+ * we add 'migration file "x.sql", line N' to the CONTEXT.  Two errors that
+ * come from running many migrations in one transaction get a hint naming the
+ * way out (RunHints): using an enum value added earlier in the transaction
+ * (55P04), and running out of room in the shared lock table.
  *
  * IDENTIFICATION
  *	  src/runner.c
@@ -34,6 +37,9 @@ typedef struct RunErrorContext
 	const Script *script;
 	const ScriptStatement *statement;
 } RunErrorContext;
+
+/* The untranslated message of the lock manager's "lock table full" error. */
+#define LOCK_TABLE_FULL_MESSAGE "out of shared memory"
 
 static void
 run_error_callback(void *arg)
@@ -91,12 +97,126 @@ migration_search_path(const char *target_schema)
 	return psprintf("%s, %s", quote_identifier(target_schema), caller_path);
 }
 
+/* Whether a statement of the script before "stmt" adds an enum value. */
+static bool
+enum_value_added_before(const Script *script, const ScriptStatement *stmt)
+{
+	for (const ScriptStatement *s = script->statements; s < stmt; s++)
+		if (s->adds_enum_value)
+			return true;
+	return false;
+}
+
+/*
+ * The hint for using an enum value before the transaction that added it has
+ * committed (55P04), or NULL when no migration of this call added one.
+ */
+static char *
+new_enum_value_hint(const RunErrorContext *ctx, const RunHints *hints)
+{
+	const char *committed = _("New enum values must be committed before they can be used.");
+	const MigrationFile *current = hints->migration;
+	const MigrationFile *adder = hints->enum_added_by;
+
+	if (enum_value_added_before(ctx->script, ctx->statement))
+	{
+		if (hints->one_transaction)
+			return psprintf(_("%s Migration \"%s\" adds an enum value and uses it before it is committed: move the statements that use it to a later migration, then apply up to this one with to_version => '%s' and the rest in a second call, or use CALL schemata.migrate(...), which commits each migration."),
+							committed, current->name, current->version.text);
+		return psprintf(_("%s Migration \"%s\" adds an enum value and uses it before it is committed: move the statements that use it to a later migration."),
+						committed, current->name);
+	}
+	if (hints->one_transaction && adder != NULL)
+		return psprintf(_("%s Migration \"%s\" of this call adds an enum value: apply up to it with to_version => '%s' and the rest in a second call, or use CALL schemata.migrate(...), which commits each migration."),
+						committed, adder->name, adder->version.text);
+	return NULL;
+}
+
+/* Whether an error is the lock manager's "shared lock table is full". */
+static bool
+is_lock_table_full(const ErrorData *edata)
+{
+	return edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY &&
+		edata->message_id != NULL &&
+		strcmp(edata->message_id, LOCK_TABLE_FULL_MESSAGE) == 0 &&
+		edata->hint != NULL &&
+		strstr(edata->hint, "max_locks_per_transaction") != NULL;
+}
+
+/* The hint naming the way out of an error, or NULL to keep the error as is. */
+static char *
+way_out_hint(const ErrorData *edata, const RunErrorContext *ctx, const RunHints *hints)
+{
+	if (edata->sqlerrcode == ERRCODE_UNSAFE_NEW_ENUM_VALUE_USAGE)
+		return new_enum_value_hint(ctx, hints);
+	if (hints->one_transaction && is_lock_table_full(edata))
+		return pstrdup(_("You might need to increase max_locks_per_transaction. This call runs all its migrations in one transaction, which holds every lock they take until it ends: apply in steps with to_version, or use CALL schemata.migrate(...), which commits each migration."));
+	return NULL;
+}
+
+/*
+ * Called while an error propagates out of a statement: when a way out is
+ * known, re-throw the error with that hint, keeping everything else
+ * (message, SQLSTATE, CONTEXT).  Otherwise return; the caller re-throws.
+ */
+static void
+rethrow_with_hint(const RunErrorContext *ctx, const RunHints *hints, MemoryContext cxt)
+{
+	ErrorData  *edata;
+	char	   *hint;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	hint = way_out_hint(edata, ctx, hints);
+	if (hint == NULL)
+		return;
+	FlushErrorState();
+	edata->hint = hint;
+	ReThrowError(edata);
+}
+
+static void
+run_statements(const Script *script, RunErrorContext *ctx, MemoryContext cxt)
+{
+	for (int i = 0; i < script->nparsed; i++)
+	{
+		const ScriptStatement *stmt = &script->statements[i];
+		char	   *sql;
+		int			rc;
+
+		if (stmt->skip)
+			continue;
+		ctx->statement = stmt;
+		CHECK_FOR_INTERRUPTS();
+		sql = schemata_statement_text(script, stmt);
+		rc = SPI_execute(sql, false, 0);
+		MemoryContextSwitchTo(cxt);
+		if (rc < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("statement cannot run in a migration: %s", SPI_result_code_string(rc))));
+		SPI_freetuptable(SPI_tuptable);
+		pfree(sql);
+	}
+}
+
 /*
  * Run the statements of a parsed script in the target schema.  Returns the
  * time it took, in milliseconds.
  */
 double
 schemata_run_script(const Script *script, const char *target_schema)
+{
+	return schemata_run_migration(script, target_schema, NULL);
+}
+
+/*
+ * schemata_run_script() for the up script of a migration: with hints, an
+ * error the hints know a way out of gets a hint saying so.
+ */
+double
+schemata_run_migration(const Script *script, const char *target_schema,
+					   const RunHints *hints)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ErrorContextCallback callback;
@@ -111,31 +231,23 @@ schemata_run_script(const Script *script, const char *target_schema)
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
 	ctx.script = script;
+	ctx.statement = NULL;
 	callback.callback = run_error_callback;
 	callback.arg = &ctx;
 	callback.previous = error_context_stack;
 	error_context_stack = &callback;
 
-	for (int i = 0; i < script->nparsed; i++)
+	PG_TRY();
 	{
-		const ScriptStatement *stmt = &script->statements[i];
-		char	   *sql;
-		int			rc;
-
-		if (stmt->skip)
-			continue;
-		CHECK_FOR_INTERRUPTS();
-		ctx.statement = stmt;
-		sql = schemata_statement_text(script, stmt);
-		rc = SPI_execute(sql, false, 0);
-		MemoryContextSwitchTo(cxt);
-		if (rc < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("statement cannot run in a migration: %s", SPI_result_code_string(rc))));
-		SPI_freetuptable(SPI_tuptable);
-		pfree(sql);
+		run_statements(script, &ctx, cxt);
 	}
+	PG_CATCH();
+	{
+		if (hints != NULL && ctx.statement != NULL)
+			rethrow_with_hint(&ctx, hints, cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 
 	error_context_stack = callback.previous;
 

@@ -10,9 +10,19 @@
  *	  history.c   the history table schemata.migrations and the advisory lock
  *	  runner.c    running a checked script through SPI
  *	  apply.c     apply/plan: pending migrations from directory and history
+ *	  migrate.c   migrate: apply with a commit after each migration
  *	  status.c    status/version
  *	  rollback.c  rollback: undoing applied migrations with their down scripts
  *	  baseline.c  baseline/repair: recording migrations without running them
+ *
+ * and for bootstrap()/teardown()/diff()/sync(), JSON table models:
+ *	  sqltext.c   SQL written inside models: type names, single expressions,
+ *	              pg-schemata's rule for defaults
+ *	  model.c     reading and checking models into ModelTable structs
+ *	  bootstrap.c DDL for models, foreign-key order, bootstrap and teardown
+ *	  catalog.c   a table as the catalog describes it, in canonical forms
+ *	  diff.c      the operations from the catalog to the models; sync
+ *
  *	  functions.c the SQL-callable entry points
  *
  * IDENTIFICATION
@@ -35,7 +45,10 @@
 
 #include "common/sha2.h"
 #include "datatype/timestamp.h"
+#include "nodes/nodes.h"
 #include "nodes/pg_list.h"
+#include "utils/array.h"
+#include "utils/jsonb.h"
 
 /* Name of the extension, of its schema and of the history table. */
 #define SCHEMATA_SCHEMA "schemata"
@@ -141,6 +154,7 @@ extern void schemata_read_migration(const MigrationDir *dir, const MigrationFile
 extern void schemata_migration_checksum(const MigrationDir *dir, const MigrationFile *file,
 										char *checksum);
 extern void schemata_scan_script(Script *script);
+extern void schemata_sha256(const char *data, size_t len, uint8 *digest);
 extern void schemata_parse_script(Script *script, bool notify);
 extern void schemata_script_from_text(Script *script, const char *file, char *sql);
 extern char *schemata_statement_text(const Script *script, const ScriptStatement *stmt);
@@ -169,6 +183,8 @@ typedef struct History
 } History;
 
 extern void schemata_lock_target(const char *target_schema);
+extern void schemata_lock_target_session(const char *target_schema);
+extern void schemata_unlock_target_session(const char *target_schema);
 extern void schemata_check_history_snapshot(const char *target_schema);
 extern History *schemata_load_history(const char *target_schema);
 extern void schemata_record_migration(const char *target_schema, const MigrationFile *file,
@@ -192,7 +208,23 @@ extern bool schemata_update_recorded(const char *target_schema, const HistoryRow
 /*
  * runner.c
  */
+
+/*
+ * What the runner needs to know to add a way out to the hint of an error
+ * that comes from running many migrations in one transaction.
+ */
+typedef struct RunHints
+{
+	bool		one_transaction;	/* apply(): the whole call is one transaction */
+	const MigrationFile *migration;	/* the migration being run */
+	const MigrationFile *enum_added_by;	/* latest earlier migration of
+												 * this call with ALTER TYPE ...
+												 * ADD VALUE, or NULL */
+} RunHints;
+
 extern double schemata_run_script(const Script *script, const char *target_schema);
+extern double schemata_run_migration(const Script *script, const char *target_schema,
+									 const RunHints *hints);
 extern void schemata_ensure_schema(const char *target_schema);
 extern void schemata_check_target_schema(const char *target_schema);
 
@@ -244,6 +276,16 @@ typedef void (*AppliedCallback) (const PlannedMigration *migration, double durat
 extern MigrationPlan *schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql);
 extern void schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback,
 								   void *arg);
+extern double schemata_apply_step(const ApplyOptions *options, const MigrationPlan *plan,
+								  const PlannedMigration *planned, int batch, RunHints *hints,
+								  MemoryContext work);
+extern void schemata_report_applied(const PlannedMigration *planned, double duration_ms);
+extern void schemata_report_nothing_to_apply(const ApplyOptions *options, const History *history);
+
+/*
+ * migrate.c
+ */
+extern void schemata_migrate_pending(const ApplyOptions *options);
 
 /*
  * status.c
@@ -279,5 +321,222 @@ extern void schemata_rollback_migrations(const RollbackOptions *options,
 extern int	schemata_baseline_migrations(const char *version, const char *target_schema,
 										 const char *dir);
 extern int	schemata_repair_history(const char *dir, const char *target_schema);
+
+/*
+ * sqltext.c
+ *
+ * "path" arguments are JSON paths such as models[2].columns[3].type, named by
+ * every error.  Returned SQL text is trimmed to its tokens, so a trailing
+ * comment cannot swallow what the DDL puts after it.
+ */
+typedef struct PathContext
+{
+	ErrorContextCallback callback;
+	const char *path;
+	const char *query;			/* text that error positions point into */
+} PathContext;
+
+extern void schemata_push_path(PathContext *ctx, const char *path, const char *query);
+extern void schemata_pop_path(PathContext *ctx);
+extern char *schemata_check_type(const char *type, const char *path, bool *is_serial);
+extern char *schemata_check_expression(const char *expr, const char *path, bool parenthesize);
+extern Node *schemata_parse_expression(const char *expr, const char *path);
+extern char *schemata_string_default(const char *value, const char *path);
+
+/*
+ * model.c
+ *
+ * A model is pg-schemata's table schema, with audit and soft-delete columns
+ * already added and every name resolved: the schema (after target_schema),
+ * the names of unique constraints, foreign keys and indexes.  SQL fragments
+ * (types, defaults, expressions) are checked and ready to put into DDL.
+ */
+typedef struct ModelColumn
+{
+	char	   *name;
+	char	   *type;			/* as written, checked */
+	bool		is_serial;		/* serial, bigserial, smallserial, ... */
+	bool		not_null;
+	char	   *default_sql;	/* DEFAULT expression, or NULL */
+	char	   *generated_sql;	/* GENERATED ALWAYS AS (...) STORED, or NULL */
+	char	   *renamed_from;	/* former name, or NULL */
+	char	   *path;
+} ModelColumn;
+
+typedef struct ModelColumnList
+{
+	int			n;
+	char	  **names;
+} ModelColumnList;
+
+typedef struct ModelUnique
+{
+	char	   *name;
+	ModelColumnList columns;
+	bool		nulls_not_distinct;
+	char	   *path;
+} ModelUnique;
+
+/* Foreign key actions use pg_constraint's letters (FKCONSTR_ACTION_*). */
+typedef struct ModelForeignKey
+{
+	char	   *name;
+	ModelColumnList columns;
+	char	   *ref_schema;
+	char	   *ref_table;
+	ModelColumnList ref_columns;
+	char		on_delete;
+	char		on_update;
+	char	   *path;
+} ModelForeignKey;
+
+typedef struct ModelCheck
+{
+	char	   *expr_sql;
+	char	   *path;
+} ModelCheck;
+
+typedef struct ModelIndexColumn
+{
+	char	   *name;
+	char	   *opclass_sql;	/* quoted, possibly qualified; or NULL */
+	bool		descending;
+} ModelIndexColumn;
+
+typedef struct ModelIndex
+{
+	char	   *name;
+	bool		unique;
+	char	   *method;			/* access method, or NULL for the default */
+	int			ncolumns;
+	ModelIndexColumn *columns;
+	char	   *where_sql;		/* predicate, or NULL */
+	char	   *with_sql;		/* "fillfactor = 70, ...", or NULL */
+	char	   *tablespace;		/* or NULL */
+	char	   *path;
+} ModelIndex;
+
+typedef struct ModelTable
+{
+	char	   *schema;
+	char	   *name;
+	char	   *renamed_from;	/* former name, or NULL */
+	char	   *path;
+	int			ncolumns;
+	ModelColumn *columns;
+	ModelColumnList primary_key;	/* n = 0: none */
+	int			nuniques;
+	ModelUnique *uniques;
+	int			nforeign_keys;
+	ModelForeignKey *foreign_keys;
+	int			nchecks;
+	ModelCheck *checks;
+	int			nindexes;
+	ModelIndex *indexes;
+} ModelTable;
+
+typedef struct ModelSet
+{
+	int			ntables;
+	ModelTable *tables;			/* in the order of the models */
+} ModelSet;
+
+extern ModelSet *schemata_read_models(Jsonb *models, const char *target_schema);
+extern const ModelTable *schemata_find_model(const ModelSet *set, const char *schema,
+											 const char *name);
+extern const ModelColumn *schemata_find_model_column(const ModelTable *table,
+													 const char *name);
+
+/*
+ * bootstrap.c
+ */
+typedef void (*ObjectCallback) (const char *object_type, const char *object_name,
+								const char *action, void *arg);
+
+/*
+ * Tables in foreign-key order: referenced tables first.  deferred[t][k] says
+ * whether foreign key k of table t is left out of its CREATE TABLE and added
+ * once every table exists, because it closes a cycle.
+ */
+typedef struct TableOrder
+{
+	int		   *order;			/* indexes into ModelSet.tables */
+	bool	  **deferred;		/* [table][foreign key] */
+} TableOrder;
+
+extern TableOrder *schemata_table_order(const ModelSet *set);
+extern char *schemata_create_table_sql(const ModelTable *table, const bool *deferred);
+extern char *schemata_create_index_sql(const ModelTable *table, const ModelIndex *index);
+extern char *schemata_add_foreign_key_sql(const ModelTable *table,
+										  const ModelForeignKey *fk);
+extern char *schemata_foreign_key_sql(const ModelForeignKey *fk);
+extern char *schemata_unique_sql(const ModelUnique *unique);
+extern char *schemata_primary_key_sql(const ModelColumnList *columns);
+extern char *schemata_column_definition_sql(const ModelColumn *column);
+extern void schemata_execute_ddl(const char *sql, const char *path);
+extern void schemata_bootstrap(const ModelSet *set, ArrayType *extensions,
+							   ObjectCallback callback, void *arg);
+extern void schemata_teardown(const ModelSet *set, ObjectCallback callback, void *arg);
+
+/*
+ * catalog.c
+ *
+ * A table as pg_catalog describes it, every part in a form that compares
+ * equal exactly when PostgreSQL would store the same thing: format_type(),
+ * pg_get_expr(), pg_get_constraintdef(), and for indexes and foreign keys
+ * their catalog fields.
+ */
+typedef enum CatalogItemKind
+{
+	ITEM_COLUMN,
+	ITEM_PRIMARY_KEY,
+	ITEM_UNIQUE,
+	ITEM_CHECK,
+	ITEM_FOREIGN_KEY,
+	ITEM_INDEX					/* not backing a constraint */
+} CatalogItemKind;
+
+typedef struct CatalogItem
+{
+	CatalogItemKind kind;
+	char	   *name;
+	char	   *definition;		/* constraints and indexes: canonical form */
+	/* columns */
+	char	   *type;			/* format_type() */
+	Oid			type_oid;
+	int32		typmod;
+	bool		not_null;
+	char	   *default_expr;	/* pg_get_expr(), "serial" for an owned
+								 * sequence's nextval, or NULL */
+	bool		generated;		/* default_expr is a generation expression */
+	bool		matched;		/* set while diffing */
+} CatalogItem;
+
+typedef struct CatalogTable
+{
+	int			nitems;
+	CatalogItem *items;
+} CatalogTable;
+
+extern CatalogTable *schemata_describe_table(Oid relid);
+extern CatalogTable *schemata_describe_model(const ModelTable *table);
+extern char *schemata_model_foreign_key_definition(const ModelForeignKey *fk);
+extern List *schemata_schema_tables(const char *schema);
+
+/*
+ * diff.c
+ */
+typedef struct DiffStep
+{
+	const char *operation;
+	char	   *object_name;
+	bool		destructive;
+	char	   *sql;
+} DiffStep;
+
+typedef void (*StepCallback) (int step, const DiffStep *diff_step, void *arg);
+
+extern void schemata_diff(const ModelSet *set, bool run, bool allow_destructive,
+						  StepCallback callback, void *arg);
 
 #endif							/* SCHEMATA_H */

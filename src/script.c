@@ -38,7 +38,6 @@
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "parser/scanner.h"
-#include "parser/scansup.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -172,32 +171,46 @@ report_meta_command(const Script *script, int offset)
 			 errposition(pg_mbstrlen_with_len(script->sql, offset) + 1)));
 }
 
-static void
-check_cryptohash(pg_cryptohash_ctx *hash, int result)
-{
-	if (result < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not compute SHA-256 checksum: %s", pg_cryptohash_error(hash))));
-}
-
 /*
- * Add one token to the checksum.  Words (keywords and unquoted identifiers)
- * count in lower case, as the server reads them; everything else, quoted
- * names and literals above all, exactly as written.
+ * Add one token to the text the checksum is computed from.  Words (keywords
+ * and unquoted identifiers) count in lower case (ASCII letters, as the
+ * server folds them), everything else, quoted names and literals above all,
+ * exactly as written.  A newline separates tokens, so that the tokens "a"
+ * "b" differ from the token "ab".
  */
 static void
-hash_token(pg_cryptohash_ctx *hash, const char *text, int len)
+append_normalized_token(StringInfo normalized, const char *text, int len)
 {
 	unsigned char first = (unsigned char) text[0];
 	bool		is_word = (isalpha(first) || first == '_' || IS_HIGHBIT_SET(first)) &&
 		memchr(text, '\'', len) == NULL && memchr(text, '"', len) == NULL;
 
-	if (is_word)
-		text = downcase_identifier(text, len, false, false);
-	check_cryptohash(hash, pg_cryptohash_update(hash, (const uint8 *) text, len));
-	/* a separator, so that tokens "a" "b" differ from the token "ab" */
-	check_cryptohash(hash, pg_cryptohash_update(hash, (const uint8 *) "\n", 1));
+	enlargeStringInfo(normalized, len + 1);
+	for (int i = 0; i < len; i++)
+	{
+		char		c = text[i];
+
+		if (is_word && c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		normalized->data[normalized->len++] = c;
+	}
+	normalized->data[normalized->len++] = '\n';
+	normalized->data[normalized->len] = '\0';
+}
+
+/* The SHA-256 of "data" (PG_SHA256_DIGEST_LENGTH bytes into digest). */
+void
+schemata_sha256(const char *data, size_t len, uint8 *digest)
+{
+	pg_cryptohash_ctx *hash = pg_cryptohash_create(PG_SHA256);
+
+	if (pg_cryptohash_init(hash) < 0 ||
+		pg_cryptohash_update(hash, (const uint8 *) data, len) < 0 ||
+		pg_cryptohash_final(hash, digest, PG_SHA256_DIGEST_LENGTH) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not compute SHA-256 checksum: %s", pg_cryptohash_error(hash))));
+	pg_cryptohash_free(hash);
 }
 
 /*
@@ -217,7 +230,7 @@ schemata_scan_script(Script *script)
 	core_yy_extra_type extra;
 	core_YYSTYPE lval;
 	YYLTYPE		loc;
-	pg_cryptohash_ctx *hash;
+	StringInfoData normalized;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	int			allocated = 64;
 
@@ -225,9 +238,7 @@ schemata_scan_script(Script *script)
 	script->token_start = palloc(allocated * sizeof(int));
 	script->token_end = palloc(allocated * sizeof(int));
 
-	hash = pg_cryptohash_create(PG_SHA256);
-	check_cryptohash(hash, pg_cryptohash_init(hash));
-
+	initStringInfo(&normalized);
 	push_script_context(&callback, &ctx, script);
 	scanner = scanner_init(script->sql, &extra, &ScanKeywords, ScanKeywordTokens);
 	for (;;)
@@ -241,13 +252,13 @@ schemata_scan_script(Script *script)
 			report_meta_command(script, loc);
 		end = loc + strlen(extra.scanbuf + loc);
 		append_token(script, &allocated, loc, end);
-		hash_token(hash, script->sql + loc, end - loc);
+		append_normalized_token(&normalized, script->sql + loc, end - loc);
 	}
 	scanner_finish(scanner);
 	error_context_stack = callback.previous;
 
-	check_cryptohash(hash, pg_cryptohash_final(hash, digest, sizeof(digest)));
-	pg_cryptohash_free(hash);
+	schemata_sha256(normalized.data, normalized.len, digest);
+	pfree(normalized.data);
 	hex_encode((const char *) digest, sizeof(digest), script->checksum);
 	script->checksum[SCHEMATA_CHECKSUM_LEN] = '\0';
 }

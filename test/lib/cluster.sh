@@ -231,6 +231,8 @@ timezone = 'UTC'
 lc_messages = 'C'
 # read by the tests (isolation specs cannot read environment variables)
 schemata_regress.fixtures = '$SCHEMATA_FIXTURES'
+# SCHEMATA_EXTRA_CONF, for callers such as bench/run.sh (later lines win)
+${SCHEMATA_EXTRA_CONF:-}
 EOF
 }
 

@@ -1,0 +1,500 @@
+/*-------------------------------------------------------------------------
+ *
+ * bootstrap.c
+ *	  DDL for table models, tables in foreign-key order, and the two calls
+ *	  that use them: bootstrap() creates the models' tables, teardown()
+ *	  drops them.
+ *
+ * bootstrap() runs, through SPI in the caller's transaction: CREATE
+ * EXTENSION for each missing extension, CREATE SCHEMA for each missing
+ * schema, CREATE TABLE for each missing table (referenced tables first),
+ * CREATE INDEX for the indexes of the tables it created, and last the
+ * foreign keys that close a cycle.  A table that exists is left alone.  The
+ * statements are pg-schemata's createTable() statements, except that every
+ * identifier is quoted properly, schemas are created only when missing, the
+ * clauses of CREATE INDEX come in PostgreSQL's order, and an index name that
+ * is taken is an error rather than silently skipped.
+ *
+ * teardown() drops the models' tables that exist in one DROP TABLE, which
+ * PostgreSQL orders itself; anything else depending on them is an error
+ * naming it, and nothing is dropped.
+ *
+ * IDENTIFICATION
+ *	  src/bootstrap.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "schemata.h"
+
+/*---- order ----*/
+
+/* The model table foreign key "fk" references, or -1 for another table. */
+static int
+referenced_model(const ModelSet *set, const ModelForeignKey *fk)
+{
+	const ModelTable *target = schemata_find_model(set, fk->ref_schema, fk->ref_table);
+
+	return target != NULL ? (int) (target - set->tables) : -1;
+}
+
+/*
+ * Whether table t can be created once the tables in "placed" exist: each of
+ * its foreign keys references itself, a placed table, a table outside the
+ * models, or is deferred.
+ */
+static bool
+can_place(const ModelSet *set, const TableOrder *order, const bool *placed, int t)
+{
+	const ModelTable *table = &set->tables[t];
+
+	for (int k = 0; k < table->nforeign_keys; k++)
+	{
+		int			target = referenced_model(set, &table->foreign_keys[k]);
+
+		if (target >= 0 && target != t && !placed[target] && !order->deferred[t][k])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Tables in foreign-key order, model order among equals.  When only cycles
+ * are left, the first table left is created without the foreign keys that
+ * reference tables not yet created; those are added at the end.
+ */
+TableOrder *
+schemata_table_order(const ModelSet *set)
+{
+	TableOrder *order = palloc(sizeof(TableOrder));
+	bool	   *placed = palloc0(Max(set->ntables, 1) * sizeof(bool));
+
+	order->order = palloc(Max(set->ntables, 1) * sizeof(int));
+	order->deferred = palloc(Max(set->ntables, 1) * sizeof(bool *));
+	for (int t = 0; t < set->ntables; t++)
+		order->deferred[t] = palloc0(Max(set->tables[t].nforeign_keys, 1) * sizeof(bool));
+
+	for (int n = 0; n < set->ntables; n++)
+	{
+		int			next = -1;
+
+		for (int t = 0; t < set->ntables && next < 0; t++)
+			if (!placed[t] && can_place(set, order, placed, t))
+				next = t;
+		if (next < 0)
+		{
+			/* a cycle: break it at the first table left */
+			for (next = 0; placed[next]; next++)
+				;
+			for (int k = 0; k < set->tables[next].nforeign_keys; k++)
+			{
+				int			target = referenced_model(set, &set->tables[next].foreign_keys[k]);
+
+				if (target >= 0 && target != next && !placed[target])
+					order->deferred[next][k] = true;
+			}
+		}
+		placed[next] = true;
+		order->order[n] = next;
+	}
+	return order;
+}
+
+/*---- DDL ----*/
+
+static char *
+qualified_table(const ModelTable *table)
+{
+	return quote_qualified_identifier(table->schema, table->name);
+}
+
+static void
+append_column_list(StringInfo buf, const ModelColumnList *list)
+{
+	appendStringInfoChar(buf, '(');
+	for (int i = 0; i < list->n; i++)
+		appendStringInfo(buf, "%s%s", i > 0 ? ", " : "", quote_identifier(list->names[i]));
+	appendStringInfoChar(buf, ')');
+}
+
+static const char *
+fk_action_sql(char action)
+{
+	switch (action)
+	{
+		case FKCONSTR_ACTION_RESTRICT:
+			return "RESTRICT";
+		case FKCONSTR_ACTION_CASCADE:
+			return "CASCADE";
+		case FKCONSTR_ACTION_SETNULL:
+			return "SET NULL";
+		case FKCONSTR_ACTION_SETDEFAULT:
+			return "SET DEFAULT";
+		default:
+			return "NO ACTION";
+	}
+}
+
+/* CONSTRAINT "u" UNIQUE [NULLS NOT DISTINCT] (...) */
+char *
+schemata_unique_sql(const ModelUnique *unique)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CONSTRAINT %s UNIQUE %s", quote_identifier(unique->name),
+					 unique->nulls_not_distinct ? "NULLS NOT DISTINCT " : "");
+	append_column_list(&buf, &unique->columns);
+	return buf.data;
+}
+
+/* PRIMARY KEY (...) */
+char *
+schemata_primary_key_sql(const ModelColumnList *columns)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "PRIMARY KEY ");
+	append_column_list(&buf, columns);
+	return buf.data;
+}
+
+/* CONSTRAINT "fk_x" FOREIGN KEY (...) REFERENCES "s"."t" (...) [ON ...] */
+char *
+schemata_foreign_key_sql(const ModelForeignKey *fk)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CONSTRAINT %s FOREIGN KEY ", quote_identifier(fk->name));
+	append_column_list(&buf, &fk->columns);
+	appendStringInfo(&buf, " REFERENCES %s ",
+					 quote_qualified_identifier(fk->ref_schema, fk->ref_table));
+	append_column_list(&buf, &fk->ref_columns);
+	if (fk->on_delete != FKCONSTR_ACTION_NOACTION)
+		appendStringInfo(&buf, " ON DELETE %s", fk_action_sql(fk->on_delete));
+	if (fk->on_update != FKCONSTR_ACTION_NOACTION)
+		appendStringInfo(&buf, " ON UPDATE %s", fk_action_sql(fk->on_update));
+	return buf.data;
+}
+
+static void
+append_column_definition(StringInfo buf, const ModelColumn *column)
+{
+	appendStringInfo(buf, "%s %s", quote_identifier(column->name), column->type);
+	if (column->generated_sql != NULL)
+		appendStringInfo(buf, " GENERATED ALWAYS AS (%s) STORED", column->generated_sql);
+	if (column->not_null)
+		appendStringInfoString(buf, " NOT NULL");
+	if (column->default_sql != NULL)
+		appendStringInfo(buf, " DEFAULT %s", column->default_sql);
+}
+
+/* "name" type [GENERATED ...] [NOT NULL] [DEFAULT ...] */
+char *
+schemata_column_definition_sql(const ModelColumn *column)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	append_column_definition(&buf, column);
+	return buf.data;
+}
+
+/*
+ * CREATE TABLE for a model: columns, primary key, unique constraints,
+ * foreign keys (those not deferred) and checks, in pg-schemata's order.
+ */
+char *
+schemata_create_table_sql(const ModelTable *table, const bool *deferred)
+{
+	StringInfoData buf;
+	const char *sep = "\n    ";
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CREATE TABLE %s (", qualified_table(table));
+	for (int i = 0; i < table->ncolumns; i++, sep = ",\n    ")
+	{
+		appendStringInfoString(&buf, sep);
+		append_column_definition(&buf, &table->columns[i]);
+	}
+	if (table->primary_key.n > 0)
+	{
+		appendStringInfo(&buf, "%s%s", sep, schemata_primary_key_sql(&table->primary_key));
+		sep = ",\n    ";
+	}
+	for (int i = 0; i < table->nuniques; i++, sep = ",\n    ")
+		appendStringInfo(&buf, "%s%s", sep, schemata_unique_sql(&table->uniques[i]));
+	for (int i = 0; i < table->nforeign_keys; i++)
+	{
+		if (deferred != NULL && deferred[i])
+			continue;
+		appendStringInfo(&buf, "%s%s", sep, schemata_foreign_key_sql(&table->foreign_keys[i]));
+		sep = ",\n    ";
+	}
+	for (int i = 0; i < table->nchecks; i++, sep = ",\n    ")
+		appendStringInfo(&buf, "%sCHECK (%s)", sep, table->checks[i].expr_sql);
+	appendStringInfoString(&buf, "\n)");
+	return buf.data;
+}
+
+char *
+schemata_create_index_sql(const ModelTable *table, const ModelIndex *index)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CREATE %sINDEX %s ON %s", index->unique ? "UNIQUE " : "",
+					 quote_identifier(index->name), qualified_table(table));
+	if (index->method != NULL)
+		appendStringInfo(&buf, " USING %s", quote_identifier(index->method));
+	appendStringInfoString(&buf, " (");
+	for (int i = 0; i < index->ncolumns; i++)
+	{
+		const ModelIndexColumn *column = &index->columns[i];
+
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", quote_identifier(column->name));
+		if (column->opclass_sql != NULL)
+			appendStringInfo(&buf, " %s", column->opclass_sql);
+		if (column->descending)
+			appendStringInfoString(&buf, " DESC");
+	}
+	appendStringInfoChar(&buf, ')');
+	if (index->with_sql != NULL)
+		appendStringInfo(&buf, " WITH (%s)", index->with_sql);
+	if (index->tablespace != NULL)
+		appendStringInfo(&buf, " TABLESPACE %s", quote_identifier(index->tablespace));
+	if (index->where_sql != NULL)
+		appendStringInfo(&buf, " WHERE %s", index->where_sql);
+	return buf.data;
+}
+
+char *
+schemata_add_foreign_key_sql(const ModelTable *table, const ModelForeignKey *fk)
+{
+	return psprintf("ALTER TABLE %s ADD %s", qualified_table(table),
+					schemata_foreign_key_sql(fk));
+}
+
+/*
+ * Run one DDL statement through SPI; errors name the JSON path of what it
+ * came from.
+ */
+void
+schemata_execute_ddl(const char *sql, const char *path)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	PathContext ctx;
+	int			rc;
+
+	schemata_push_path(&ctx, path, NULL);
+	rc = SPI_execute(sql, false, 0);
+	MemoryContextSwitchTo(cxt);
+	if (rc != SPI_OK_UTILITY)
+		elog(ERROR, "unexpected result of DDL statement: %s", SPI_result_code_string(rc));
+	schemata_pop_path(&ctx);
+}
+
+/*---- bootstrap ----*/
+
+static char *
+qualified_name3(const char *schema, const char *table, const char *name)
+{
+	return psprintf("%s.%s", quote_qualified_identifier(schema, table), quote_identifier(name));
+}
+
+static void
+ensure_extensions(ArrayType *extensions, ObjectCallback callback, void *arg)
+{
+	Datum	   *names;
+	bool	   *nulls;
+	int			n;
+
+	deconstruct_array(extensions, TEXTOID, -1, false, TYPALIGN_INT, &names, &nulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *name;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("extensions cannot contain null")));
+		name = TextDatumGetCString(names[i]);
+		if (OidIsValid(get_extension_oid(name, true)))
+			callback("extension", quote_identifier(name), "exists", arg);
+		else
+		{
+			schemata_execute_ddl(psprintf("CREATE EXTENSION %s", quote_identifier(name)),
+								 psprintf("extensions[%d]", i + 1));
+			callback("extension", quote_identifier(name), "created", arg);
+		}
+	}
+}
+
+/* Each schema of the models, once, created when missing. */
+static void
+ensure_schemas(const ModelSet *set, ObjectCallback callback, void *arg)
+{
+	for (int t = 0; t < set->ntables; t++)
+	{
+		const char *schema = set->tables[t].schema;
+		bool		seen = false;
+
+		for (int u = 0; u < t && !seen; u++)
+			seen = strcmp(set->tables[u].schema, schema) == 0;
+		if (seen)
+			continue;
+		schemata_check_target_schema(schema);
+		if (OidIsValid(get_namespace_oid(schema, true)))
+			callback("schema", quote_identifier(schema), "exists", arg);
+		else
+		{
+			schemata_execute_ddl(psprintf("CREATE SCHEMA %s", quote_identifier(schema)),
+								 set->tables[t].path);
+			callback("schema", quote_identifier(schema), "created", arg);
+		}
+	}
+}
+
+static bool
+table_exists(const ModelTable *table)
+{
+	Oid			nsp = get_namespace_oid(table->schema, true);
+
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid(table->name, nsp));
+}
+
+/* Report the constraints CREATE TABLE made, as the catalog names them. */
+static void
+report_constraints(const ModelTable *table, ObjectCallback callback, void *arg)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid			argtypes[1] = {REGCLASSOID};
+	Datum		values[1];
+	int			rc;
+
+	values[0] = ObjectIdGetDatum(get_relname_relid(table->name,
+												   get_namespace_oid(table->schema, false)));
+	rc = SPI_execute_with_args("SELECT conname::text, CASE contype WHEN 'p' THEN 'primary key' "
+							   "WHEN 'u' THEN 'unique' WHEN 'f' THEN 'foreign key' "
+							   "ELSE 'check' END "
+							   "FROM pg_catalog.pg_constraint WHERE conrelid = $1 "
+							   "AND contype IN ('p', 'u', 'f', 'c') "
+							   "ORDER BY pg_catalog.strpos('pufc', contype::text), conname",
+							   1, argtypes, values, NULL, false, 0);
+	MemoryContextSwitchTo(cxt);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read constraints: %s", SPI_result_code_string(rc));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+
+		callback(SPI_getvalue(tuple, desc, 2),
+				 qualified_name3(table->schema, table->name, SPI_getvalue(tuple, desc, 1)),
+				 "created", arg);
+	}
+}
+
+/*
+ * Create what the models describe and is missing: extensions, schemas,
+ * tables with their constraints, indexes, and the foreign keys that close
+ * cycles.  Reports each object with "created" or "exists".
+ */
+void
+schemata_bootstrap(const ModelSet *set, ArrayType *extensions, ObjectCallback callback,
+				   void *arg)
+{
+	TableOrder *order = schemata_table_order(set);
+	bool	   *created = palloc0(Max(set->ntables, 1) * sizeof(bool));
+
+	ensure_extensions(extensions, callback, arg);
+	ensure_schemas(set, callback, arg);
+	for (int n = 0; n < set->ntables; n++)
+	{
+		int			t = order->order[n];
+		const ModelTable *table = &set->tables[t];
+
+		if (table_exists(table))
+		{
+			callback("table", qualified_table(table), "exists", arg);
+			continue;
+		}
+		schemata_execute_ddl(schemata_create_table_sql(table, order->deferred[t]), table->path);
+		created[t] = true;
+		callback("table", qualified_table(table), "created", arg);
+		report_constraints(table, callback, arg);
+	}
+	for (int n = 0; n < set->ntables; n++)
+	{
+		const ModelTable *table = &set->tables[order->order[n]];
+
+		if (!created[order->order[n]])
+			continue;
+		for (int i = 0; i < table->nindexes; i++)
+		{
+			schemata_execute_ddl(schemata_create_index_sql(table, &table->indexes[i]),
+								 table->indexes[i].path);
+			callback("index", quote_qualified_identifier(table->schema, table->indexes[i].name),
+					 "created", arg);
+		}
+	}
+	for (int t = 0; t < set->ntables; t++)
+		for (int k = 0; k < set->tables[t].nforeign_keys; k++)
+		{
+			const ModelTable *table = &set->tables[t];
+			const ModelForeignKey *fk = &table->foreign_keys[k];
+
+			if (!created[t] || !order->deferred[t][k])
+				continue;
+			schemata_execute_ddl(schemata_add_foreign_key_sql(table, fk), fk->path);
+			callback("foreign key", qualified_name3(table->schema, table->name, fk->name),
+					 "created", arg);
+		}
+}
+
+/*---- teardown ----*/
+
+/*
+ * Drop the models' tables, referencing tables first, in one DROP TABLE (so
+ * cycles need nothing special).  Tables that do not exist are reported as
+ * "absent".
+ */
+void
+schemata_teardown(const ModelSet *set, ObjectCallback callback, void *arg)
+{
+	TableOrder *order = schemata_table_order(set);
+	StringInfoData sql;
+	bool	   *exists = palloc0(Max(set->ntables, 1) * sizeof(bool));
+
+	initStringInfo(&sql);
+	for (int n = set->ntables - 1; n >= 0; n--)
+	{
+		int			t = order->order[n];
+
+		schemata_check_target_schema(set->tables[t].schema);
+		exists[t] = table_exists(&set->tables[t]);
+		if (exists[t])
+			appendStringInfo(&sql, "%s%s", sql.len == 0 ? "DROP TABLE " : ", ",
+							 qualified_table(&set->tables[t]));
+	}
+	if (sql.len > 0)
+		schemata_execute_ddl(sql.data, "models");
+	for (int n = set->ntables - 1; n >= 0; n--)
+	{
+		int			t = order->order[n];
+
+		callback("table", qualified_table(&set->tables[t]), exists[t] ? "dropped" : "absent", arg);
+	}
+}

@@ -1,0 +1,629 @@
+/*-------------------------------------------------------------------------
+ *
+ * diff.c
+ *	  The operations that bring the live catalog to the models (diff), and
+ *	  running them (sync).
+ *
+ * Every schema a model names is covered: its tables that no model names are
+ * dropped (except tables that belong to an extension).  A model table is
+ * compared with the live one part by part, both described by catalog.c in
+ * PostgreSQL's canonical forms: columns by name (type, NOT NULL, default,
+ * generation expression), unique constraints, foreign keys and indexes by
+ * name, primary keys and checks by definition.  A changed constraint or index is
+ * dropped and added again; a changed generation expression drops and adds
+ * its column.  renamedFrom turns what would be a drop and an add into a
+ * rename.
+ *
+ * Steps are ordered so that their SQL runs as written: schemas, renames,
+ * drops of constraints and indexes, of tables, of columns, column changes,
+ * new columns, new tables, then constraints, indexes and last foreign keys.
+ * destructive marks the steps that can lose data: dropping a table or a
+ * column, and changing a column's type unless it only widens it.
+ *
+ * IDENTIFICATION
+ *	  src/diff.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "schemata.h"
+
+/* Phases, in the order their steps run. */
+typedef enum DiffPhase
+{
+	PHASE_CREATE_SCHEMA,
+	PHASE_RENAME_TABLE,
+	PHASE_RENAME_COLUMN,
+	PHASE_DROP_FOREIGN_KEY,
+	PHASE_DROP_CONSTRAINT,
+	PHASE_DROP_TABLE,
+	PHASE_DROP_COLUMN,
+	PHASE_DROP_DEFAULT,
+	PHASE_ALTER_TYPE,
+	PHASE_ALTER_COLUMN,
+	PHASE_ADD_COLUMN,
+	PHASE_CREATE_TABLE,
+	PHASE_ADD_CONSTRAINT,
+	PHASE_CREATE_INDEX,
+	PHASE_ADD_FOREIGN_KEY
+} DiffPhase;
+
+typedef struct PhasedStep
+{
+	DiffPhase	phase;
+	int			seq;			/* order of discovery, within a phase */
+	DiffStep	step;
+} PhasedStep;
+
+typedef struct Diff
+{
+	int			nsteps;
+	int			allocated;
+	PhasedStep *steps;
+} Diff;
+
+/* The table being compared: names for SQL and object names. */
+typedef struct TableDiff
+{
+	Diff	   *diff;
+	const ModelTable *model;
+	char	   *qualified;		/* "schema"."table" */
+} TableDiff;
+
+static void
+add_step(Diff *diff, DiffPhase phase, const char *operation, char *object_name,
+		 bool destructive, char *sql)
+{
+	PhasedStep *step;
+
+	if (diff->nsteps == diff->allocated)
+	{
+		diff->allocated = Max(16, diff->allocated * 2);
+		diff->steps = diff->steps == NULL ? palloc(diff->allocated * sizeof(PhasedStep))
+			: repalloc(diff->steps, diff->allocated * sizeof(PhasedStep));
+	}
+	step = &diff->steps[diff->nsteps];
+	step->phase = phase;
+	step->seq = diff->nsteps++;
+	step->step.operation = operation;
+	step->step.object_name = object_name;
+	step->step.destructive = destructive;
+	step->step.sql = psprintf("%s;", sql);
+}
+
+static int
+step_cmp(const void *a, const void *b)
+{
+	const PhasedStep *x = (const PhasedStep *) a;
+	const PhasedStep *y = (const PhasedStep *) b;
+
+	if (x->phase != y->phase)
+		return x->phase < y->phase ? -1 : 1;
+	return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+static char *
+member_name(const TableDiff *td, const char *name)
+{
+	return psprintf("%s.%s", td->qualified, quote_identifier(name));
+}
+
+static void
+alter_table_step(const TableDiff *td, DiffPhase phase, const char *operation,
+				 const char *member, bool destructive, const char *action)
+{
+	add_step(td->diff, phase, operation, member ? member_name(td, member) : pstrdup(td->qualified),
+			 destructive, psprintf("ALTER TABLE %s %s", td->qualified, action));
+}
+
+static CatalogItem *
+find_item(CatalogTable *table, CatalogItemKind kind, const char *name, const char *definition)
+{
+	for (int i = 0; i < table->nitems; i++)
+	{
+		CatalogItem *item = &table->items[i];
+
+		if (item->kind == kind &&
+			(name == NULL || strcmp(item->name, name) == 0) &&
+			(definition == NULL || strcmp(item->definition, definition) == 0))
+			return item;
+	}
+	return NULL;
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* numeric typmod: precision and scale */
+static void
+numeric_typmod(int32 typmod, int *precision, int *scale)
+{
+	*precision = ((typmod - VARHDRSZ) >> 16) & 0xffff;
+	*scale = (typmod - VARHDRSZ) & 0x7ff;
+}
+
+/*
+ * Whether changing a column from type "from" to "to" keeps every value:
+ * longer lengths, more precision, varchar to text, integers to wider
+ * integers or unconstrained numeric, real to double precision.
+ */
+static bool
+is_widening(const CatalogItem *from, const CatalogItem *to)
+{
+	if (from->type_oid == to->type_oid)
+	{
+		switch (from->type_oid)
+		{
+			case VARCHAROID:
+			case BPCHAROID:
+			case VARBITOID:
+			case TIMESTAMPOID:
+			case TIMESTAMPTZOID:
+			case TIMEOID:
+			case TIMETZOID:
+				return to->typmod == -1 || (from->typmod != -1 && to->typmod >= from->typmod);
+			case NUMERICOID:
+				{
+					int			p1,
+								s1,
+								p2,
+								s2;
+
+					if (to->typmod == -1)
+						return true;
+					if (from->typmod == -1)
+						return false;
+					numeric_typmod(from->typmod, &p1, &s1);
+					numeric_typmod(to->typmod, &p2, &s2);
+					return s2 >= s1 && p2 - s2 >= p1 - s1;
+				}
+			default:
+				return false;
+		}
+	}
+	switch (from->type_oid)
+	{
+		case VARCHAROID:
+			return to->type_oid == TEXTOID;
+		case INT2OID:
+			return to->type_oid == INT4OID || to->type_oid == INT8OID ||
+				(to->type_oid == NUMERICOID && to->typmod == -1);
+		case INT4OID:
+			return to->type_oid == INT8OID || (to->type_oid == NUMERICOID && to->typmod == -1);
+		case INT8OID:
+			return to->type_oid == NUMERICOID && to->typmod == -1;
+		case FLOAT4OID:
+			return to->type_oid == FLOAT8OID;
+		default:
+			return false;
+	}
+}
+
+/*---- columns ----*/
+
+static void
+add_column_step(const TableDiff *td, const ModelColumn *column)
+{
+	alter_table_step(td, PHASE_ADD_COLUMN, "add_column", column->name, false,
+					 psprintf("ADD COLUMN %s", schemata_column_definition_sql(column)));
+}
+
+static void
+drop_column_step(const TableDiff *td, const char *name)
+{
+	alter_table_step(td, PHASE_DROP_COLUMN, "drop_column", name, true,
+					 psprintf("DROP COLUMN %s", quote_identifier(name)));
+}
+
+/* Compare one column that exists on both sides. */
+static void
+diff_column(const TableDiff *td, const ModelColumn *column, const CatalogItem *want,
+			const CatalogItem *live)
+{
+	const char *col = quote_identifier(column->name);
+
+	if (want->generated != live->generated ||
+		(want->generated && !same_text(want->default_expr, live->default_expr)))
+	{
+		drop_column_step(td, column->name);
+		add_column_step(td, column);
+		return;
+	}
+	if ((strcmp(want->default_expr ? want->default_expr : "", "serial") == 0) !=
+		(strcmp(live->default_expr ? live->default_expr : "", "serial") == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot change column %s to or from a serial column",
+						member_name(td, column->name)),
+				 errdetail("The column is defined at %s.", column->path)));
+	if (!same_text(want->default_expr, live->default_expr) && live->default_expr != NULL)
+		alter_table_step(td, PHASE_DROP_DEFAULT, "drop_default", column->name, false,
+						 psprintf("ALTER COLUMN %s DROP DEFAULT", col));
+	if (strcmp(want->type, live->type) != 0)
+		alter_table_step(td, PHASE_ALTER_TYPE, "alter_column_type", column->name,
+						 !is_widening(live, want),
+						 psprintf("ALTER COLUMN %s TYPE %s USING %s::%s", col, want->type,
+								  col, want->type));
+	if (want->not_null != live->not_null)
+		alter_table_step(td, PHASE_ALTER_COLUMN, want->not_null ? "set_not_null" : "drop_not_null",
+						 column->name, false,
+						 psprintf("ALTER COLUMN %s %s NOT NULL", col, want->not_null ? "SET" : "DROP"));
+	if (!same_text(want->default_expr, live->default_expr) && want->default_expr != NULL)
+		alter_table_step(td, PHASE_ALTER_COLUMN, "set_default", column->name, false,
+						 psprintf("ALTER COLUMN %s SET DEFAULT %s", col, column->default_sql));
+}
+
+static void
+diff_columns(const TableDiff *td, CatalogTable *want, CatalogTable *live)
+{
+	for (int i = 0; i < td->model->ncolumns; i++)
+	{
+		const ModelColumn *column = &td->model->columns[i];
+		CatalogItem *have = find_item(live, ITEM_COLUMN, column->name, NULL);
+
+		if (have == NULL && column->renamed_from != NULL)
+		{
+			have = find_item(live, ITEM_COLUMN, column->renamed_from, NULL);
+			if (have == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("column \"%s\" named by %s.renamedFrom does not exist in table %s",
+								column->renamed_from, column->path, td->qualified)));
+			alter_table_step(td, PHASE_RENAME_COLUMN, "rename_column", column->name, false,
+							 psprintf("RENAME COLUMN %s TO %s", quote_identifier(column->renamed_from),
+									  quote_identifier(column->name)));
+		}
+		if (have == NULL)
+			add_column_step(td, column);
+		else
+		{
+			have->matched = true;
+			diff_column(td, column, find_item(want, ITEM_COLUMN, column->name, NULL), have);
+		}
+	}
+	for (int i = 0; i < live->nitems; i++)
+		if (live->items[i].kind == ITEM_COLUMN && !live->items[i].matched)
+			drop_column_step(td, live->items[i].name);
+}
+
+/*---- constraints and indexes ----*/
+
+static void
+drop_constraint_step(const TableDiff *td, const CatalogItem *item)
+{
+	alter_table_step(td, item->kind == ITEM_FOREIGN_KEY ? PHASE_DROP_FOREIGN_KEY : PHASE_DROP_CONSTRAINT,
+					 "drop_constraint", item->name, false,
+					 psprintf("DROP CONSTRAINT %s", quote_identifier(item->name)));
+}
+
+static void
+drop_index_step(const TableDiff *td, const CatalogItem *item)
+{
+	add_step(td->diff, PHASE_DROP_CONSTRAINT, "drop_index",
+			 quote_qualified_identifier(td->model->schema, item->name), false,
+			 psprintf("DROP INDEX %s", quote_qualified_identifier(td->model->schema, item->name)));
+}
+
+static void
+create_index_step(const TableDiff *td, const ModelIndex *index)
+{
+	add_step(td->diff, PHASE_CREATE_INDEX, "create_index",
+			 quote_qualified_identifier(td->model->schema, index->name), false,
+			 schemata_create_index_sql(td->model, index));
+}
+
+static void
+add_foreign_key_step(const TableDiff *td, const ModelForeignKey *fk)
+{
+	alter_table_step(td, PHASE_ADD_FOREIGN_KEY, "add_constraint", fk->name, false,
+					 psprintf("ADD %s", schemata_foreign_key_sql(fk)));
+}
+
+/*
+ * Items of kind "kind" of "live" that "want" has with the same definition
+ * are kept and marked matched in "want"; the others are dropped.  Checks
+ * and primary keys, whose names PostgreSQL chooses (and keeps when a table
+ * is renamed), are matched by definition alone, the others by name.
+ */
+static void
+drop_unwanted(const TableDiff *td, CatalogTable *want, CatalogTable *live, CatalogItemKind kind)
+{
+	for (int i = 0; i < live->nitems; i++)
+	{
+		CatalogItem *item = &live->items[i];
+		CatalogItem *wanted;
+
+		if (item->kind != kind)
+			continue;
+		wanted = (kind == ITEM_CHECK || kind == ITEM_PRIMARY_KEY) ?
+			find_item(want, kind, NULL, item->definition) : find_item(want, kind, item->name, NULL);
+		if (wanted != NULL && strcmp(wanted->definition, item->definition) == 0 && !wanted->matched)
+		{
+			wanted->matched = true;
+			continue;
+		}
+		if (kind == ITEM_INDEX)
+			drop_index_step(td, item);
+		else
+			drop_constraint_step(td, item);
+	}
+}
+
+static void
+diff_constraints(const TableDiff *td, CatalogTable *want, CatalogTable *live)
+{
+	const ModelTable *model = td->model;
+	CatalogItem *pk;
+
+	drop_unwanted(td, want, live, ITEM_PRIMARY_KEY);
+	pk = find_item(want, ITEM_PRIMARY_KEY, NULL, NULL);
+	if (pk != NULL && !pk->matched)
+		alter_table_step(td, PHASE_ADD_CONSTRAINT, "add_constraint", pk->name, false,
+						 psprintf("ADD %s", schemata_primary_key_sql(&model->primary_key)));
+
+	drop_unwanted(td, want, live, ITEM_UNIQUE);
+	for (int i = 0; i < model->nuniques; i++)
+		if (!find_item(want, ITEM_UNIQUE, model->uniques[i].name, NULL)->matched)
+			alter_table_step(td, PHASE_ADD_CONSTRAINT, "add_constraint", model->uniques[i].name,
+							 false, psprintf("ADD %s", schemata_unique_sql(&model->uniques[i])));
+
+	drop_unwanted(td, want, live, ITEM_CHECK);
+	for (int i = 0; i < want->nitems; i++)
+		if (want->items[i].kind == ITEM_CHECK && !want->items[i].matched)
+			alter_table_step(td, PHASE_ADD_CONSTRAINT, "add_constraint", want->items[i].name,
+							 false, psprintf("ADD %s", want->items[i].definition));
+
+	/* foreign keys: the scratch table has none, so compare with the model */
+	for (int i = 0; i < live->nitems; i++)
+	{
+		CatalogItem *item = &live->items[i];
+		bool		keep = false;
+
+		if (item->kind != ITEM_FOREIGN_KEY)
+			continue;
+		for (int k = 0; k < model->nforeign_keys && !keep; k++)
+			keep = strcmp(model->foreign_keys[k].name, item->name) == 0 &&
+				strcmp(schemata_model_foreign_key_definition(&model->foreign_keys[k]),
+					   item->definition) == 0;
+		if (keep)
+			item->matched = true;
+		else
+			drop_constraint_step(td, item);
+	}
+	for (int k = 0; k < model->nforeign_keys; k++)
+		if (find_item(live, ITEM_FOREIGN_KEY, model->foreign_keys[k].name,
+					  schemata_model_foreign_key_definition(&model->foreign_keys[k])) == NULL)
+			add_foreign_key_step(td, &model->foreign_keys[k]);
+
+	drop_unwanted(td, want, live, ITEM_INDEX);
+	for (int i = 0; i < model->nindexes; i++)
+		if (!find_item(want, ITEM_INDEX, model->indexes[i].name, NULL)->matched)
+			create_index_step(td, &model->indexes[i]);
+}
+
+/*---- tables ----*/
+
+static Oid
+live_table(const char *schema, const char *name)
+{
+	Oid			nsp = get_namespace_oid(schema, true);
+
+	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+}
+
+static void
+create_table_steps(TableDiff *td)
+{
+	const ModelTable *model = td->model;
+	bool	   *no_foreign_keys = palloc(Max(model->nforeign_keys, 1) * sizeof(bool));
+
+	for (int k = 0; k < model->nforeign_keys; k++)
+		no_foreign_keys[k] = true;
+	add_step(td->diff, PHASE_CREATE_TABLE, "create_table", pstrdup(td->qualified), false,
+			 schemata_create_table_sql(model, no_foreign_keys));
+	for (int i = 0; i < model->nindexes; i++)
+		create_index_step(td, &model->indexes[i]);
+	for (int k = 0; k < model->nforeign_keys; k++)
+		add_foreign_key_step(td, &model->foreign_keys[k]);
+}
+
+/* Compare one model table with the live catalog.  Returns the live name. */
+static const char *
+diff_table(Diff *diff, const ModelTable *model)
+{
+	TableDiff	td;
+	Oid			relid = live_table(model->schema, model->name);
+	const char *live_name = model->name;
+
+	td.diff = diff;
+	td.model = model;
+	td.qualified = quote_qualified_identifier(model->schema, model->name);
+	if (!OidIsValid(relid) && model->renamed_from != NULL)
+	{
+		relid = live_table(model->schema, model->renamed_from);
+		if (!OidIsValid(relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("table \"%s.%s\" named by %s.renamedFrom does not exist",
+							model->schema, model->renamed_from, model->path)));
+		live_name = model->renamed_from;
+		add_step(diff, PHASE_RENAME_TABLE, "rename_table", pstrdup(td.qualified), false,
+				 psprintf("ALTER TABLE %s RENAME TO %s",
+						  quote_qualified_identifier(model->schema, model->renamed_from),
+						  quote_identifier(model->name)));
+	}
+	if (!OidIsValid(relid))
+		create_table_steps(&td);
+	else
+	{
+		CatalogTable *want = schemata_describe_model(model);
+		CatalogTable *live = schemata_describe_table(relid);
+
+		diff_columns(&td, want, live);
+		diff_constraints(&td, want, live);
+	}
+	return live_name;
+}
+
+static bool
+in_names(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
+/* Tables of a covered schema that no model names are dropped. */
+static void
+drop_other_tables(Diff *diff, const char *schema, List *modelled)
+{
+	List	   *tables = schemata_schema_tables(schema);
+	ListCell   *lc;
+
+	foreach(lc, tables)
+	{
+		const char *name = lfirst(lc);
+		char	   *qualified = quote_qualified_identifier(schema, name);
+		CatalogTable *live;
+
+		if (in_names(modelled, name))
+			continue;
+		/* their foreign keys first, so that they can go in any order */
+		live = schemata_describe_table(live_table(schema, name));
+		for (int i = 0; i < live->nitems; i++)
+			if (live->items[i].kind == ITEM_FOREIGN_KEY)
+				add_step(diff, PHASE_DROP_FOREIGN_KEY, "drop_constraint",
+						 psprintf("%s.%s", qualified, quote_identifier(live->items[i].name)), false,
+						 psprintf("ALTER TABLE %s DROP CONSTRAINT %s", qualified,
+								  quote_identifier(live->items[i].name)));
+		add_step(diff, PHASE_DROP_TABLE, "drop_table", qualified, true,
+				 psprintf("DROP TABLE %s", qualified));
+	}
+}
+
+static Diff *
+compute_diff(const ModelSet *set)
+{
+	Diff	   *diff = palloc0(sizeof(Diff));
+	List	   *schemas = NIL;
+	ListCell   *lc;
+
+	for (int t = 0; t < set->ntables; t++)
+	{
+		const char *schema = set->tables[t].schema;
+
+		schemata_check_target_schema(schema);
+		if (in_names(schemas, schema))
+			continue;
+		schemas = lappend(schemas, (char *) schema);
+		if (!OidIsValid(get_namespace_oid(schema, true)))
+			add_step(diff, PHASE_CREATE_SCHEMA, "create_schema", pstrdup(quote_identifier(schema)),
+					 false, psprintf("CREATE SCHEMA %s", quote_identifier(schema)));
+	}
+	foreach(lc, schemas)
+	{
+		const char *schema = lfirst(lc);
+		List	   *modelled = NIL;
+
+		for (int t = 0; t < set->ntables; t++)
+			if (strcmp(set->tables[t].schema, schema) == 0)
+				modelled = lappend(modelled, (char *) diff_table(diff, &set->tables[t]));
+		drop_other_tables(diff, schema, modelled);
+	}
+	if (diff->nsteps > 0)
+		qsort(diff->steps, diff->nsteps, sizeof(PhasedStep), step_cmp);
+	return diff;
+}
+
+/*---- sync ----*/
+
+typedef struct StepErrorContext
+{
+	int			step;
+	const DiffStep *diff_step;
+} StepErrorContext;
+
+static void
+step_error_callback(void *arg)
+{
+	StepErrorContext *ctx = (StepErrorContext *) arg;
+
+	errcontext("sync step %d: %s %s", ctx->step, ctx->diff_step->operation,
+			   ctx->diff_step->object_name);
+}
+
+static void
+refuse_destructive(const Diff *diff)
+{
+	StringInfoData detail;
+
+	initStringInfo(&detail);
+	for (int i = 0; i < diff->nsteps; i++)
+		if (diff->steps[i].step.destructive)
+			appendStringInfo(&detail, "%sstep %d: %s %s", detail.len > 0 ? "\n" : "", i + 1,
+							 diff->steps[i].step.operation, diff->steps[i].step.object_name);
+	if (detail.len > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("sync would run destructive steps"),
+				 errdetail("%s", detail.data),
+				 errhint("Review them with schemata.diff(), then call sync with allow_destructive => true.")));
+}
+
+static void
+run_steps(const Diff *diff)
+{
+	for (int i = 0; i < diff->nsteps; i++)
+	{
+		MemoryContext cxt = CurrentMemoryContext;
+		ErrorContextCallback callback;
+		StepErrorContext ctx;
+		int			rc;
+
+		ctx.step = i + 1;
+		ctx.diff_step = &diff->steps[i].step;
+		callback.callback = step_error_callback;
+		callback.arg = &ctx;
+		callback.previous = error_context_stack;
+		error_context_stack = &callback;
+		rc = SPI_execute(diff->steps[i].step.sql, false, 0);
+		MemoryContextSwitchTo(cxt);
+		if (rc != SPI_OK_UTILITY)
+			elog(ERROR, "unexpected result of sync step: %s", SPI_result_code_string(rc));
+		error_context_stack = callback.previous;
+	}
+}
+
+/*
+ * The steps from the live catalog to "set", reported in order; with "run",
+ * also run them (refusing destructive ones unless allowed).
+ */
+void
+schemata_diff(const ModelSet *set, bool run, bool allow_destructive,
+			  StepCallback callback, void *arg)
+{
+	Diff	   *diff = compute_diff(set);
+
+	if (run)
+	{
+		if (!allow_destructive)
+			refuse_destructive(diff);
+		run_steps(diff);
+	}
+	for (int i = 0; i < diff->nsteps; i++)
+		callback(i + 1, &diff->steps[i].step, arg);
+}

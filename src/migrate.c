@@ -1,0 +1,93 @@
+/*-------------------------------------------------------------------------
+ *
+ * migrate.c
+ *	  migrate(): apply's work with a commit after each migration.
+ *
+ * migrate() is a procedure called with a non-atomic SPI connection, so it
+ * may commit (SPI_commit() starts the next transaction itself).  It plans
+ * exactly as apply() does, with every pending file checked before the first
+ * runs, then runs each migration and its history row in a transaction of its
+ * own.  A failing migration aborts only its own transaction: the ones before
+ * it stay committed and recorded, all in the same batch.
+ *
+ * Locking.  The target schema's advisory lock is taken at session level
+ * (history.c), on the same key as apply()'s transaction-level lock, and held
+ * across the commits for the whole call, so apply() and migrate() on one
+ * target schema wait for each other.  An abort does not release a session
+ * lock, so it is released here on every way out; a backend that exits
+ * releases it with its other locks.  Holding it, nobody else changes the
+ * history, so the plan made at the start stays true.  The plan is made in a
+ * transaction started after the lock was granted, so its snapshot sees
+ * everything a concurrent apply() committed (no 40001 in REPEATABLE READ).
+ *
+ * Memory.  The plan lives in SPI's procedure context, which belongs to the
+ * CALL's portal and survives the commits; each migration's work is done in a
+ * context reset after it (schemata_apply_step).
+ *
+ * IDENTIFICATION
+ *	  src/migrate.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "utils/memutils.h"
+
+#include "schemata.h"
+
+/* Plan and run the pending migrations, each committed; the lock is held. */
+static void
+migrate_locked(const ApplyOptions *options)
+{
+	RunHints	hints = {false, NULL, NULL};
+	MigrationPlan *plan;
+	MemoryContext work;
+	int			batch;
+
+	/* a new transaction, so the history is read with a snapshot taken now */
+	SPI_commit();
+
+	plan = schemata_build_plan(options, false, false);
+	if (plan->npending == 0)
+	{
+		schemata_report_nothing_to_apply(options, plan->history);
+		return;
+	}
+
+	schemata_ensure_schema(options->target_schema);
+	batch = plan->history->max_batch + 1;
+	work = AllocSetContextCreate(CurrentMemoryContext, "schemata migration",
+								 ALLOCSET_DEFAULT_SIZES);
+	for (int i = 0; i < plan->npending; i++)
+	{
+		const PlannedMigration *planned = &plan->pending[i];
+		double		duration_ms = schemata_apply_step(options, plan, planned, batch,
+													  &hints, work);
+
+		SPI_commit();
+		schemata_report_applied(planned, duration_ms);
+	}
+	MemoryContextDelete(work);
+}
+
+/*
+ * migrate(): run every pending migration, each in a transaction of its own,
+ * under the target schema's session-level lock.  Needs a non-atomic SPI
+ * connection.
+ */
+void
+schemata_migrate_pending(const ApplyOptions *options)
+{
+	schemata_check_target_schema(options->target_schema);
+	schemata_lock_target_session(options->target_schema);
+	PG_TRY();
+	{
+		migrate_locked(options);
+	}
+	PG_FINALLY();
+	{
+		schemata_unlock_target_session(options->target_schema);
+	}
+	PG_END_TRY();
+}

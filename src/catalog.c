@@ -124,6 +124,12 @@ schemata_describe_table(Oid relid)
  * The table "model" would create, as the catalog would describe it: it is
  * created as a temporary table, with its indexes but without foreign keys,
  * in a subtransaction that is rolled back.
+ *
+ * An error (the model's default does not fit its type, ...) rolls back that
+ * subtransaction before it propagates.  Left open, the caller's exception
+ * block would roll back this subtransaction in place of its own, and the
+ * session would stay inside a subtransaction for good: nothing it did
+ * afterwards would ever commit, and the backend crashed at exit.
  */
 CatalogTable *
 schemata_describe_model(const ModelTable *model)
@@ -138,12 +144,28 @@ schemata_describe_model(const ModelTable *model)
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 
-	schemata_execute_ddl(schemata_create_table_sql(&scratch, NULL), model->path);
-	for (int i = 0; i < scratch.nindexes; i++)
-		schemata_execute_ddl(schemata_create_index_sql(&scratch, &scratch.indexes[i]),
-							 scratch.indexes[i].path);
-	table = schemata_describe_table(RangeVarGetRelid(makeRangeVar("pg_temp", scratch.name, -1),
-													 NoLock, false));
+	PG_TRY();
+	{
+		schemata_execute_ddl(schemata_create_table_sql(&scratch, NULL), model->path);
+		for (int i = 0; i < scratch.nindexes; i++)
+			schemata_execute_ddl(schemata_create_index_sql(&scratch, &scratch.indexes[i]),
+								 scratch.indexes[i].path);
+		table = schemata_describe_table(RangeVarGetRelid(makeRangeVar("pg_temp", scratch.name, -1),
+														 NoLock, false));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
 
 	RollbackAndReleaseCurrentSubTransaction();
 	MemoryContextSwitchTo(cxt);

@@ -57,13 +57,14 @@ def try_call(case_id, fn, call):
     return "SELECT reliability.try(%d, %s, %s);\n" % (case_id, sql_literal(fn), sql_literal(call))
 
 
-def top_level_call(case_id, fn, call):
+def top_level_call(case_id, fn, call, compare_catalog=True):
     """psql lines running CALL as a statement of its own (its error aborts
     the transaction, not just a subtransaction), then recording it."""
-    return ("SELECT reliability.fingerprint() AS fp, reliability.session_settings() AS settings \\gset\n"
+    return ("SELECT %s AS fp, reliability.session_settings() AS settings \\gset\n"
             "\\set ON_ERROR_STOP 0\n%s;\n\\set ON_ERROR_STOP 1\n"
-            "SELECT reliability.record(%d, %s, :'SQLSTATE', :'LAST_ERROR_MESSAGE', :'fp', :'settings');\n"
-            % (call, case_id, sql_literal(fn)))
+            "SELECT reliability.record(%d, %s, :'SQLSTATE', :'LAST_ERROR_MESSAGE', %s, :'settings');\n"
+            % ("reliability.fingerprint()" if compare_catalog else "NULL", call, case_id, sql_literal(fn),
+               ":'fp'" if compare_catalog else "NULL"))
 
 
 def literal_of(value):

@@ -7,8 +7,9 @@
 --   sqlstate         '00000' on success, else the error's SQLSTATE
 --   changed          the call failed, yet the catalog or history differ
 --                    from before it (must never happen)
---   session_changed  the caller's settings differ after the call (must never
---                    happen, success or not)
+--   session_changed  the caller's settings differ after the call, or (for
+--                    calls run as statements) the session still holds an
+--                    advisory lock (must never happen, success or not)
 -- The call runs in a plpgsql exception block, i.e. a subtransaction; an
 -- error there still passes through all of schemata's own error paths.
 -- reliability.record() records a call that the driver ran as a statement of
@@ -108,15 +109,21 @@ $$;
 
 -- The same record for a call made as a statement of its own, outside any
 -- exception block (psql gives its SQLSTATE): the error aborted the whole
--- transaction, and this runs in the next one.
+-- transaction, and this runs in the next one, so the session may hold no
+-- advisory lock any more.  catalog_before NULL: a call that commits as it
+-- goes (migrate), whose catalog is not compared.
 CREATE FUNCTION reliability.record(case_id int, fn text, state text, message text,
                                    catalog_before text, settings_before text) RETURNS void
 LANGUAGE sql
 AS $$
     INSERT INTO reliability.results
     VALUES (case_id, fn, state, CASE WHEN state OPERATOR(pg_catalog.<>) '00000' THEN message END,
-            state OPERATOR(pg_catalog.<>) '00000' AND reliability.fingerprint() OPERATOR(pg_catalog.<>) catalog_before,
-            reliability.session_settings() OPERATOR(pg_catalog.<>) settings_before)
+            coalesce(state OPERATOR(pg_catalog.<>) '00000'
+                     AND reliability.fingerprint() OPERATOR(pg_catalog.<>) catalog_before, false),
+            reliability.session_settings() OPERATOR(pg_catalog.<>) settings_before
+            OR EXISTS (SELECT FROM pg_catalog.pg_locks l
+                        WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory'
+                          AND l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()))
 $$;
 
 -- After each case: drop what its calls created, so every case starts alike.

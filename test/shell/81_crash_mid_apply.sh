@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Crash mid-apply (and mid-rollback, when rollback exists): a backend killed
+# Crash mid-apply (and mid-rollback and mid-migrate, when those exist): a backend killed
 # with SIGKILL in the middle of a long apply makes the postmaster restart
 # every backend; afterwards no migration of that call is recorded or visible,
 # and the next apply finishes the job.  The timing is deterministic: migration
 # 0150 of 300 waits on a table lock held by another session, and the apply's
-# backend is killed while it waits there.
+# backend is killed while it waits there.  migrate commits each migration:
+# there the 149 before the gate stay, and the killed one leaves nothing.
 set -euo pipefail
 source "$(dirname "$0")/../lib/shell.sh"
 
@@ -24,21 +25,26 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$dir"' EXIT
 
 fresh_db "$DB"
 q -d "$DB" -c "CREATE SCHEMA gate; CREATE TABLE gate.gate (x int)"
-has_rollback=$(q -d "$DB" -c "SELECT count(*) > 0 FROM pg_proc WHERE proname = 'rollback'
-                                 AND pronamespace = 'schemata'::regnamespace")
+has() {
+    q -d "$DB" -c "SELECT count(*) > 0 FROM pg_proc WHERE proname = '$1'
+                      AND pronamespace = 'schemata'::regnamespace"
+}
+has_rollback=$(has rollback)
+has_migrate=$(has migrate)
 
-# Facts about schema crash: "HISTORY_ROWS TABLES".
+# Facts about a target schema (default crash): "HISTORY_ROWS TABLES".
 state() {
-    q -d "$DB" -c "SELECT (SELECT count(*) FROM schemata.migrations WHERE target_schema = 'crash')
+    q -d "$DB" -c "SELECT (SELECT count(*) FROM schemata.migrations WHERE target_schema = '${1:-crash}')
                    || ' ' || (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                               WHERE n.nspname = 'crash' AND c.relkind = 'r')"
+                               WHERE n.nspname = '${1:-crash}' AND c.relkind = 'r')"
 }
 
-# crash_while CALL: run CALL in the background while another session holds
-# the gate; once CALL's backend waits on the gate, SIGKILL it, then wait for
-# the restarted server.
+# crash_while CALL [ONE_TRANSACTION]: run CALL in the background while
+# another session holds the gate; once CALL's backend waits on the gate,
+# SIGKILL it, then wait for the restarted server.  ONE_TRANSACTION (default
+# yes): the call's transaction holds the locks of all migrations so far.
 crash_while() {
-    local call=$1 pid="" i holder caller
+    local call=$1 one_transaction=${2:-yes} pid="" i holder caller
     "$PSQL" -X -q -d "$DB" -c "BEGIN" -c "LOCK gate.gate IN ACCESS EXCLUSIVE MODE" \
         -c "SELECT pg_sleep(300)" >/dev/null 2>&1 &
     holder=$!
@@ -55,10 +61,12 @@ crash_while() {
         sleep 0.1
     done
     [[ -n $pid ]] || fail "the call never reached migration $GATE"
-    # its transaction holds the locks of the tables the earlier migrations touched
-    expect_eq "$(q -d "$DB" -c "SELECT count(DISTINCT relation) >= ${GATE#0} - 1 FROM pg_locks
-                                 WHERE pid = $pid AND locktype = 'relation' AND granted")" t \
-              "the call had run the migrations before $GATE when killed"
+    if [[ $one_transaction == yes ]]; then
+        # its transaction holds the locks of the tables the earlier migrations touched
+        expect_eq "$(q -d "$DB" -c "SELECT count(DISTINCT relation) >= ${GATE#0} - 1 FROM pg_locks
+                                     WHERE pid = $pid AND locktype = 'relation' AND granted")" t \
+                  "the call had run the migrations before $GATE when killed"
+    fi
     echo "killing backend $pid with SIGKILL"
     kill -9 "$pid"
     wait "$caller" && fail "the killed call reported success" || true
@@ -96,6 +104,24 @@ if [[ $has_rollback == t ]]; then
 else
     echo "skipped: rollback (not in the installed extension)"
 fi
+
+if [[ $has_migrate == t ]]; then
+    crashes_before=$(log_crashes)
+    crash_while "CALL schemata.migrate('$dir', 'crash_m')" no
+    expect_eq "$(log_crashes)" "$((crashes_before + 1))" "the postmaster saw a backend killed by signal 9 (migrate)"
+    expect_eq "$(state crash_m)" "$((10#$GATE - 1)) $((10#$GATE - 1))" \
+              "after the crash of migrate: the migrations before $GATE committed, the killed one left nothing"
+    expect_eq "$(q -d "$DB" -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")" 0 \
+              "no advisory lock outlives the killed session"
+    q -d "$DB" -c "SET client_min_messages = warning" -c "CALL schemata.migrate('$dir', 'crash_m')" >/dev/null
+    expect_eq "$(state crash_m)" "$COUNT $COUNT" "a new migrate finishes the job"
+else
+    echo "skipped: migrate (not in the installed extension)"
+fi
+
 mkdir -p "$SCHEMATA_TMP/reliability"
-printf 'backends_killed %d\nmigrations_per_call %d\nleft_after_crash 0\n' \
-    "$([[ $has_rollback == t ]] && echo 2 || echo 1)" "$COUNT" >"$SCHEMATA_TMP/reliability/crash_mid_apply.figures"
+killed=1
+[[ $has_rollback == t ]] && killed=$((killed + 1))
+[[ $has_migrate == t ]] && killed=$((killed + 1))
+printf 'backends_killed %d\nmigrations_per_call %d\nleft_after_crash 0\n' "$killed" "$COUNT" \
+    >"$SCHEMATA_TMP/reliability/crash_mid_apply.figures"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Concurrency under load: 16 pgbench sessions for SCHEMATA_LOAD_SECONDS
-# (default 20) apply, plan, read status and (when installed) roll back, on
-# one shared and four other target schemas: 12 sessions in READ COMMITTED,
-# 4 applying in REPEATABLE READ (their 40001 serialization failures are
-# retried by pgbench and counted).  Afterwards:
+# (default 20) apply, plan, read status and (when installed) migrate and roll
+# back, on one shared and four other target schemas: 12 sessions in READ
+# COMMITTED, 4 applying in REPEATABLE READ (their 40001 serialization
+# failures are retried by pgbench and counted).  Afterwards:
 #   - no session saw an error (READ COMMITTED clients never retry), the
 #     server log holds no deadlock, no XX000 and no crashed backend;
 #   - per schema, history is a prefix 0001..N of the versions, the tables
@@ -38,8 +38,12 @@ fresh_db "$DB"
 q -d "$DB" -c "CREATE TABLE public.events (seq bigserial PRIMARY KEY, target name, version text, op text)" \
            -c "ALTER DATABASE $DB SET log_error_verbosity = verbose" \
            -c "ALTER DATABASE $DB SET client_min_messages = warning"
-has_rollback=$(q -d "$DB" -c "SELECT count(*) > 0 FROM pg_proc WHERE proname = 'rollback'
-                                 AND pronamespace = 'schemata'::regnamespace")
+has() {
+    q -d "$DB" -c "SELECT count(*) > 0 FROM pg_proc WHERE proname = '$1'
+                      AND pronamespace = 'schemata'::regnamespace"
+}
+has_rollback=$(has rollback)
+has_migrate=$(has migrate)
 if [[ $has_rollback == t ]]; then
     # other sessions may have rolled back migrations since: not an error here
     q -d "$DB" -c "
@@ -66,6 +70,8 @@ printf '\\set t random(0, 3)\nSELECT count(*) FROM schemata.plan('"'$dir'"', ('"
 printf '\\set t random(0, 3)\n\\set n random(1, 3)\nSELECT rollback_some(('"'load_'"' || :t)::name, :n);\n' >"$s/rollback.sql"
 echo "SELECT rollback_some('load_shared', 2);" >"$s/rollback_shared.sql"
 printf 'BEGIN ISOLATION LEVEL REPEATABLE READ;\n\\set t random(0, 3)\nSELECT count(*) FROM schemata.apply('"'$dir'"', ('"'load_'"' || :t)::name);\nSELECT count(*) FROM schemata.apply('"'$dir'"', '"'load_shared'"');\nCOMMIT;\n' >"$s/apply_rr.sql"
+printf '\\set t random(0, 3)\nCALL schemata.migrate('"'$dir'"', ('"'load_'"' || :t)::name);\n' >"$s/migrate_other.sql"
+echo "CALL schemata.migrate('$dir', 'load_shared');" >"$s/migrate_shared.sql"
 chmod -R a+rX "$work"
 
 rc_scripts=(-f "$s/apply_shared.sql@3" -f "$s/apply_other.sql@3" -f "$s/apply_to.sql@3" -f "$s/status.sql@3" -f "$s/plan.sql@1")
@@ -73,6 +79,11 @@ if [[ $has_rollback == t ]]; then
     rc_scripts+=(-f "$s/rollback.sql@3" -f "$s/rollback_shared.sql@1")
 else
     echo "skipped: rollback (not in the installed extension)"
+fi
+if [[ $has_migrate == t ]]; then
+    rc_scripts+=(-f "$s/migrate_other.sql@2" -f "$s/migrate_shared.sql@1")
+else
+    echo "skipped: migrate (not in the installed extension)"
 fi
 
 log=$SCHEMATA_WORK/server.log

@@ -2,9 +2,11 @@
 
 A Driver owns one scratch database with test/reliability/harness.sql loaded,
 feeds it batches of cases through psql (one psql process per batch, so a
-crashed backend costs one batch, not the run), notices crashes (lost
-connection, a case without its result row, "terminated by signal" or a
-sanitizer report in the server log) and prints the figures:
+crashed backend costs one batch, not the run; psql echoes each case's number
+first, so the case that lost the connection is known), notices crashes (lost
+connection, "terminated by signal" or a sanitizer report in the server log,
+read after every batch) and hangs (no answer within the batch timeout), and
+prints the figures:
 
     inputs tried, calls, errors by SQLSTATE, crashes, changes after error,
     session settings changed, internal errors (XX000), hangs (57014)
@@ -86,7 +88,7 @@ class Driver:
             os.environ.get("SCHEMATA_WORK", "/nonexistent"), "server.log")
         self.log_offset = self._log_size()
         self.inputs = 0
-        self.crashes = []        # (case_id, description)
+        self.crashes = []        # (case_id, description, why)
         self.hangs = []
         self.log_reports = []
         self.descriptions = {}

@@ -39,8 +39,9 @@ $$;
 
 -- Everything a call could change: schemas, relations, columns, constraints,
 -- functions, types, extensions and the history rows.
+-- (lock_timeout off: some cases set it to 1ms for the call, not for this.)
 CREATE FUNCTION reliability.fingerprint() RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SET lock_timeout = 0
 AS $$
     SELECT pg_catalog.md5(pg_catalog.concat_ws(' | ',
         (SELECT pg_catalog.string_agg(n.nspname, ',' ORDER BY n.nspname)
@@ -128,7 +129,7 @@ $$;
 
 -- After each case: drop what its calls created, so every case starts alike.
 CREATE FUNCTION reliability.cleanup() RETURNS void
-LANGUAGE plpgsql
+LANGUAGE plpgsql SET lock_timeout = 0
 AS $$
 DECLARE
     nsp name;

@@ -28,6 +28,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
 #include "common/keywords.h"
 #include "nodes/parsenodes.h"
 #include "parser/parse_type.h"
@@ -106,22 +107,31 @@ trim_to_tokens(const char *sql, const char *path)
 					script.token_end[script.ntokens - 1] - script.token_start[0]);
 }
 
-static bool
-is_serial_type_name(const TypeName *type_name)
+/*
+ * The integer type that "type_name" stands for when it is serial or one of
+ * its kin, as CREATE TABLE makes it; InvalidOid for any other type name.
+ */
+static Oid
+serial_type_oid(const TypeName *type_name)
 {
-	static const char *const serials[] = {
-		"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"
+	static const struct
+	{
+		const char *name;
+		Oid			type_oid;
+	}			serials[] = {
+		{"serial", INT4OID}, {"serial4", INT4OID}, {"bigserial", INT8OID},
+		{"serial8", INT8OID}, {"smallserial", INT2OID}, {"serial2", INT2OID}
 	};
 	const char *name;
 
 	if (list_length(type_name->names) != 1 || type_name->typmods != NIL ||
 		type_name->arrayBounds != NIL || type_name->setof)
-		return false;
+		return InvalidOid;
 	name = strVal(linitial(type_name->names));
 	for (int i = 0; i < lengthof(serials); i++)
-		if (strcmp(name, serials[i]) == 0)
-			return true;
-	return false;
+		if (strcmp(name, serials[i].name) == 0)
+			return serials[i].type_oid;
+	return InvalidOid;
 }
 
 /*
@@ -144,7 +154,7 @@ schemata_check_type(const char *type, const char *path, bool *is_serial)
 				 errmsg("%s cannot be empty", path)));
 	schemata_push_path(&ctx, path, NULL);
 	type_name = typeStringToTypeName(trimmed);
-	*is_serial = is_serial_type_name(type_name);
+	*is_serial = OidIsValid(serial_type_oid(type_name));
 	if (!*is_serial)
 	{
 		Oid			type_oid;
@@ -154,6 +164,25 @@ schemata_check_type(const char *type, const char *path, bool *is_serial)
 	}
 	schemata_pop_path(&ctx);
 	return trimmed;
+}
+
+/*
+ * The type and typmod that a column of type "type" (as schemata_check_type()
+ * returned it) gets: for serial and its kin, their integer type.
+ */
+void
+schemata_column_type(const char *type, const char *path, Oid *type_oid, int32 *typmod)
+{
+	PathContext ctx;
+	TypeName   *type_name;
+
+	schemata_push_path(&ctx, path, NULL);
+	type_name = typeStringToTypeName(type);
+	*type_oid = serial_type_oid(type_name);
+	*typmod = -1;
+	if (!OidIsValid(*type_oid))
+		typenameTypeIdAndMod(NULL, type_name, type_oid, typmod);
+	schemata_pop_path(&ctx);
 }
 
 /* Whether "node" is a lone asterisk, as in "SELECT *". */

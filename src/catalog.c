@@ -32,6 +32,7 @@
 #include "nodes/makefuncs.h"
 #include "parser/parse_node.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/resowner.h"
 
 #include "schemata.h"
@@ -53,11 +54,10 @@
 static const char *const describe_sql =
 "SELECT a.attrelid, 0, a.attname::text, NULL::text, "
 "       pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypid, a.atttypmod, a.attnotnull, "
-"       CASE WHEN a.attidentity = '' AND a.attgenerated = '' AND EXISTS ( "
-"                 SELECT FROM pg_catalog.pg_depend dep "
+"       CASE WHEN a.attidentity = '' AND a.attgenerated = '' AND (a.attrelid, a.attnum) IN ( "
+"                 SELECT dep.refobjid, dep.refobjsubid::pg_catalog.int2 FROM pg_catalog.pg_depend dep "
 "                 JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S' "
 "                 WHERE dep.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-"                 AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum "
 "                 AND dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
 "                 AND dep.objsubid = 0 AND dep.deptype IN ('a', 'i')) "
 "            THEN 'serial' ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, "
@@ -126,6 +126,7 @@ schemata_describe_tables(const Oid *relids, int n)
 	Oid			argtypes[1] = {OIDARRAYOID};
 	Datum		values[1];
 	int			rc;
+	int			nestlevel;
 	uint64		row = 0;
 
 	tables->relids = palloc(Max(n, 1) * sizeof(Oid));
@@ -141,7 +142,12 @@ schemata_describe_tables(const Oid *relids, int n)
 	values[0] = PointerGetDatum(construct_array(elems, tables->ntables, OIDOID,
 												sizeof(Oid), true, TYPALIGN_INT));
 
+	/* compiling this catalog query with JIT would cost more than running it */
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
 	rc = SPI_execute_with_args(describe_sql, 1, argtypes, values, NULL, false, 0);
+	AtEOXact_GUC(true, nestlevel);
 	MemoryContextSwitchTo(cxt);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not describe tables: %s", SPI_result_code_string(rc));

@@ -270,7 +270,8 @@ describe_model_column(const ModelTable *model, const ModelColumn *column, Catalo
 {
 	item->kind = ITEM_COLUMN;
 	item->name = column->name;
-	schemata_column_type(column->type, column->path, &item->type_oid, &item->typmod);
+	item->type_oid = column->type_oid;
+	item->typmod = column->typmod;
 	item->type = format_type_with_typemod(item->type_oid, item->typmod);
 	item->not_null = column->not_null || column->is_serial ||
 		in_column_list(&model->primary_key, column->name);

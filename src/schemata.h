@@ -338,9 +338,16 @@ typedef struct PathContext
 
 extern void schemata_push_path(PathContext *ctx, const char *path, const char *query);
 extern void schemata_pop_path(PathContext *ctx);
-extern char *schemata_check_type(const char *type, const char *path, bool *is_serial);
-extern void schemata_column_type(const char *type, const char *path, Oid *type_oid,
-								 int32 *typmod);
+/* A column type, checked. */
+typedef struct ColumnType
+{
+	char	   *sql;			/* as written, trimmed */
+	bool		is_serial;		/* serial, bigserial, smallserial, ... */
+	Oid			type_oid;		/* for serial and its kin, their integer type */
+	int32		typmod;
+} ColumnType;
+
+extern void schemata_check_type(const char *type, const char *path, ColumnType *checked);
 extern char *schemata_check_expression(const char *expr, const char *path, bool parenthesize);
 extern Node *schemata_parse_expression(const char *expr, const char *path);
 extern char *schemata_string_default(const char *value, const char *path);
@@ -358,6 +365,8 @@ typedef struct ModelColumn
 	char	   *name;
 	char	   *type;			/* as written, checked */
 	bool		is_serial;		/* serial, bigserial, smallserial, ... */
+	Oid			type_oid;		/* of the type, see ColumnType */
+	int32		typmod;
 	bool		not_null;
 	char	   *default_sql;	/* DEFAULT expression, or NULL */
 	char	   *generated_sql;	/* GENERATED ALWAYS AS (...) STORED, or NULL */

@@ -137,51 +137,28 @@ serial_type_oid(const TypeName *type_name)
 /*
  * Check a column type: PostgreSQL's type parser must accept it and the type
  * must exist, with valid modifiers.  serial and its kin, which are not types
- * but CREATE TABLE shorthands, are accepted and flagged.  Returns the type as
- * written, trimmed.
+ * but CREATE TABLE shorthands, are accepted and flagged, with the integer
+ * type CREATE TABLE gives them.  "checked" gets the type as written, trimmed,
+ * and its oid and typmod.
  */
-char *
-schemata_check_type(const char *type, const char *path, bool *is_serial)
+void
+schemata_check_type(const char *type, const char *path, ColumnType *checked)
 {
 	PathContext ctx;
 	TypeName   *type_name;
-	char	   *trimmed;
 
-	trimmed = trim_to_tokens(type, path);
-	if (trimmed[0] == '\0')
+	checked->sql = trim_to_tokens(type, path);
+	if (checked->sql[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s cannot be empty", path)));
 	schemata_push_path(&ctx, path, NULL);
-	type_name = typeStringToTypeName(trimmed);
-	*is_serial = OidIsValid(serial_type_oid(type_name));
-	if (!*is_serial)
-	{
-		Oid			type_oid;
-		int32		typmod;
-
-		typenameTypeIdAndMod(NULL, type_name, &type_oid, &typmod);
-	}
-	schemata_pop_path(&ctx);
-	return trimmed;
-}
-
-/*
- * The type and typmod that a column of type "type" (as schemata_check_type()
- * returned it) gets: for serial and its kin, their integer type.
- */
-void
-schemata_column_type(const char *type, const char *path, Oid *type_oid, int32 *typmod)
-{
-	PathContext ctx;
-	TypeName   *type_name;
-
-	schemata_push_path(&ctx, path, NULL);
-	type_name = typeStringToTypeName(type);
-	*type_oid = serial_type_oid(type_name);
-	*typmod = -1;
-	if (!OidIsValid(*type_oid))
-		typenameTypeIdAndMod(NULL, type_name, type_oid, typmod);
+	type_name = typeStringToTypeName(checked->sql);
+	checked->type_oid = serial_type_oid(type_name);
+	checked->is_serial = OidIsValid(checked->type_oid);
+	checked->typmod = -1;
+	if (!checked->is_serial)
+		typenameTypeIdAndMod(NULL, type_name, &checked->type_oid, &checked->typmod);
 	schemata_pop_path(&ctx);
 }
 

@@ -8,13 +8,16 @@
  * rewriting SQL text: types with format_type(), defaults and generation
  * expressions with pg_get_expr(), primary keys, unique and check constraints
  * with pg_get_constraintdef(), foreign keys and indexes by their catalog
- * fields.  To get those forms for a model, the model's table is created as a
- * temporary table inside a subtransaction that is then rolled back
- * (schemata_describe_model()), so a default such as 'pending' compares
- * equal to the stored 'pending'::character varying, and serial columns, casts
- * and now() need no special rules.  A column whose default is the nextval()
- * of a sequence it owns is described as "serial", the same for the live
- * table and the temporary one.
+ * fields.  The live tables of one diff are read in a single query
+ * (schemata_describe_tables()).  For a model (schemata_describe_model()),
+ * types are resolved and defaults cooked as CREATE TABLE does it, so a
+ * default such as 'pending' compares equal to the stored
+ * 'pending'::character varying; keys are written as pg_get_constraintdef()
+ * writes them.  Checks, indexes and generation expressions name columns, so
+ * for a model that has any, its table is created as a temporary table inside
+ * a subtransaction that is then rolled back, and they are read from there.
+ * A column whose default is the nextval() of a sequence it owns is described
+ * as "serial", and so is a model's serial column.
  *
  * IDENTIFICATION
  *	  src/catalog.c
@@ -342,7 +345,7 @@ schemata_describe_model(const ModelTable *model)
 	return table;
 }
 
-/* A model's foreign key in the form schemata_describe_table() gives. */
+/* A model's foreign key in the form schemata_describe_tables() gives. */
 char *
 schemata_model_foreign_key_definition(const ModelForeignKey *fk)
 {

@@ -385,7 +385,7 @@ diff_constraints(const TableDiff *td, CatalogTable *want, CatalogTable *live)
 			alter_table_step(td, PHASE_ADD_CONSTRAINT, "add_constraint", want->items[i].name,
 							 false, psprintf("ADD %s", want->items[i].definition));
 
-	/* foreign keys: the scratch table has none, so compare with the model */
+	/* foreign keys: a model's description has none, so compare with the model */
 	for (int i = 0; i < live->nitems; i++)
 	{
 		CatalogItem *item = &live->items[i];

@@ -97,3 +97,30 @@ SELECT * FROM schemata.sync('[]', allow_destructive => NULL);
 
 SET client_min_messages = warning;
 DROP SCHEMA evolve CASCADE;
+
+-- Columns and keys are compared without a scratch table: defaults in
+-- PostgreSQL's canonical form for the model's type, serial and primary key
+-- columns NOT NULL, a null default not stored, keys by definition.
+CREATE SCHEMA canon;
+CREATE TABLE canon.t (id serial, code integer, status varchar(20) DEFAULT 'new',
+                      n numeric(8,2) DEFAULT 0, note text DEFAULT NULL, u text,
+                      PRIMARY KEY (id, code), CONSTRAINT t_u_key UNIQUE NULLS NOT DISTINCT (u));
+CREATE FUNCTION pg_temp.canon_model(status_default jsonb, note_default jsonb, nnd boolean)
+RETURNS jsonb LANGUAGE sql AS $$
+    SELECT jsonb_build_array(jsonb_build_object('dbSchema', 'canon', 'table', 't',
+        'columns', jsonb_build_array(
+            '{"name": "id", "type": "serial"}'::jsonb, '{"name": "code", "type": "int4"}'::jsonb,
+            jsonb_build_object('name', 'status', 'type', 'character varying(20)', 'default', status_default),
+            '{"name": "n", "type": "decimal(8, 2)", "default": "0"}'::jsonb,
+            jsonb_build_object('name', 'note', 'type', 'text', 'default', note_default),
+            '{"name": "u", "type": "text"}'::jsonb),
+        'constraints', jsonb_build_object('primaryKey', '["id", "code"]'::jsonb,
+            'unique', jsonb_build_array(jsonb_build_object('name', 't_u_key', 'columns', '["u"]'::jsonb,
+                                                           'nullsNotDistinct', nnd)))))
+$$;
+-- in sync: 'new' as a text value and as SQL; DEFAULT NULL, which is not stored
+SELECT * FROM schemata.diff(pg_temp.canon_model('"new"', 'null', true));
+SELECT * FROM schemata.diff(pg_temp.canon_model($$"'new'"$$, NULL, true));
+-- each difference found
+SELECT operation, object_name, sql FROM schemata.diff(pg_temp.canon_model('"old"', '"x"', false)) ORDER BY step;
+DROP SCHEMA canon CASCADE;

@@ -149,11 +149,18 @@ fk_action_sql(char action)
 char *
 schemata_unique_sql(const ModelUnique *unique)
 {
+	return psprintf("CONSTRAINT %s %s", quote_identifier(unique->name),
+					schemata_unique_key_sql(unique));
+}
+
+/* UNIQUE [NULLS NOT DISTINCT] (...) */
+char *
+schemata_unique_key_sql(const ModelUnique *unique)
+{
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "CONSTRAINT %s UNIQUE %s", quote_identifier(unique->name),
-					 unique->nulls_not_distinct ? "NULLS NOT DISTINCT " : "");
+	appendStringInfo(&buf, "UNIQUE %s", unique->nulls_not_distinct ? "NULLS NOT DISTINCT " : "");
 	append_column_list(&buf, &unique->columns);
 	return buf.data;
 }

@@ -8,13 +8,16 @@
  * rewriting SQL text: types with format_type(), defaults and generation
  * expressions with pg_get_expr(), primary keys, unique and check constraints
  * with pg_get_constraintdef(), foreign keys and indexes by their catalog
- * fields.  To get those forms for a model, the model's table is created as a
- * temporary table inside a subtransaction that is then rolled back
- * (schemata_describe_model()), so a default such as 'pending' compares
- * equal to the stored 'pending'::character varying, and serial columns, casts
- * and now() need no special rules.  A column whose default is the nextval()
- * of a sequence it owns is described as "serial", the same for the live
- * table and the temporary one.
+ * fields.  The live tables of one diff are read in a single query
+ * (schemata_describe_tables()).  For a model (schemata_describe_model()),
+ * types are resolved and defaults cooked as CREATE TABLE does it, so a
+ * default such as 'pending' compares equal to the stored
+ * 'pending'::character varying; keys are written as pg_get_constraintdef()
+ * writes them.  Checks, indexes and generation expressions name columns, so
+ * for a model that has any, its table is created as a temporary table inside
+ * a subtransaction that is then rolled back, and they are read from there.
+ * A column whose default is the nextval() of a sequence it owns is described
+ * as "serial", and so is a model's serial column.
  *
  * IDENTIFICATION
  *	  src/catalog.c
@@ -24,11 +27,15 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/heap.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "executor/spi.h"
 #include "nodes/makefuncs.h"
+#include "parser/parse_node.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/resowner.h"
 
 #include "schemata.h"
@@ -41,21 +48,28 @@
 
 /*
  * One row per column, constraint and index (those that back no constraint)
- * of relation $1: kind, name, definition, type, type oid, typmod, not null,
- * default, generated.
+ * of the relations $1 (an oid[]): relation, kind, name, definition, type,
+ * type oid, typmod, not null, default, generated, in the order of relation,
+ * kind, column number and name.  A column is "serial" when it is neither an
+ * identity nor a generated column and a sequence depends on it as
+ * pg_get_serial_sequence() finds it.
  */
 static const char *const describe_sql =
-"SELECT 0, a.attname::text, NULL::text, pg_catalog.format_type(a.atttypid, a.atttypmod), "
-"       a.atttypid, a.atttypmod, a.attnotnull, "
-"       CASE WHEN a.attidentity = '' AND a.attgenerated = '' AND "
-"                 pg_catalog.pg_get_serial_sequence($1::pg_catalog.regclass::text, a.attname) IS NOT NULL "
+"SELECT a.attrelid, 0, a.attname::text, NULL::text, "
+"       pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypid, a.atttypmod, a.attnotnull, "
+"       CASE WHEN a.attidentity = '' AND a.attgenerated = '' AND (a.attrelid, a.attnum) IN ( "
+"                 SELECT dep.refobjid, dep.refobjsubid::pg_catalog.int2 FROM pg_catalog.pg_depend dep "
+"                 JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S' "
+"                 WHERE dep.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+"                 AND dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+"                 AND dep.objsubid = 0 AND dep.deptype IN ('a', 'i')) "
 "            THEN 'serial' ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, "
 "       a.attgenerated <> '', a.attnum "
 "FROM pg_catalog.pg_attribute a "
 "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-"WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped "
+"WHERE a.attrelid OPERATOR(pg_catalog.=) ANY ($1) AND a.attnum > 0 AND NOT a.attisdropped "
 "UNION ALL "
-"SELECT CASE c.contype WHEN 'p' THEN 1 WHEN 'u' THEN 2 WHEN 'c' THEN 3 ELSE 4 END, "
+"SELECT c.conrelid, CASE c.contype WHEN 'p' THEN 1 WHEN 'u' THEN 2 WHEN 'c' THEN 3 ELSE 4 END, "
 "       c.conname::text, "
 "       CASE WHEN c.contype = 'f' THEN pg_catalog.concat_ws('|', "
 ATTNAMES_SQL("c.conkey", "c.conrelid") ", "
@@ -67,9 +81,10 @@ ATTNAMES_SQL("c.confkey", "c.confrelid") ", "
 "       ELSE pg_catalog.pg_get_constraintdef(c.oid) END, "
 "       NULL, NULL, NULL, NULL, NULL, NULL, 0 "
 "FROM pg_catalog.pg_constraint c "
-"WHERE c.conrelid = $1 AND c.contype IN ('p', 'u', 'c', 'f') "
+"WHERE c.conrelid OPERATOR(pg_catalog.=) ANY ($1) AND c.contype IN ('p', 'u', 'c', 'f') "
 "UNION ALL "
-"SELECT 5, i.relname::text, pg_catalog.concat_ws('|', x.indisunique, x.indnullsnotdistinct, am.amname, "
+"SELECT x.indrelid, 5, i.relname::text, "
+"       pg_catalog.concat_ws('|', x.indisunique, x.indnullsnotdistinct, am.amname, "
 ATTNAMES_SQL("x.indkey::pg_catalog.int2[]", "x.indrelid") ", "
 "           x.indclass::text, x.indoption::text, pg_catalog.pg_get_expr(x.indpred, x.indrelid), "
 "           i.reloptions::text, i.reltablespace), "
@@ -77,53 +92,103 @@ ATTNAMES_SQL("x.indkey::pg_catalog.int2[]", "x.indrelid") ", "
 "FROM pg_catalog.pg_index x "
 "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid "
 "JOIN pg_catalog.pg_am am ON am.oid = i.relam "
-"WHERE x.indrelid = $1 AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint c "
-"                                      WHERE c.conindid = x.indexrelid AND c.conrelid = x.indrelid) "
-"ORDER BY 1, 10, 2";
+"WHERE x.indrelid OPERATOR(pg_catalog.=) ANY ($1) "
+"AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint c "
+"                WHERE c.conindid = x.indexrelid AND c.conrelid = x.indrelid) "
+"ORDER BY 1, 2, 11, 3";
 
-/* A table as the catalog describes it (see describe_sql). */
-CatalogTable *
-schemata_describe_table(Oid relid)
+/* Fill "item" from row "tuple" of describe_sql. */
+static void
+read_item(HeapTuple tuple, TupleDesc desc, CatalogItem *item)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	CatalogTable *table = palloc0(sizeof(CatalogTable));
-	Oid			argtypes[1] = {OIDOID};
-	Datum		values[1] = {ObjectIdGetDatum(relid)};
-	int			rc;
+	bool		isnull;
 
-	rc = SPI_execute_with_args(describe_sql, 1, argtypes, values, NULL, false, 0);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not describe table %u: %s", relid, SPI_result_code_string(rc));
-	table->nitems = (int) SPI_processed;
-	table->items = palloc0(Max(table->nitems, 1) * sizeof(CatalogItem));
-	for (int i = 0; i < table->nitems; i++)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		CatalogItem *item = &table->items[i];
-		bool		isnull;
-
-		item->kind = (CatalogItemKind) DatumGetInt32(SPI_getbinval(tuple, desc, 1, &isnull));
-		item->name = SPI_getvalue(tuple, desc, 2);
-		item->definition = SPI_getvalue(tuple, desc, 3);
-		if (item->kind != ITEM_COLUMN)
-			continue;
-		item->type = SPI_getvalue(tuple, desc, 4);
-		item->type_oid = DatumGetObjectId(SPI_getbinval(tuple, desc, 5, &isnull));
-		item->typmod = DatumGetInt32(SPI_getbinval(tuple, desc, 6, &isnull));
-		item->not_null = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull));
-		item->default_expr = SPI_getvalue(tuple, desc, 8);
-		item->generated = DatumGetBool(SPI_getbinval(tuple, desc, 9, &isnull));
-	}
-	SPI_freetuptable(SPI_tuptable);
-	return table;
+	item->kind = (CatalogItemKind) DatumGetInt32(SPI_getbinval(tuple, desc, 2, &isnull));
+	item->name = SPI_getvalue(tuple, desc, 3);
+	item->definition = SPI_getvalue(tuple, desc, 4);
+	if (item->kind != ITEM_COLUMN)
+		return;
+	item->type = SPI_getvalue(tuple, desc, 5);
+	item->type_oid = DatumGetObjectId(SPI_getbinval(tuple, desc, 6, &isnull));
+	item->typmod = DatumGetInt32(SPI_getbinval(tuple, desc, 7, &isnull));
+	item->not_null = DatumGetBool(SPI_getbinval(tuple, desc, 8, &isnull));
+	item->default_expr = SPI_getvalue(tuple, desc, 9);
+	item->generated = DatumGetBool(SPI_getbinval(tuple, desc, 10, &isnull));
 }
 
 /*
- * The table "model" would create, as the catalog would describe it: it is
- * created as a temporary table, with its indexes but without foreign keys,
- * in a subtransaction that is rolled back.
+ * The relations "relids" as the catalog describes them (see describe_sql),
+ * read in one query.  Duplicates in "relids" are described once.
+ */
+CatalogTables *
+schemata_describe_tables(const Oid *relids, int n)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	CatalogTables *tables = palloc0(sizeof(CatalogTables));
+	Datum	   *elems = palloc(Max(n, 1) * sizeof(Datum));
+	Oid			argtypes[1] = {OIDARRAYOID};
+	Datum		values[1];
+	int			rc;
+	int			nestlevel;
+	uint64		row = 0;
+
+	tables->relids = palloc(Max(n, 1) * sizeof(Oid));
+	memcpy(tables->relids, relids, n * sizeof(Oid));
+	if (n > 0)
+		qsort(tables->relids, n, sizeof(Oid), oid_cmp);
+	for (int i = 0; i < n; i++)
+		if (i == 0 || tables->relids[i] != tables->relids[i - 1])
+			tables->relids[tables->ntables++] = tables->relids[i];
+	tables->tables = palloc0(Max(tables->ntables, 1) * sizeof(CatalogTable));
+	for (int i = 0; i < tables->ntables; i++)
+		elems[i] = ObjectIdGetDatum(tables->relids[i]);
+	values[0] = PointerGetDatum(construct_array(elems, tables->ntables, OIDOID,
+												sizeof(Oid), true, TYPALIGN_INT));
+
+	/* compiling this catalog query with JIT would cost more than running it */
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	rc = SPI_execute_with_args(describe_sql, 1, argtypes, values, NULL, false, 0);
+	AtEOXact_GUC(true, nestlevel);
+	MemoryContextSwitchTo(cxt);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not describe tables: %s", SPI_result_code_string(rc));
+	/* rows come ordered by relation, as tables->relids are */
+	for (int t = 0; t < tables->ntables; t++)
+	{
+		CatalogTable *table = &tables->tables[t];
+		uint64		first = row;
+		bool		isnull;
+
+		while (row < SPI_processed &&
+			   DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+											  1, &isnull)) == tables->relids[t])
+			row++;
+		table->nitems = (int) (row - first);
+		table->items = palloc0(Max(table->nitems, 1) * sizeof(CatalogItem));
+		for (int i = 0; i < table->nitems; i++)
+			read_item(SPI_tuptable->vals[first + i], SPI_tuptable->tupdesc, &table->items[i]);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return tables;
+}
+
+/* The description of "relid" in "tables"; it must be there. */
+CatalogTable *
+schemata_catalog_table(const CatalogTables *tables, Oid relid)
+{
+	Oid		   *found = bsearch(&relid, tables->relids, tables->ntables, sizeof(Oid), oid_cmp);
+
+	if (found == NULL)
+		elog(ERROR, "table %u was not described", relid);
+	return &tables->tables[found - tables->relids];
+}
+
+/*
+ * The scratch table of "model", described: a temporary table with its
+ * indexes but without foreign keys, created in a subtransaction that is
+ * rolled back.
  *
  * An error (the model's default does not fit its type, ...) rolls back that
  * subtransaction before it propagates.  Left open, the caller's exception
@@ -131,13 +196,14 @@ schemata_describe_table(Oid relid)
  * session would stay inside a subtransaction for good: nothing it did
  * afterwards would ever commit, and the backend crashed at exit.
  */
-CatalogTable *
-schemata_describe_model(const ModelTable *model)
+static CatalogTable *
+describe_scratch_table(const ModelTable *model)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	ModelTable	scratch = *model;
 	CatalogTable *table;
+	Oid			relid;
 
 	scratch.schema = "pg_temp";
 	scratch.nforeign_keys = 0;
@@ -150,8 +216,8 @@ schemata_describe_model(const ModelTable *model)
 		for (int i = 0; i < scratch.nindexes; i++)
 			schemata_execute_ddl(schemata_create_index_sql(&scratch, &scratch.indexes[i]),
 								 scratch.indexes[i].path);
-		table = schemata_describe_table(RangeVarGetRelid(makeRangeVar("pg_temp", scratch.name, -1),
-														 NoLock, false));
+		relid = RangeVarGetRelid(makeRangeVar("pg_temp", scratch.name, -1), NoLock, false);
+		table = schemata_catalog_table(schemata_describe_tables(&relid, 1), relid);
 	}
 	PG_CATCH();
 	{
@@ -173,7 +239,135 @@ schemata_describe_model(const ModelTable *model)
 	return table;
 }
 
-/* A model's foreign key in the form schemata_describe_table() gives. */
+/*
+ * Whether describing "model" needs its scratch table: checks, indexes and
+ * generation expressions name columns, so only a table gives their forms.
+ */
+static bool
+needs_scratch_table(const ModelTable *model)
+{
+	if (model->nchecks > 0 || model->nindexes > 0)
+		return true;
+	for (int i = 0; i < model->ncolumns; i++)
+		if (model->columns[i].generated_sql != NULL)
+			return true;
+	return false;
+}
+
+static bool
+in_column_list(const ModelColumnList *list, const char *name)
+{
+	for (int i = 0; i < list->n; i++)
+		if (strcmp(list->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The default of "column", of type type_oid/typmod, as pg_get_expr() shows
+ * it once CREATE TABLE has stored it: cooked by cookDefault() as CREATE TABLE
+ * cooks it; NULL for a null constant, which CREATE TABLE does not store.
+ */
+static char *
+canonical_default(const ModelColumn *column, Oid type_oid, int32 typmod)
+{
+	Node	   *raw = schemata_parse_expression(column->default_sql, column->path);
+	PathContext ctx;
+	Node	   *expr;
+
+	schemata_push_path(&ctx, column->path, column->default_sql);
+	expr = cookDefault(make_parsestate(NULL), raw, type_oid, typmod, column->name, '\0');
+	schemata_pop_path(&ctx);
+	if (IsA(expr, Const) && ((Const *) expr)->constisnull)
+		return NULL;
+	return TextDatumGetCString(DirectFunctionCall2(pg_get_expr,
+												   CStringGetTextDatum(nodeToString(expr)),
+												   ObjectIdGetDatum(InvalidOid)));
+}
+
+/*
+ * Column "column" of "model" as the catalog would describe it, but for a
+ * generation expression: a serial column is an integer NOT NULL "serial",
+ * and primary key columns are NOT NULL.
+ */
+static void
+describe_model_column(const ModelTable *model, const ModelColumn *column, CatalogItem *item)
+{
+	item->kind = ITEM_COLUMN;
+	item->name = column->name;
+	item->type_oid = column->type_oid;
+	item->typmod = column->typmod;
+	item->type = format_type_with_typemod(item->type_oid, item->typmod);
+	item->not_null = column->not_null || column->is_serial ||
+		in_column_list(&model->primary_key, column->name);
+	item->generated = column->generated_sql != NULL;
+	if (column->is_serial)
+		item->default_expr = "serial";
+	else if (column->default_sql != NULL)
+		item->default_expr = canonical_default(column, item->type_oid, item->typmod);
+}
+
+static CatalogItem *
+add_item(CatalogTable *table, CatalogItemKind kind, const char *name, char *definition)
+{
+	CatalogItem *item = &table->items[table->nitems++];
+
+	item->kind = kind;
+	item->name = pstrdup(name);
+	item->definition = definition;
+	return item;
+}
+
+/* The checks, indexes and generation expressions of "scratch" into "table". */
+static void
+add_scratch_items(CatalogTable *table, const CatalogTable *scratch)
+{
+	for (int i = 0; i < scratch->nitems; i++)
+	{
+		const CatalogItem *item = &scratch->items[i];
+
+		if (item->kind == ITEM_CHECK || item->kind == ITEM_INDEX)
+			table->items[table->nitems++] = *item;
+		else if (item->kind == ITEM_COLUMN && item->generated)
+		{
+			for (int c = 0; c < table->nitems; c++)
+				if (table->items[c].kind == ITEM_COLUMN &&
+					strcmp(table->items[c].name, item->name) == 0)
+					table->items[c].default_expr = item->default_expr;
+		}
+	}
+}
+
+/*
+ * The table "model" would create, as the catalog would describe it.  Columns,
+ * the primary key and unique constraints need no table: types are resolved
+ * as CREATE TABLE resolves them, defaults cooked as it cooks them, and the
+ * keys written as pg_get_constraintdef() writes them.  Checks, indexes and
+ * generation expressions come from the model's scratch table, built only
+ * when the model has any.
+ */
+CatalogTable *
+schemata_describe_model(const ModelTable *model)
+{
+	CatalogTable *scratch = needs_scratch_table(model) ? describe_scratch_table(model) : NULL;
+	CatalogTable *table = palloc0(sizeof(CatalogTable));
+
+	table->items = palloc0((model->ncolumns + 1 + model->nuniques +
+							(scratch ? scratch->nitems : 0)) * sizeof(CatalogItem));
+	for (int i = 0; i < model->ncolumns; i++)
+		describe_model_column(model, &model->columns[i], &table->items[table->nitems++]);
+	if (model->primary_key.n > 0)
+		add_item(table, ITEM_PRIMARY_KEY, makeObjectName(model->name, NULL, "pkey"),
+				 schemata_primary_key_sql(&model->primary_key));
+	for (int i = 0; i < model->nuniques; i++)
+		add_item(table, ITEM_UNIQUE, model->uniques[i].name,
+				 schemata_unique_key_sql(&model->uniques[i]));
+	if (scratch != NULL)
+		add_scratch_items(table, scratch);
+	return table;
+}
+
+/* A model's foreign key in the form schemata_describe_tables() gives. */
 char *
 schemata_model_foreign_key_definition(const ModelForeignKey *fk)
 {

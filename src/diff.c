@@ -68,6 +68,7 @@ typedef struct Diff
 	int			nsteps;
 	int			allocated;
 	PhasedStep *steps;
+	CatalogTables *live;		/* the live tables the diff reads */
 } Diff;
 
 /* The table being compared: names for SQL and object names. */
@@ -384,7 +385,7 @@ diff_constraints(const TableDiff *td, CatalogTable *want, CatalogTable *live)
 			alter_table_step(td, PHASE_ADD_CONSTRAINT, "add_constraint", want->items[i].name,
 							 false, psprintf("ADD %s", want->items[i].definition));
 
-	/* foreign keys: the scratch table has none, so compare with the model */
+	/* foreign keys: a model's description has none, so compare with the model */
 	for (int i = 0; i < live->nitems; i++)
 	{
 		CatalogItem *item = &live->items[i];
@@ -468,7 +469,7 @@ diff_table(Diff *diff, const ModelTable *model)
 	else
 	{
 		CatalogTable *want = schemata_describe_model(model);
-		CatalogTable *live = schemata_describe_table(relid);
+		CatalogTable *live = schemata_catalog_table(diff->live, relid);
 
 		diff_columns(&td, want, live);
 		diff_constraints(&td, want, live);
@@ -503,7 +504,7 @@ drop_other_tables(Diff *diff, const char *schema, List *modelled)
 		if (in_names(modelled, name))
 			continue;
 		/* their foreign keys first, so that they can go in any order */
-		live = schemata_describe_table(live_table(schema, name));
+		live = schemata_catalog_table(diff->live, live_table(schema, name));
 		for (int i = 0; i < live->nitems; i++)
 			if (live->items[i].kind == ITEM_FOREIGN_KEY)
 				add_step(diff, PHASE_DROP_FOREIGN_KEY, "drop_constraint",
@@ -513,6 +514,47 @@ drop_other_tables(Diff *diff, const char *schema, List *modelled)
 		add_step(diff, PHASE_DROP_TABLE, "drop_table", qualified, true,
 				 psprintf("DROP TABLE %s", qualified));
 	}
+}
+
+static List *
+append_live_table(List *relids, const char *schema, const char *name)
+{
+	Oid			relid = live_table(schema, name);
+
+	return OidIsValid(relid) ? lappend_oid(relids, relid) : relids;
+}
+
+/*
+ * The live tables the diff reads, described in one catalog query: every
+ * table of the covered schemas, and each model's table under its name and
+ * its former name.
+ */
+static CatalogTables *
+describe_live_tables(const ModelSet *set, List *schemas)
+{
+	List	   *relids = NIL;
+	Oid		   *array;
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, schemas)
+	{
+		ListCell   *name;
+
+		foreach(name, schemata_schema_tables(lfirst(lc)))
+			relids = append_live_table(relids, lfirst(lc), lfirst(name));
+	}
+	for (int t = 0; t < set->ntables; t++)
+	{
+		relids = append_live_table(relids, set->tables[t].schema, set->tables[t].name);
+		if (set->tables[t].renamed_from != NULL)
+			relids = append_live_table(relids, set->tables[t].schema,
+									   set->tables[t].renamed_from);
+	}
+	array = palloc(Max(list_length(relids), 1) * sizeof(Oid));
+	foreach(lc, relids)
+		array[n++] = lfirst_oid(lc);
+	return schemata_describe_tables(array, n);
 }
 
 static Diff *
@@ -534,6 +576,7 @@ compute_diff(const ModelSet *set)
 			add_step(diff, PHASE_CREATE_SCHEMA, "create_schema", pstrdup(quote_identifier(schema)),
 					 false, psprintf("CREATE SCHEMA %s", quote_identifier(schema)));
 	}
+	diff->live = describe_live_tables(set, schemas);
 	foreach(lc, schemas)
 	{
 		const char *schema = lfirst(lc);

@@ -91,11 +91,19 @@ static const struct
 	{"SET DEFAULT", FKCONSTR_ACTION_SETDEFAULT},
 };
 
+/* A column type as written, and as checked. */
+typedef struct CheckedType
+{
+	char	   *written;
+	ColumnType	type;
+} CheckedType;
+
 /* State of one schemata_read_models() call. */
 typedef struct ModelReader
 {
 	const char *target_schema;	/* or NULL */
 	ModelSet   *set;
+	List	   *types;			/* CheckedType: each spelling checked once */
 } ModelReader;
 
 /*---- JSON values ----*/
@@ -297,6 +305,26 @@ join_names(const ModelColumnList *list)
 
 /*---- columns ----*/
 
+/* Column type "type", checked at its first use in this read. */
+static const ColumnType *
+checked_type(ModelReader *reader, const char *type, const char *path)
+{
+	CheckedType *checked;
+	ListCell   *lc;
+
+	foreach(lc, reader->types)
+	{
+		checked = lfirst(lc);
+		if (strcmp(checked->written, type) == 0)
+			return &checked->type;
+	}
+	checked = palloc(sizeof(CheckedType));
+	checked->written = pstrdup(type);
+	schemata_check_type(type, path, &checked->type);
+	reader->types = lappend(reader->types, checked);
+	return &checked->type;
+}
+
 const ModelColumn *
 schemata_find_model_column(const ModelTable *table, const char *name)
 {
@@ -367,7 +395,17 @@ read_generated(JsonbContainer *object, const char *path, ModelColumn *column)
 }
 
 static void
-read_column(const JsonbValue *value, const char *path, ModelColumn *column)
+set_column_type(ModelColumn *column, const ColumnType *type)
+{
+	column->type = type->sql;
+	column->is_serial = type->is_serial;
+	column->type_oid = type->type_oid;
+	column->typmod = type->typmod;
+}
+
+static void
+read_column(ModelReader *reader, const JsonbValue *value, const char *path,
+			ModelColumn *column)
 {
 	JsonbContainer *object = checked_object(value, path, column_keys, column_ignored);
 	JsonbValue *item;
@@ -376,9 +414,9 @@ read_column(const JsonbValue *value, const char *path, ModelColumn *column)
 	column->path = pstrdup(path);
 	column->name = identifier_value(required_field(object, "name", path),
 									key_path(path, "name"));
-	column->type = schemata_check_type(string_value(required_field(object, "type", path),
-													key_path(path, "type")),
-									   key_path(path, "type"), &column->is_serial);
+	set_column_type(column, checked_type(reader, string_value(required_field(object, "type", path),
+																key_path(path, "type")),
+										 key_path(path, "type")));
 	if ((item = field(object, "notNull")) != NULL)
 		column->not_null = bool_value(item, key_path(path, "notNull"));
 	/* default: null is DEFAULT NULL, as in pg-schemata */
@@ -390,7 +428,7 @@ read_column(const JsonbValue *value, const char *path, ModelColumn *column)
 }
 
 static ModelColumn *
-add_column(ModelTable *table, int *allocated, const char *name, const char *type)
+add_column(ModelTable *table, int *allocated, const char *name)
 {
 	ModelColumn *column;
 
@@ -404,20 +442,20 @@ add_column(ModelTable *table, int *allocated, const char *name, const char *type
 	column = &table->columns[table->ncolumns++];
 	memset(column, 0, sizeof(ModelColumn));
 	column->name = pstrdup(name);
-	column->type = pstrdup(type);
 	return column;
 }
 
 /* Append a column pg-schemata adds, unless the model has one of that name. */
 static void
 add_implied_column(ModelTable *table, int *allocated, const char *path, const char *name,
-				   const char *type, bool not_null, const char *default_value)
+				   const ColumnType *type, bool not_null, const char *default_value)
 {
 	ModelColumn *column;
 
 	if (schemata_find_model_column(table, name) != NULL)
 		return;
-	column = add_column(table, allocated, name, type);
+	column = add_column(table, allocated, name);
+	set_column_type(column, type);
 	column->not_null = not_null;
 	column->default_sql = default_value ? pstrdup(default_value) : NULL;
 	column->path = pstrdup(path);
@@ -431,9 +469,11 @@ add_implied_column(ModelTable *table, int *allocated, const char *path, const ch
  * default to userFields.default, else 'system' when not nullable.
  */
 static void
-add_audit_columns(ModelTable *table, int *allocated, const JsonbValue *value, const char *path)
+add_audit_columns(ModelReader *reader, ModelTable *table, int *allocated,
+				  const JsonbValue *value, const char *path)
 {
-	const char *user_type = AUDIT_USER_TYPE;
+	const ColumnType *time_type = checked_type(reader, "timestamptz", path);
+	const ColumnType *user_type = checked_type(reader, AUDIT_USER_TYPE, path);
 	char	   *user_default = AUDIT_USER_DEFAULT;
 	bool		user_not_null = false;
 
@@ -457,11 +497,10 @@ add_audit_columns(ModelTable *table, int *allocated, const JsonbValue *value, co
 			JsonbContainer *fields = checked_object(user_fields, fields_path,
 													user_fields_keys, no_keys);
 			JsonbValue *item;
-			bool		is_serial;
 
 			if ((item = field(fields, "type")) != NULL)
-				user_type = schemata_check_type(string_value(item, key_path(fields_path, "type")),
-												key_path(fields_path, "type"), &is_serial);
+				user_type = checked_type(reader, string_value(item, key_path(fields_path, "type")),
+										 key_path(fields_path, "type"));
 			if ((item = field(fields, "nullable")) != NULL)
 				user_not_null = !bool_value(item, key_path(fields_path, "nullable"));
 			if ((item = field(fields, "default")) != NULL)
@@ -470,14 +509,14 @@ add_audit_columns(ModelTable *table, int *allocated, const JsonbValue *value, co
 		if (user_default == NULL && user_not_null)
 			user_default = AUDIT_USER_DEFAULT;
 	}
-	add_implied_column(table, allocated, path, "created_at", "timestamptz", false, "now()");
+	add_implied_column(table, allocated, path, "created_at", time_type, false, "now()");
 	add_implied_column(table, allocated, path, "created_by", user_type, user_not_null, user_default);
-	add_implied_column(table, allocated, path, "updated_at", "timestamptz", false, "now()");
+	add_implied_column(table, allocated, path, "updated_at", time_type, false, "now()");
 	add_implied_column(table, allocated, path, "updated_by", user_type, user_not_null, user_default);
 }
 
 static void
-read_columns(ModelTable *table, JsonbContainer *object, const char *path)
+read_columns(ModelReader *reader, ModelTable *table, JsonbContainer *object, const char *path)
 {
 	char	   *columns_path = key_path(path, "columns");
 	JsonbContainer *array = array_value(required_field(object, "columns", path), columns_path);
@@ -492,19 +531,19 @@ read_columns(ModelTable *table, JsonbContainer *object, const char *path)
 		char	   *column_path = element_path(columns_path, i);
 		ModelColumn column;
 
-		read_column(array_element(array, i), column_path, &column);
+		read_column(reader, array_element(array, i), column_path, &column);
 		if (schemata_find_model_column(table, column.name) != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_COLUMN),
 					 errmsg("column \"%s\" is defined twice in %s", column.name, columns_path)));
-		*add_column(table, &allocated, column.name, column.type) = column;
+		*add_column(table, &allocated, column.name) = column;
 	}
 	if ((item = field(object, "hasAuditFields")) != NULL)
-		add_audit_columns(table, &allocated, item, key_path(path, "hasAuditFields"));
+		add_audit_columns(reader, table, &allocated, item, key_path(path, "hasAuditFields"));
 	if ((item = field(object, "softDelete")) != NULL &&
 		bool_value(item, key_path(path, "softDelete")))
-		add_implied_column(table, &allocated, key_path(path, "softDelete"),
-						   "deactivated_at", "timestamptz", false, NULL);
+		add_implied_column(table, &allocated, key_path(path, "softDelete"), "deactivated_at",
+						   checked_type(reader, "timestamptz", path), false, NULL);
 }
 
 /*---- constraints ----*/
@@ -886,7 +925,7 @@ read_constraints(const ModelReader *reader, ModelTable *table, const JsonbValue 
 /*---- tables ----*/
 
 static void
-read_table(const ModelReader *reader, const JsonbValue *value, const char *path,
+read_table(ModelReader *reader, const JsonbValue *value, const char *path,
 		   ModelTable *table)
 {
 	JsonbContainer *object = checked_object(value, path, table_keys, table_ignored);
@@ -904,7 +943,7 @@ read_table(const ModelReader *reader, const JsonbValue *value, const char *path,
 		table->schema = pstrdup(reader->target_schema);
 	if ((item = field(object, "renamedFrom")) != NULL)
 		table->renamed_from = identifier_value(item, key_path(path, "renamedFrom"));
-	read_columns(table, object, path);
+	read_columns(reader, table, object, path);
 	if ((item = field(object, "constraints")) != NULL)
 		read_constraints(reader, table, item, key_path(path, "constraints"));
 }
@@ -985,6 +1024,7 @@ schemata_read_models(Jsonb *models, const char *target_schema)
 
 	reader.target_schema = target_schema;
 	reader.set = set;
+	reader.types = NIL;
 	if (JB_ROOT_IS_SCALAR(models))
 		wrong_json_type("models", "an array or an object");
 	set->tables = palloc0(Max(JsonContainerSize(root), 1) * sizeof(ModelTable));

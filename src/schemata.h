@@ -338,7 +338,16 @@ typedef struct PathContext
 
 extern void schemata_push_path(PathContext *ctx, const char *path, const char *query);
 extern void schemata_pop_path(PathContext *ctx);
-extern char *schemata_check_type(const char *type, const char *path, bool *is_serial);
+/* A column type, checked. */
+typedef struct ColumnType
+{
+	char	   *sql;			/* as written, trimmed */
+	bool		is_serial;		/* serial, bigserial, smallserial, ... */
+	Oid			type_oid;		/* for serial and its kin, their integer type */
+	int32		typmod;
+} ColumnType;
+
+extern void schemata_check_type(const char *type, const char *path, ColumnType *checked);
 extern char *schemata_check_expression(const char *expr, const char *path, bool parenthesize);
 extern Node *schemata_parse_expression(const char *expr, const char *path);
 extern char *schemata_string_default(const char *value, const char *path);
@@ -356,6 +365,8 @@ typedef struct ModelColumn
 	char	   *name;
 	char	   *type;			/* as written, checked */
 	bool		is_serial;		/* serial, bigserial, smallserial, ... */
+	Oid			type_oid;		/* of the type, see ColumnType */
+	int32		typmod;
 	bool		not_null;
 	char	   *default_sql;	/* DEFAULT expression, or NULL */
 	char	   *generated_sql;	/* GENERATED ALWAYS AS (...) STORED, or NULL */
@@ -471,6 +482,7 @@ extern char *schemata_add_foreign_key_sql(const ModelTable *table,
 										  const ModelForeignKey *fk);
 extern char *schemata_foreign_key_sql(const ModelForeignKey *fk);
 extern char *schemata_unique_sql(const ModelUnique *unique);
+extern char *schemata_unique_key_sql(const ModelUnique *unique);
 extern char *schemata_primary_key_sql(const ModelColumnList *columns);
 extern char *schemata_column_definition_sql(const ModelColumn *column);
 extern void schemata_execute_ddl(const char *sql, const char *path);
@@ -518,7 +530,16 @@ typedef struct CatalogTable
 	CatalogItem *items;
 } CatalogTable;
 
-extern CatalogTable *schemata_describe_table(Oid relid);
+/* Several tables, sorted by relid. */
+typedef struct CatalogTables
+{
+	int			ntables;
+	Oid		   *relids;
+	CatalogTable *tables;
+} CatalogTables;
+
+extern CatalogTables *schemata_describe_tables(const Oid *relids, int n);
+extern CatalogTable *schemata_catalog_table(const CatalogTables *tables, Oid relid);
 extern CatalogTable *schemata_describe_model(const ModelTable *table);
 extern char *schemata_model_foreign_key_definition(const ModelForeignKey *fk);
 extern List *schemata_schema_tables(const char *schema);

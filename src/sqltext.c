@@ -28,6 +28,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
 #include "common/keywords.h"
 #include "nodes/parsenodes.h"
 #include "parser/parse_type.h"
@@ -106,54 +107,59 @@ trim_to_tokens(const char *sql, const char *path)
 					script.token_end[script.ntokens - 1] - script.token_start[0]);
 }
 
-static bool
-is_serial_type_name(const TypeName *type_name)
+/*
+ * The integer type that "type_name" stands for when it is serial or one of
+ * its kin, as CREATE TABLE makes it; InvalidOid for any other type name.
+ */
+static Oid
+serial_type_oid(const TypeName *type_name)
 {
-	static const char *const serials[] = {
-		"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"
+	static const struct
+	{
+		const char *name;
+		Oid			type_oid;
+	}			serials[] = {
+		{"serial", INT4OID}, {"serial4", INT4OID}, {"bigserial", INT8OID},
+		{"serial8", INT8OID}, {"smallserial", INT2OID}, {"serial2", INT2OID}
 	};
 	const char *name;
 
 	if (list_length(type_name->names) != 1 || type_name->typmods != NIL ||
 		type_name->arrayBounds != NIL || type_name->setof)
-		return false;
+		return InvalidOid;
 	name = strVal(linitial(type_name->names));
 	for (int i = 0; i < lengthof(serials); i++)
-		if (strcmp(name, serials[i]) == 0)
-			return true;
-	return false;
+		if (strcmp(name, serials[i].name) == 0)
+			return serials[i].type_oid;
+	return InvalidOid;
 }
 
 /*
  * Check a column type: PostgreSQL's type parser must accept it and the type
  * must exist, with valid modifiers.  serial and its kin, which are not types
- * but CREATE TABLE shorthands, are accepted and flagged.  Returns the type as
- * written, trimmed.
+ * but CREATE TABLE shorthands, are accepted and flagged, with the integer
+ * type CREATE TABLE gives them.  "checked" gets the type as written, trimmed,
+ * and its oid and typmod.
  */
-char *
-schemata_check_type(const char *type, const char *path, bool *is_serial)
+void
+schemata_check_type(const char *type, const char *path, ColumnType *checked)
 {
 	PathContext ctx;
 	TypeName   *type_name;
-	char	   *trimmed;
 
-	trimmed = trim_to_tokens(type, path);
-	if (trimmed[0] == '\0')
+	checked->sql = trim_to_tokens(type, path);
+	if (checked->sql[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s cannot be empty", path)));
 	schemata_push_path(&ctx, path, NULL);
-	type_name = typeStringToTypeName(trimmed);
-	*is_serial = is_serial_type_name(type_name);
-	if (!*is_serial)
-	{
-		Oid			type_oid;
-		int32		typmod;
-
-		typenameTypeIdAndMod(NULL, type_name, &type_oid, &typmod);
-	}
+	type_name = typeStringToTypeName(checked->sql);
+	checked->type_oid = serial_type_oid(type_name);
+	checked->is_serial = OidIsValid(checked->type_oid);
+	checked->typmod = -1;
+	if (!checked->is_serial)
+		typenameTypeIdAndMod(NULL, type_name, &checked->type_oid, &checked->typmod);
 	schemata_pop_path(&ctx);
-	return trimmed;
 }
 
 /* Whether "node" is a lone asterisk, as in "SELECT *". */

@@ -189,15 +189,26 @@ MUTATIONS = [m_delete, m_wrong_type, m_odd_string, m_odd_string, m_odd_type, m_o
              m_odd_default, m_duplicate, m_reference, m_renamed_from]
 
 
+# bootstrap's extensions argument: NULL means the default, {pgcrypto}
+ODD_EXTENSIONS = [None, None, None, "{}", "{plpgsql}", "{nonexistent}", "{\"\"}", "{NULL}",
+                  "{pgcrypto,pgcrypto}", "{\"x; DROP TABLE y\"}", "{schemata}"]
+
+
 class Case:
-    def __init__(self, models, original, target, destructive):
+    def __init__(self, models, original, target, destructive, extensions):
         self.models, self.original = models, original
-        self.target, self.destructive = target, destructive
+        self.target, self.destructive, self.extensions = target, destructive, extensions
 
 
 def models_call(function, models, *rest):
-    args = ["%s::jsonb" % sql_literal(models)] + [sql_literal(r) if not isinstance(r, bool)
-                                                  else str(r).lower() for r in rest]
+    """SQL calling schemata.FUNCTION(models, *rest); a (text, type) pair in
+    rest is passed as text cast to type."""
+    args = ["%s::jsonb" % sql_literal(models)]
+    for r in rest:
+        if isinstance(r, tuple):
+            args.append("%s::%s" % (sql_literal(r[0]), r[1]))
+        else:
+            args.append(str(r).lower() if isinstance(r, bool) else sql_literal(r))
     return "SELECT * FROM schemata.%s(%s)" % (function, ", ".join(args))
 
 
@@ -206,7 +217,8 @@ def models_call(function, models, *rest):
 # model functions here.
 CALLS = [
     ("diff", lambda c: models_call("diff", c.models, c.target)),
-    ("bootstrap", lambda c: models_call("bootstrap", c.models, c.target)),
+    ("bootstrap", lambda c: models_call("bootstrap", c.models, c.target,
+                                        *([] if c.extensions is None else [(c.extensions, "text[]")]))),
     ("diff", lambda c: models_call("diff", c.models, c.target)),
     ("sync", lambda c: models_call("sync", c.models, c.target, c.destructive)),
     ("teardown", lambda c: models_call("teardown", c.models, c.target)),
@@ -223,8 +235,8 @@ def make_case(rng, case_id, seeds, functions):
         doc, shape = m_shape(rng, doc)
         what.append(shape)
     target = rng.choice([None, "fm_odd", "fm \"q\"", "pg_catalog", "x" * 64]) if rng.random() < 0.15 else "fm"
-    case = Case(json.dumps(doc), json.dumps(original), target, rng.random() < 0.5)
-    what.append("target %r, allow_destructive %s" % (target, case.destructive))
+    case = Case(json.dumps(doc), json.dumps(original), target, rng.random() < 0.5, rng.choice(ODD_EXTENSIONS))
+    what.append("target %r, allow_destructive %s, extensions %s" % (target, case.destructive, case.extensions))
 
     sql = []
     if rng.random() < 0.4 and "bootstrap" in functions:

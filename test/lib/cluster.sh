@@ -145,20 +145,23 @@ schemata_build() {
 # ---------------------------------------------------------------- sanitizers
 
 # Sets SCHEMATA_SANITIZER_MODE (once): "address,undefined" when the ASan
-# runtime (SCHEMATA_ASAN_RUNTIME) can be preloaded into the server, else
-# "undefined" (said on stderr).  Some systems hang any program that loads
-# libp11-kit (as postgres does) under a preloaded ASan runtime: a glibc
-# locale lock is left taken; there only UBSan runs.
+# runtime can be preloaded into the server (SCHEMATA_ASAN_PRELOAD: the
+# runtime, then test/lib/asan_swift_shim.c built into the work dir, without
+# which postgres hangs at start: see that file), else "undefined" (said on
+# stderr).
 schemata_sanitizer_mode() {
+    local runtime shim=$SCHEMATA_WORK/asan_swift_shim.so
     if [[ -z ${SCHEMATA_SANITIZER_MODE:-} ]]; then
         SCHEMATA_SANITIZER_MODE=undefined
-        SCHEMATA_ASAN_RUNTIME=$(gcc -print-file-name=libasan.so)
-        if [[ -f $SCHEMATA_ASAN_RUNTIME ]] &&
-           timeout 10 env LD_PRELOAD="$SCHEMATA_ASAN_RUNTIME" ASAN_OPTIONS=detect_leaks=0 \
+        runtime=$(gcc -print-file-name=libasan.so)
+        SCHEMATA_ASAN_PRELOAD="$runtime $shim"
+        if [[ -f $runtime ]] &&
+           gcc -shared -fPIC -o "$shim" "$SCHEMATA_SRC/test/lib/asan_swift_shim.c" &&
+           timeout 10 env LD_PRELOAD="$SCHEMATA_ASAN_PRELOAD" ASAN_OPTIONS=detect_leaks=0 \
                "$SCHEMATA_SYS_PGLIB/bin/postgres" -V >/dev/null 2>&1; then
             SCHEMATA_SANITIZER_MODE=address,undefined
         else
-            schemata_log "WARNING: the ASan runtime cannot be preloaded into postgres here (hangs or is missing); sanitizing with UBSan only"
+            schemata_log "WARNING: the ASan runtime cannot be preloaded into postgres here; sanitizing with UBSan only"
         fi
     fi
 }
@@ -167,7 +170,7 @@ schemata_sanitizer_mode() {
 schemata_server_env() {
     [[ ${SCHEMATA_SANITIZE:-0} == 1 ]] || return 0
     if [[ $SCHEMATA_SANITIZER_MODE == address,* ]]; then
-        echo "LD_PRELOAD=$SCHEMATA_ASAN_RUNTIME"
+        echo "LD_PRELOAD=$SCHEMATA_ASAN_PRELOAD"
         echo "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:print_stacktrace=1"
     fi
     echo "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1"

@@ -21,7 +21,7 @@
 #                            names prefixed "sanitize/", plus a check that the
 #                            server log holds no sanitizer report); 0: plain pass
 #                            only; 1: sanitized pass only
-#   reliability knobs (test/shell/8*): see docs/reliability.md
+#   reliability knobs (test/shell/8*): see "Reliability suite" in README.md
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Randomized migration directories against status/plan/apply (and rollback,
 # baseline, repair when installed): no crash, no XX000, nothing changed by a
-# failed call.  See test/reliability/fuzz_dirs.py and docs/reliability.md
+# failed call.  See test/reliability/fuzz_dirs.py and "Reliability suite" in README.md
 # (knobs: SCHEMATA_FUZZ_SEED, SCHEMATA_FUZZ_INPUTS).
 set -euo pipefail
 source "$(dirname "$0")/../lib/shell.sh"

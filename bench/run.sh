@@ -167,13 +167,16 @@ for n in "${NS[@]}"; do
 done
 
 # ---------------------------------------------------------------- memory
-# VmHWM of the backend, read from /proc in the same session right after the work.
+# VmHWM of the backend, read from /proc in the same session right after the
+# work, and RssShmem: the pages of shared memory (shared buffers, the lock
+# table) it has touched, which count in VmHWM and stay mapped, so VmHWM minus
+# RssShmem is about the peak of the backend's private memory.
 hwm_kb() {	# corpus size, then the psql arguments that do the work
     local n=$1; shift
     fresh_db
     "${PSQL[@]}" -At -d bench_run "$@" \
         -c "SELECT pg_catalog.pg_read_file('/proc/' || pg_catalog.pg_backend_pid() || '/status')" |
-        awk '/^VmHWM:/ { print $2 }'
+        awk '/^VmHWM:/ { hwm = $2 } /^RssShmem:/ { shm = $2 } END { print hwm, shm }'
 }
 declare -A HWM
 for n in 100 "$MAXN"; do
@@ -247,11 +250,16 @@ prow() { row "$1" "$3" "$(get "$2" "$3")" "$(ratio "$(get "$2" "$3")" "$4")" "$(
     done
     [ -z "$DBMATE$NPGM" ] && echo "7 peers: skipped (BENCH_PEERS=0 or npm registry not reachable)"
     echo
-    printf '%-44s %7s %9s %9s\n' "5 backend peak memory (VmHWM)" "N" "kB" "x N=100"
+    printf '%-44s %7s %9s %9s %9s %9s %9s\n' "5 backend peak memory (VmHWM)" "N" "kB" "x N=100" \
+        "shared kB" "private" "x N=100"
     for who in apply floor; do
+        read -r base_hwm base_shm <<<"${HWM["$who|100"]}"
         for n in 100 "$MAXN"; do
-            printf '%-44s %7s %9s %9s\n' "  $([ $who = apply ] && echo 'schemata.apply(dir)' || echo 'floor (same SQL, one message)')" \
-                "$n" "${HWM["$who|$n"]}" "$(ratio "${HWM["$who|$n"]}" "${HWM["$who|100"]}")"
+            read -r hwm shm <<<"${HWM["$who|$n"]}"
+            printf '%-44s %7s %9s %9s %9s %9s %9s\n' \
+                "  $([ $who = apply ] && echo 'schemata.apply(dir)' || echo 'floor (same SQL, one message)')" \
+                "$n" "$hwm" "$(ratio "$hwm" "$base_hwm")" "$shm" "$((hwm - shm))" \
+                "$(ratio "$((hwm - shm))" "$((base_hwm - base_shm))")"
         done
     done
     echo

@@ -212,6 +212,33 @@ history_row_cmp(const void *a, const void *b)
 }
 
 /*
+ * One row of the history query below (every column but checksum is NOT
+ * NULL), read from its binary values: text output functions would cost a
+ * third of reading a long history.
+ */
+static void
+read_history_row(const char *target_schema, HeapTuple tuple, TupleDesc desc, HistoryRow *row)
+{
+	Datum		values[7];
+	bool		nulls[7];
+	char	   *version;
+
+	heap_deform_tuple(tuple, desc, values, nulls);
+	version = TextDatumGetCString(values[0]);
+	if (!schemata_version_from_text(version, &row->version))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("history of schema \"%s\" holds the invalid version \"%s\"",
+						target_schema, version)));
+	row->name = TextDatumGetCString(values[1]);
+	row->checksum = nulls[2] ? NULL : TextDatumGetCString(values[2]);
+	row->batch = DatumGetInt32(values[3]);
+	row->applied_at = DatumGetTimestampTz(values[4]);
+	row->applied_by = pstrdup(NameStr(*DatumGetName(values[5])));
+	row->duration_ms = DatumGetFloat8(values[6]);
+}
+
+/*
  * All history rows of a target schema, sorted by version, in the current
  * memory context.  The query is not read-only so that, in READ COMMITTED, it
  * takes a new snapshot: one taken after the lock was granted.
@@ -239,24 +266,9 @@ schemata_load_history(const char *target_schema)
 	history->rows = palloc0(sizeof(HistoryRow) * Max(history->nrows, 1));
 	for (int i = 0; i < history->nrows; i++)
 	{
-		HeapTuple	tuple = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		HistoryRow *row = &history->rows[i];
-		char	   *version = SPI_getvalue(tuple, desc, 1);
-		bool		isnull;
-
-		if (!schemata_version_from_text(version, &row->version))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("history of schema \"%s\" holds the invalid version \"%s\"",
-							target_schema, version)));
-		row->name = SPI_getvalue(tuple, desc, 2);
-		row->checksum = SPI_getvalue(tuple, desc, 3);
-		row->batch = DatumGetInt32(SPI_getbinval(tuple, desc, 4, &isnull));
-		row->applied_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 5, &isnull));
-		row->applied_by = SPI_getvalue(tuple, desc, 6);
-		row->duration_ms = DatumGetFloat8(SPI_getbinval(tuple, desc, 7, &isnull));
-		history->max_batch = Max(history->max_batch, row->batch);
+		read_history_row(target_schema, SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+						 &history->rows[i]);
+		history->max_batch = Max(history->max_batch, history->rows[i].batch);
 	}
 	SPI_freetuptable(SPI_tuptable);
 

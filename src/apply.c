@@ -190,6 +190,7 @@ schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql)
 	to = resolve_to_version(options, plan->dir, plan->history);
 
 	applied = palloc0(sizeof(bool) * Max(plan->dir->nfiles, 1));
+	schemata_open_directory(plan->dir);
 	check_applied(options, plan->dir, plan->history, applied);
 
 	latest = schemata_history_latest(plan->history);
@@ -221,6 +222,7 @@ schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql)
 		planned->file = file;
 		check_pending(plan->dir, planned, keep_sql, work);
 	}
+	schemata_close_directory(plan->dir);
 	MemoryContextDelete(work);
 	pfree(applied);
 	return plan;
@@ -325,6 +327,7 @@ schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, vo
 	batch = plan->history->max_batch + 1;
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata migration",
 								 ALLOCSET_DEFAULT_SIZES);
+	schemata_open_directory(plan->dir);
 	for (int i = 0; i < plan->npending; i++)
 	{
 		const PlannedMigration *planned = &plan->pending[i];
@@ -334,5 +337,6 @@ schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, vo
 		callback(planned, duration_ms, arg);
 		schemata_report_applied(planned, duration_ms);
 	}
+	schemata_close_directory(plan->dir);
 	MemoryContextDelete(work);
 }

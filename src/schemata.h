@@ -103,6 +103,8 @@ typedef struct MigrationDir
 	char	   *path;			/* canonical absolute path */
 	int			nfiles;
 	MigrationFile *files;		/* sorted by version, no duplicates */
+	int			fd;				/* of path, while schemata_open_directory()
+								 * keeps it open; else -1 */
 } MigrationDir;
 
 extern MigrationDir *schemata_scan_directory(const char *argname, const char *dir);
@@ -111,6 +113,8 @@ extern void schemata_check_read_access(const char *argname);
 extern char *schemata_join_names(List *names);
 extern const MigrationFile *schemata_find_migration(const MigrationDir *dir,
 													const MigrationVersion *version);
+extern void schemata_open_directory(MigrationDir *dir);
+extern void schemata_close_directory(MigrationDir *dir);
 
 /*
  * script.c

@@ -581,10 +581,9 @@ typedef struct FileContents
 static void
 read_whole_file(const MigrationDir *dir, const char *relpath, int64 limit, FileContents *fr)
 {
+	char	   *path = dir->fd >= 0 ? NULL : psprintf("%s/%s", dir->path, relpath);
 	int			fd;
 	struct stat st;
-
-	char	   *path = dir->fd >= 0 ? NULL : psprintf("%s/%s", dir->path, relpath);
 
 	memset(fr, 0, sizeof(FileContents));
 	ReserveExternalFD();
@@ -623,7 +622,8 @@ read_whole_file(const MigrationDir *dir, const char *relpath, int64 limit, FileC
 		}
 		else if (r == 0)
 			break;				/* the file shrank while we read it */
-		fr->nread += r;
+		else
+			fr->nread += r;
 	}
 	close(fd);
 	ReleaseExternalFD();

@@ -44,6 +44,7 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type_d.h"
 #include "executor/spi.h"
+#include "nodes/params.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -212,30 +213,74 @@ history_row_cmp(const void *a, const void *b)
 }
 
 /*
- * One row of the history query below (every column but checksum is NOT
- * NULL), read from its binary values: text output functions would cost a
- * third of reading a long history.
+ * Receives the rows of the history query straight into HistoryRows (every
+ * column but checksum is NOT NULL): a tuple table of a long history, read
+ * back through text output functions, cost more than the query itself.
+ * Versions are parsed once the query is done (parse_history_versions), so
+ * that an invalid one is reported without the query as CONTEXT.
  */
-static void
-read_history_row(const char *target_schema, HeapTuple tuple, TupleDesc desc, HistoryRow *row)
+typedef struct HistoryReceiver
 {
-	Datum		values[7];
-	bool		nulls[7];
-	char	   *version;
+	DestReceiver pub;
+	MemoryContext cxt;			/* of the History */
+	History    *history;
+	int			allocated;		/* rows allocated */
+} HistoryReceiver;
 
-	heap_deform_tuple(tuple, desc, values, nulls);
-	version = TextDatumGetCString(values[0]);
-	if (!schemata_version_from_text(version, &row->version))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("history of schema \"%s\" holds the invalid version \"%s\"",
-						target_schema, version)));
+static bool
+receive_history_row(TupleTableSlot *slot, DestReceiver *self)
+{
+	HistoryReceiver *receiver = (HistoryReceiver *) self;
+	History    *history = receiver->history;
+	MemoryContext outer = MemoryContextSwitchTo(receiver->cxt);
+	Datum	   *values = slot->tts_values;
+	HistoryRow *row;
+
+	slot_getallattrs(slot);
+	if (history->nrows == receiver->allocated)
+	{
+		receiver->allocated *= 2;
+		history->rows = repalloc(history->rows, sizeof(HistoryRow) * receiver->allocated);
+	}
+	row = &history->rows[history->nrows++];
+	memset(row, 0, sizeof(HistoryRow));
+	row->version.text = TextDatumGetCString(values[0]);
 	row->name = TextDatumGetCString(values[1]);
-	row->checksum = nulls[2] ? NULL : TextDatumGetCString(values[2]);
+	row->checksum = slot->tts_isnull[2] ? NULL : TextDatumGetCString(values[2]);
 	row->batch = DatumGetInt32(values[3]);
 	row->applied_at = DatumGetTimestampTz(values[4]);
 	row->applied_by = pstrdup(NameStr(*DatumGetName(values[5])));
 	row->duration_ms = DatumGetFloat8(values[6]);
+	history->max_batch = Max(history->max_batch, row->batch);
+	MemoryContextSwitchTo(outer);
+	return true;
+}
+
+static void
+history_receiver_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+history_receiver_done(DestReceiver *self)
+{
+}
+
+/* Turn the version text each row holds so far into its MigrationVersion. */
+static void
+parse_history_versions(const char *target_schema, History *history)
+{
+	for (int i = 0; i < history->nrows; i++)
+	{
+		HistoryRow *row = &history->rows[i];
+		char	   *text = row->version.text;
+
+		if (!schemata_version_from_text(text, &row->version))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("history of schema \"%s\" holds the invalid version \"%s\"",
+							target_schema, text)));
+	}
 }
 
 /*
@@ -248,30 +293,41 @@ schemata_load_history(const char *target_schema)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	History    *history = palloc0(sizeof(History));
+	HistoryReceiver receiver;
+	SPIExecuteOptions options;
 	OwnerSwitch sw;
-	Oid			argtype = NAMEOID;
-	Datum		arg = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
 	int			rc;
 
+	receiver.pub.receiveSlot = receive_history_row;
+	receiver.pub.rStartup = history_receiver_startup;
+	receiver.pub.rShutdown = history_receiver_done;
+	receiver.pub.rDestroy = history_receiver_done;
+	/* any but DestNone (rows discarded) and DestSPI (SPI's tuple table) */
+	receiver.pub.mydest = DestTuplestore;
+	receiver.cxt = cxt;
+	receiver.history = history;
+	receiver.allocated = 64;
+	history->rows = palloc(sizeof(HistoryRow) * receiver.allocated);
+
+	memset(&options, 0, sizeof(options));
+	options.params = makeParamList(1);
+	options.params->params[0].value = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
+	options.params->params[0].isnull = false;
+	options.params->params[0].pflags = PARAM_FLAG_CONST;
+	options.params->params[0].ptype = NAMEOID;
+	options.read_only = false;
+	options.dest = &receiver.pub;
+
 	become_owner(&sw);
-	rc = SPI_execute_with_args("SELECT version, name, checksum, batch, applied_at, applied_by, duration_ms"
-							   " FROM schemata.migrations WHERE target_schema OPERATOR(pg_catalog.=) $1",
-							   1, &argtype, &arg, NULL, false, 0);
+	rc = SPI_execute_extended("SELECT version, name, checksum, batch, applied_at, applied_by, duration_ms"
+							  " FROM schemata.migrations WHERE target_schema OPERATOR(pg_catalog.=) $1",
+							  &options);
 	restore_user(&sw);
 	MemoryContextSwitchTo(cxt);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read migration history: %s", SPI_result_code_string(rc));
 
-	history->nrows = (int) SPI_processed;
-	history->rows = palloc0(sizeof(HistoryRow) * Max(history->nrows, 1));
-	for (int i = 0; i < history->nrows; i++)
-	{
-		read_history_row(target_schema, SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
-						 &history->rows[i]);
-		history->max_batch = Max(history->max_batch, history->rows[i].batch);
-	}
-	SPI_freetuptable(SPI_tuptable);
-
+	parse_history_versions(target_schema, history);
 	if (history->nrows > 1)
 		qsort(history->rows, history->nrows, sizeof(HistoryRow), history_row_cmp);
 	for (int i = 0; i < history->nrows; i++)

@@ -72,6 +72,7 @@ typedef struct MigrationVersion
 	char	   *text;			/* as written: "0001", "2024-01-15" */
 	char	   *digits;			/* comparison key, see above */
 	bool		is_date;		/* >= 8 digits starting with 19 or 20 */
+	int			ndigits;		/* strlen(digits), for comparing */
 } MigrationVersion;
 
 extern bool schemata_version_from_name(const char *name, MigrationVersion *version);

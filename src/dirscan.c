@@ -368,11 +368,12 @@ classify_folder(const char *dirpath, const struct dirent *de, CandidateList *lis
 	*add_candidate(list) = c;
 }
 
+/* qsort comparison of two Candidate pointers. */
 static int
 candidate_cmp(const void *a, const void *b)
 {
-	const Candidate *ca = (const Candidate *) a;
-	const Candidate *cb = (const Candidate *) b;
+	const Candidate *ca = *(const Candidate *const *) a;
+	const Candidate *cb = *(const Candidate *const *) b;
 	int			cmp = schemata_version_cmp(&ca->version, &cb->version);
 
 	if (cmp != 0)
@@ -380,6 +381,32 @@ candidate_cmp(const void *a, const void *b)
 	if (ca->is_down != cb->is_down)
 		return ca->is_down ? 1 : -1;
 	return strcmp(ca->name, cb->name);
+}
+
+/*
+ * Sort the candidates by version, an up script before its down script, then
+ * by name.  Pointers are sorted, then the entries put in their order:
+ * swapping the wide entries themselves made sorting thousands slow.
+ */
+static void
+sort_candidates(CandidateList *list)
+{
+	Candidate **order;
+	Candidate  *sorted;
+
+	if (list->count == 0)
+		return;
+	order = palloc(sizeof(Candidate *) * list->count);
+	for (int i = 0; i < list->count; i++)
+		order[i] = &list->items[i];
+	qsort(order, list->count, sizeof(Candidate *), candidate_cmp);
+	sorted = palloc(sizeof(Candidate) * list->count);
+	for (int i = 0; i < list->count; i++)
+		sorted[i] = *order[i];
+	pfree(order);
+	pfree(list->items);
+	list->items = sorted;
+	list->size = list->count;
 }
 
 static int
@@ -510,8 +537,7 @@ schemata_scan_directory(const char *argname, const char *dir)
 	FreeDir(d);
 
 	report_ignored(ignored);
-	if (list.count > 0)
-		qsort(list.items, list.count, sizeof(Candidate), candidate_cmp);
+	sort_candidates(&list);
 	pair_candidates(&list, result);
 	return result;
 }

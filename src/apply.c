@@ -194,7 +194,8 @@ schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql)
 	check_applied(options, plan->dir, plan->history, applied);
 
 	latest = schemata_history_latest(plan->history);
-	plan->pending = palloc0(sizeof(PlannedMigration) * Max(plan->dir->nfiles, 1));
+	/* not zeroed: with most migrations applied, most of it is never touched */
+	plan->pending = palloc(sizeof(PlannedMigration) * Max(plan->dir->nfiles, 1));
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata check",
 								 ALLOCSET_DEFAULT_SIZES);
 	for (int i = 0; i < plan->dir->nfiles; i++)
@@ -219,6 +220,7 @@ schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql)
 
 		CHECK_FOR_INTERRUPTS();
 		planned = &plan->pending[plan->npending++];
+		memset(planned, 0, sizeof(PlannedMigration));
 		planned->file = file;
 		check_pending(plan->dir, planned, keep_sql, work);
 	}

@@ -216,44 +216,97 @@ history_row_cmp(const void *a, const void *b)
  * Receives the rows of the history query straight into HistoryRows (every
  * column but checksum is NOT NULL): a tuple table of a long history, read
  * back through text output functions, cost more than the query itself.
- * Versions are parsed once the query is done (parse_history_versions), so
- * that an invalid one is reported without the query as CONTEXT.
+ * Memory is what remains costly, fresh pages above all, so rows are
+ * collected in chunks and copied once into an array of the right size, and
+ * their strings are packed end to end.  Versions are parsed once the query
+ * is done (parse_history_versions), so that an invalid one is reported
+ * without the query as CONTEXT.
  */
+#define HISTORY_CHUNK_ROWS 1024
+#define STRING_PACK_SIZE (64 * 1024)
+
 typedef struct HistoryReceiver
 {
 	DestReceiver pub;
 	MemoryContext cxt;			/* of the History */
-	History    *history;
-	int			allocated;		/* rows allocated */
+	int			nrows;
+	List	   *chunks;			/* of HistoryRow[HISTORY_CHUNK_ROWS] */
+	char	   *pack;			/* free space for strings */
+	Size		pack_left;
 } HistoryReceiver;
+
+/* A copy of a text or name value in the receiver's string pack. */
+static char *
+pack_string(HistoryReceiver *receiver, const char *value, Size len)
+{
+	char	   *copy;
+
+	if (len + 1 > receiver->pack_left)
+	{
+		receiver->pack_left = Max(len + 1, STRING_PACK_SIZE);
+		receiver->pack = palloc(receiver->pack_left);
+	}
+	copy = receiver->pack;
+	memcpy(copy, value, len);
+	copy[len] = '\0';
+	receiver->pack += len + 1;
+	receiver->pack_left -= len + 1;
+	return copy;
+}
+
+static char *
+pack_text(HistoryReceiver *receiver, Datum value)
+{
+	text	   *t = DatumGetTextPP(value);
+
+	return pack_string(receiver, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
 
 static bool
 receive_history_row(TupleTableSlot *slot, DestReceiver *self)
 {
 	HistoryReceiver *receiver = (HistoryReceiver *) self;
-	History    *history = receiver->history;
 	MemoryContext outer = MemoryContextSwitchTo(receiver->cxt);
 	Datum	   *values = slot->tts_values;
+	const char *applied_by;
 	HistoryRow *row;
 
 	slot_getallattrs(slot);
-	if (history->nrows == receiver->allocated)
-	{
-		receiver->allocated *= 2;
-		history->rows = repalloc(history->rows, sizeof(HistoryRow) * receiver->allocated);
-	}
-	row = &history->rows[history->nrows++];
+	if (receiver->nrows % HISTORY_CHUNK_ROWS == 0)
+		receiver->chunks = lappend(receiver->chunks,
+								   palloc(sizeof(HistoryRow) * HISTORY_CHUNK_ROWS));
+	row = (HistoryRow *) llast(receiver->chunks) + receiver->nrows % HISTORY_CHUNK_ROWS;
+	receiver->nrows++;
+
 	memset(row, 0, sizeof(HistoryRow));
-	row->version.text = TextDatumGetCString(values[0]);
-	row->name = TextDatumGetCString(values[1]);
-	row->checksum = slot->tts_isnull[2] ? NULL : TextDatumGetCString(values[2]);
+	row->version.text = pack_text(receiver, values[0]);
+	row->name = pack_text(receiver, values[1]);
+	row->checksum = slot->tts_isnull[2] ? NULL : pack_text(receiver, values[2]);
 	row->batch = DatumGetInt32(values[3]);
 	row->applied_at = DatumGetTimestampTz(values[4]);
-	row->applied_by = pstrdup(NameStr(*DatumGetName(values[5])));
+	applied_by = NameStr(*DatumGetName(values[5]));
+	row->applied_by = pack_string(receiver, applied_by, strlen(applied_by));
 	row->duration_ms = DatumGetFloat8(values[6]);
-	history->max_batch = Max(history->max_batch, row->batch);
 	MemoryContextSwitchTo(outer);
 	return true;
+}
+
+/* The received rows, as one array. */
+static HistoryRow *
+collected_rows(HistoryReceiver *receiver)
+{
+	HistoryRow *rows = palloc(sizeof(HistoryRow) * Max(receiver->nrows, 1));
+	ListCell   *lc;
+
+	foreach(lc, receiver->chunks)
+	{
+		int			first = foreach_current_index(lc) * HISTORY_CHUNK_ROWS;
+
+		memcpy(rows + first, lfirst(lc),
+			   sizeof(HistoryRow) * Min(HISTORY_CHUNK_ROWS, receiver->nrows - first));
+	}
+	list_free_deep(receiver->chunks);
+	return rows;
 }
 
 static void
@@ -266,7 +319,10 @@ history_receiver_done(DestReceiver *self)
 {
 }
 
-/* Turn the version text each row holds so far into its MigrationVersion. */
+/*
+ * Turn the version text each row holds so far into its MigrationVersion;
+ * note the highest batch.
+ */
 static void
 parse_history_versions(const char *target_schema, History *history)
 {
@@ -280,6 +336,7 @@ parse_history_versions(const char *target_schema, History *history)
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("history of schema \"%s\" holds the invalid version \"%s\"",
 							target_schema, text)));
+		history->max_batch = Max(history->max_batch, row->batch);
 	}
 }
 
@@ -305,9 +362,10 @@ schemata_load_history(const char *target_schema)
 	/* any but DestNone (rows discarded) and DestSPI (SPI's tuple table) */
 	receiver.pub.mydest = DestTuplestore;
 	receiver.cxt = cxt;
-	receiver.history = history;
-	receiver.allocated = 64;
-	history->rows = palloc(sizeof(HistoryRow) * receiver.allocated);
+	receiver.nrows = 0;
+	receiver.chunks = NIL;
+	receiver.pack = NULL;
+	receiver.pack_left = 0;
 
 	memset(&options, 0, sizeof(options));
 	options.params = makeParamList(1);
@@ -326,6 +384,9 @@ schemata_load_history(const char *target_schema)
 	MemoryContextSwitchTo(cxt);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read migration history: %s", SPI_result_code_string(rc));
+
+	history->nrows = receiver.nrows;
+	history->rows = collected_rows(&receiver);
 
 	parse_history_versions(target_schema, history);
 	if (history->nrows > 1)

@@ -61,15 +61,17 @@ parse_version(const char *name, MigrationVersion *version, int *consumed)
 	if (ndigits == 0)
 		return false;
 
-	/* the digits of the tokens, without their separators */
-	digits = palloc(ndigits + 1);
+	/* the text as written, then in the same chunk its digits */
+	version->text = palloc((end - name) + 1 + ndigits + 1);
+	memcpy(version->text, name, end - name);
+	version->text[end - name] = '\0';
+	digits = version->text + (end - name) + 1;
 	ndigits = 0;
 	for (p = name; p < end; p++)
 		if (!is_separator(*p))
 			digits[ndigits++] = *p;
 	digits[ndigits] = '\0';
 
-	version->text = pnstrdup(name, end - name);
 	version->is_date = ndigits >= 8 &&
 		(strncmp(digits, "19", 2) == 0 || strncmp(digits, "20", 2) == 0);
 	if (!version->is_date)

@@ -655,37 +655,23 @@ read_whole_file(const MigrationDir *dir, const char *relpath, int64 limit, FileC
 	ReleaseExternalFD();
 }
 
-/*
- * The whole text of dir/relpath, NUL-terminated, checked to hold no NUL byte
- * and to be valid in the database encoding.  A UTF-8 byte order mark is
- * dropped.
- */
-char *
-schemata_read_file(const MigrationDir *dir, const char *relpath, int *len)
+/* The error for a file that read_whole_file() could not read. */
+static void
+report_read_failure(const FileContents *fr, const char *relpath, int64 limit)
 {
-	FileContents	fr;
-	char	   *buf;
-	off_t		nread;
-	int			valid;
-	int64		limit = (int64) schemata_max_file_size_kb * 1024;
-
-	if (directories_restricted())
-		check_allowed(psprintf("%s/%s", dir->path, relpath), relpath);
-
-	read_whole_file(dir, relpath, limit, &fr);
-	errno = fr.err;
-	switch (fr.step)
+	errno = fr->err;
+	switch (fr->step)
 	{
 		case READ_DONE:
 			break;
 		case READ_OPEN:
 			ereport(ERROR,
-					(errcode(file_errcode(fr.err)),
+					(errcode(file_errcode(fr->err)),
 					 errmsg("could not open migration file \"%s\": %m", relpath)));
 			break;
 		case READ_STAT:
 			ereport(ERROR,
-					(errcode(file_errcode(fr.err)),
+					(errcode(file_errcode(fr->err)),
 					 errmsg("could not stat migration file \"%s\": %m", relpath)));
 			break;
 		case READ_NOT_REGULAR:
@@ -697,7 +683,7 @@ schemata_read_file(const MigrationDir *dir, const char *relpath, int *len)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("migration file \"%s\" is too large (%lld bytes)",
-							relpath, (long long) fr.size),
+							relpath, (long long) fr->size),
 					 errdetail("The limit set by schemata.max_file_size is %lld bytes.",
 							   (long long) limit)));
 			break;
@@ -706,14 +692,36 @@ schemata_read_file(const MigrationDir *dir, const char *relpath, int *len)
 					(errcode(ERRCODE_OUT_OF_MEMORY),
 					 errmsg("out of memory"),
 					 errdetail("Failed on request of size %lld in memory context \"%s\".",
-							   (long long) fr.size + 1, CurrentMemoryContext->name)));
+							   (long long) fr->size + 1, CurrentMemoryContext->name)));
 			break;
 		case READ_READ:
 			ereport(ERROR,
-					(errcode(file_errcode(fr.err)),
+					(errcode(file_errcode(fr->err)),
 					 errmsg("could not read migration file \"%s\": %m", relpath)));
 			break;
 	}
+}
+
+/*
+ * The whole text of dir/relpath, NUL-terminated, checked to hold no NUL byte
+ * and to be valid in the database encoding.  A UTF-8 byte order mark is
+ * dropped.
+ */
+char *
+schemata_read_file(const MigrationDir *dir, const char *relpath, int *len)
+{
+	FileContents fr;
+	char	   *buf;
+	off_t		nread;
+	int			valid;
+	int64		limit = (int64) schemata_max_file_size_kb * 1024;
+
+	if (directories_restricted())
+		check_allowed(psprintf("%s/%s", dir->path, relpath), relpath);
+
+	read_whole_file(dir, relpath, limit, &fr);
+	if (fr.step != READ_DONE)
+		report_read_failure(&fr, relpath, limit);
 	buf = fr.buf;
 	nread = fr.nread;
 	buf[nread] = '\0';

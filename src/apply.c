@@ -190,10 +190,12 @@ schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql)
 	to = resolve_to_version(options, plan->dir, plan->history);
 
 	applied = palloc0(sizeof(bool) * Max(plan->dir->nfiles, 1));
+	schemata_open_directory(plan->dir);
 	check_applied(options, plan->dir, plan->history, applied);
 
 	latest = schemata_history_latest(plan->history);
-	plan->pending = palloc0(sizeof(PlannedMigration) * Max(plan->dir->nfiles, 1));
+	/* not zeroed: with most migrations applied, most of it is never touched */
+	plan->pending = palloc(sizeof(PlannedMigration) * Max(plan->dir->nfiles, 1));
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata check",
 								 ALLOCSET_DEFAULT_SIZES);
 	for (int i = 0; i < plan->dir->nfiles; i++)
@@ -218,9 +220,11 @@ schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql)
 
 		CHECK_FOR_INTERRUPTS();
 		planned = &plan->pending[plan->npending++];
+		memset(planned, 0, sizeof(PlannedMigration));
 		planned->file = file;
 		check_pending(plan->dir, planned, keep_sql, work);
 	}
+	schemata_close_directory(plan->dir);
 	MemoryContextDelete(work);
 	pfree(applied);
 	return plan;
@@ -325,6 +329,7 @@ schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, vo
 	batch = plan->history->max_batch + 1;
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata migration",
 								 ALLOCSET_DEFAULT_SIZES);
+	schemata_open_directory(plan->dir);
 	for (int i = 0; i < plan->npending; i++)
 	{
 		const PlannedMigration *planned = &plan->pending[i];
@@ -334,5 +339,6 @@ schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, vo
 		callback(planned, duration_ms, arg);
 		schemata_report_applied(planned, duration_ms);
 	}
+	schemata_close_directory(plan->dir);
 	MemoryContextDelete(work);
 }

@@ -38,6 +38,7 @@
 #include "miscadmin.h"
 #include "storage/fd.h"
 #include "utils/acl.h"
+#include "utils/memutils.h"
 #include "utils/varlena.h"
 
 #include "schemata.h"
@@ -130,6 +131,13 @@ resolve_path(const char *path, const char *shown)
 	return result;
 }
 
+/* Whether schemata.allowed_directories is set. */
+static bool
+directories_restricted(void)
+{
+	return schemata_allowed_directories != NULL && schemata_allowed_directories[0] != '\0';
+}
+
 /*
  * With schemata.allowed_directories set, "path" must resolve to one of its
  * entries or to a place below one.
@@ -142,7 +150,7 @@ check_allowed(const char *path, const char *shown)
 	ListCell   *lc;
 	char	   *resolved;
 
-	if (schemata_allowed_directories == NULL || schemata_allowed_directories[0] == '\0')
+	if (!directories_restricted())
 		return;
 
 	resolved = resolve_path(path, shown);
@@ -360,11 +368,12 @@ classify_folder(const char *dirpath, const struct dirent *de, CandidateList *lis
 	*add_candidate(list) = c;
 }
 
+/* qsort comparison of two Candidate pointers. */
 static int
 candidate_cmp(const void *a, const void *b)
 {
-	const Candidate *ca = (const Candidate *) a;
-	const Candidate *cb = (const Candidate *) b;
+	const Candidate *ca = *(const Candidate *const *) a;
+	const Candidate *cb = *(const Candidate *const *) b;
 	int			cmp = schemata_version_cmp(&ca->version, &cb->version);
 
 	if (cmp != 0)
@@ -372,6 +381,32 @@ candidate_cmp(const void *a, const void *b)
 	if (ca->is_down != cb->is_down)
 		return ca->is_down ? 1 : -1;
 	return strcmp(ca->name, cb->name);
+}
+
+/*
+ * Sort the candidates by version, an up script before its down script, then
+ * by name.  Pointers are sorted, then the entries put in their order:
+ * swapping the wide entries themselves made sorting thousands slow.
+ */
+static void
+sort_candidates(CandidateList *list)
+{
+	Candidate **order;
+	Candidate  *sorted;
+
+	if (list->count == 0)
+		return;
+	order = palloc(sizeof(Candidate *) * list->count);
+	for (int i = 0; i < list->count; i++)
+		order[i] = &list->items[i];
+	qsort(order, list->count, sizeof(Candidate *), candidate_cmp);
+	sorted = palloc(sizeof(Candidate) * list->count);
+	for (int i = 0; i < list->count; i++)
+		sorted[i] = *order[i];
+	pfree(order);
+	pfree(list->items);
+	list->items = sorted;
+	list->size = list->count;
 }
 
 static int
@@ -481,6 +516,7 @@ schemata_scan_directory(const char *argname, const char *dir)
 
 	schemata_check_read_access(argname);
 	result->path = check_directory(argname, dir);
+	result->fd = -1;
 
 	d = AllocateDir(result->path);
 	while ((de = ReadDir(d, result->path)) != NULL)
@@ -501,10 +537,31 @@ schemata_scan_directory(const char *argname, const char *dir)
 	FreeDir(d);
 
 	report_ignored(ignored);
-	if (list.count > 0)
-		qsort(list.items, list.count, sizeof(Candidate), candidate_cmp);
+	sort_candidates(&list);
 	pair_candidates(&list, result);
 	return result;
+}
+
+/*
+ * Keep the directory open while many of its files are read: each is then
+ * opened relative to it.  fd.c closes it if an error ends the transaction;
+ * otherwise schemata_close_directory() must, before the transaction ends.
+ * When it cannot be opened, files are opened by their whole path, which
+ * reports the error.
+ */
+void
+schemata_open_directory(MigrationDir *dir)
+{
+	Assert(dir->fd < 0);
+	dir->fd = OpenTransientFile(dir->path, O_RDONLY | O_DIRECTORY);
+}
+
+void
+schemata_close_directory(MigrationDir *dir)
+{
+	if (dir->fd >= 0)
+		CloseTransientFile(dir->fd);
+	dir->fd = -1;
 }
 
 /* 1-based line of byte offset "offset" in buf. */
@@ -519,6 +576,132 @@ line_of_offset(const char *buf, int offset)
 	return line;
 }
 
+/* How far reading a file got: what failed, or READ_DONE. */
+typedef enum FileReadStep
+{
+	READ_DONE,
+	READ_OPEN,					/* open failed, errno in err */
+	READ_STAT,					/* fstat failed, errno in err */
+	READ_NOT_REGULAR,
+	READ_TOO_LARGE,
+	READ_NO_MEMORY,
+	READ_READ					/* read failed, errno in err */
+} FileReadStep;
+
+typedef struct FileContents
+{
+	FileReadStep step;
+	int			err;
+	off_t		size;			/* from fstat */
+	char	   *buf;			/* size + 1 bytes */
+	off_t		nread;
+} FileContents;
+
+/*
+ * Open, stat and read dir/relpath, relative to the directory's descriptor
+ * when it is open (a path walk of one name instead of the whole path, for
+ * each of thousands of files).  The descriptor is not one of fd.c's, so
+ * nothing here may raise an error while it is open: failures are recorded
+ * in *fr and reported by the caller once it is closed.
+ */
+static void
+read_whole_file(const MigrationDir *dir, const char *relpath, int64 limit, FileContents *fr)
+{
+	char	   *path = dir->fd >= 0 ? NULL : psprintf("%s/%s", dir->path, relpath);
+	int			fd;
+	struct stat st;
+
+	memset(fr, 0, sizeof(FileContents));
+	ReserveExternalFD();
+	if (path == NULL)
+		fd = openat(dir->fd, relpath, O_RDONLY | PG_BINARY);
+	else
+		fd = open(path, O_RDONLY | PG_BINARY);
+	if (fd < 0)
+	{
+		fr->step = READ_OPEN;
+		fr->err = errno;
+		ReleaseExternalFD();
+		return;
+	}
+
+	if (fstat(fd, &st) != 0)
+	{
+		fr->step = READ_STAT;
+		fr->err = errno;
+	}
+	else if (!S_ISREG(st.st_mode))
+		fr->step = READ_NOT_REGULAR;
+	else if ((fr->size = st.st_size) > limit)
+		fr->step = READ_TOO_LARGE;
+	else if ((fr->buf = palloc_extended(fr->size + 1, MCXT_ALLOC_NO_OOM)) == NULL)
+		fr->step = READ_NO_MEMORY;
+
+	while (fr->step == READ_DONE && fr->nread < fr->size)
+	{
+		ssize_t		r = read(fd, fr->buf + fr->nread, fr->size - fr->nread);
+
+		if (r < 0)
+		{
+			fr->step = READ_READ;
+			fr->err = errno;
+		}
+		else if (r == 0)
+			break;				/* the file shrank while we read it */
+		else
+			fr->nread += r;
+	}
+	close(fd);
+	ReleaseExternalFD();
+}
+
+/* The error for a file that read_whole_file() could not read. */
+static void
+report_read_failure(const FileContents *fr, const char *relpath, int64 limit)
+{
+	errno = fr->err;
+	switch (fr->step)
+	{
+		case READ_DONE:
+			break;
+		case READ_OPEN:
+			ereport(ERROR,
+					(errcode(file_errcode(fr->err)),
+					 errmsg("could not open migration file \"%s\": %m", relpath)));
+			break;
+		case READ_STAT:
+			ereport(ERROR,
+					(errcode(file_errcode(fr->err)),
+					 errmsg("could not stat migration file \"%s\": %m", relpath)));
+			break;
+		case READ_NOT_REGULAR:
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("\"%s\" in the migration directory is not a regular file", relpath)));
+			break;
+		case READ_TOO_LARGE:
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("migration file \"%s\" is too large (%lld bytes)",
+							relpath, (long long) fr->size),
+					 errdetail("The limit set by schemata.max_file_size is %lld bytes.",
+							   (long long) limit)));
+			break;
+		case READ_NO_MEMORY:
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory"),
+					 errdetail("Failed on request of size %lld in memory context \"%s\".",
+							   (long long) fr->size + 1, CurrentMemoryContext->name)));
+			break;
+		case READ_READ:
+			ereport(ERROR,
+					(errcode(file_errcode(fr->err)),
+					 errmsg("could not read migration file \"%s\": %m", relpath)));
+			break;
+	}
+}
+
 /*
  * The whole text of dir/relpath, NUL-terminated, checked to hold no NUL byte
  * and to be valid in the database encoding.  A UTF-8 byte order mark is
@@ -527,63 +710,20 @@ line_of_offset(const char *buf, int offset)
 char *
 schemata_read_file(const MigrationDir *dir, const char *relpath, int *len)
 {
-	char	   *path = psprintf("%s/%s", dir->path, relpath);
-	struct stat st;
-	int			fd;
+	FileContents fr;
 	char	   *buf;
-	off_t		nread = 0;
+	off_t		nread;
 	int			valid;
 	int64		limit = (int64) schemata_max_file_size_kb * 1024;
 
-	check_allowed(path, relpath);
+	if (directories_restricted())
+		check_allowed(psprintf("%s/%s", dir->path, relpath), relpath);
 
-	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
-	if (fd < 0)
-	{
-		int			err = errno;
-
-		ereport(ERROR,
-				(errcode(file_errcode(err)),
-				 errmsg("could not open migration file \"%s\": %m", relpath)));
-	}
-	if (fstat(fd, &st) != 0)
-	{
-		int			err = errno;
-
-		ereport(ERROR,
-				(errcode(file_errcode(err)),
-				 errmsg("could not stat migration file \"%s\": %m", relpath)));
-	}
-	if (!S_ISREG(st.st_mode))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" in the migration directory is not a regular file", relpath)));
-	if (st.st_size > limit)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("migration file \"%s\" is too large (%lld bytes)",
-						relpath, (long long) st.st_size),
-				 errdetail("The limit set by schemata.max_file_size is %lld bytes.",
-						   (long long) limit)));
-
-	buf = palloc(st.st_size + 1);
-	while (nread < st.st_size)
-	{
-		ssize_t		r = read(fd, buf + nread, st.st_size - nread);
-
-		if (r < 0)
-		{
-			int			err = errno;
-
-			ereport(ERROR,
-					(errcode(file_errcode(err)),
-					 errmsg("could not read migration file \"%s\": %m", relpath)));
-		}
-		if (r == 0)
-			break;				/* the file shrank while we read it */
-		nread += r;
-	}
-	CloseTransientFile(fd);
+	read_whole_file(dir, relpath, limit, &fr);
+	if (fr.step != READ_DONE)
+		report_read_failure(&fr, relpath, limit);
+	buf = fr.buf;
+	nread = fr.nread;
 	buf[nread] = '\0';
 
 	if (nread >= 3 && GetDatabaseEncoding() == PG_UTF8 &&

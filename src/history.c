@@ -45,6 +45,7 @@
 #include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/params.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
@@ -212,6 +213,134 @@ history_row_cmp(const void *a, const void *b)
 }
 
 /*
+ * Receives the rows of the history query straight into HistoryRows (every
+ * column but checksum is NOT NULL): a tuple table of a long history, read
+ * back through text output functions, cost more than the query itself.
+ * Memory is what remains costly, fresh pages above all, so rows are
+ * collected in chunks and copied once into an array of the right size, and
+ * their strings are packed end to end.  Versions are parsed once the query
+ * is done (parse_history_versions), so that an invalid one is reported
+ * without the query as CONTEXT.
+ */
+#define HISTORY_CHUNK_ROWS 1024
+#define STRING_PACK_SIZE (64 * 1024)
+
+typedef struct HistoryReceiver
+{
+	DestReceiver pub;
+	MemoryContext cxt;			/* of the History */
+	int			nrows;
+	List	   *chunks;			/* of HistoryRow[HISTORY_CHUNK_ROWS] */
+	char	   *pack;			/* free space for strings */
+	Size		pack_left;
+} HistoryReceiver;
+
+/* A copy of a text or name value in the receiver's string pack. */
+static char *
+pack_string(HistoryReceiver *receiver, const char *value, Size len)
+{
+	char	   *copy;
+
+	if (len + 1 > receiver->pack_left)
+	{
+		receiver->pack_left = Max(len + 1, STRING_PACK_SIZE);
+		receiver->pack = palloc(receiver->pack_left);
+	}
+	copy = receiver->pack;
+	memcpy(copy, value, len);
+	copy[len] = '\0';
+	receiver->pack += len + 1;
+	receiver->pack_left -= len + 1;
+	return copy;
+}
+
+static char *
+pack_text(HistoryReceiver *receiver, Datum value)
+{
+	text	   *t = DatumGetTextPP(value);
+
+	return pack_string(receiver, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+static bool
+receive_history_row(TupleTableSlot *slot, DestReceiver *self)
+{
+	HistoryReceiver *receiver = (HistoryReceiver *) self;
+	MemoryContext outer = MemoryContextSwitchTo(receiver->cxt);
+	Datum	   *values = slot->tts_values;
+	const char *applied_by;
+	HistoryRow *row;
+
+	slot_getallattrs(slot);
+	if (receiver->nrows % HISTORY_CHUNK_ROWS == 0)
+		receiver->chunks = lappend(receiver->chunks,
+								   palloc(sizeof(HistoryRow) * HISTORY_CHUNK_ROWS));
+	row = (HistoryRow *) llast(receiver->chunks) + receiver->nrows % HISTORY_CHUNK_ROWS;
+	receiver->nrows++;
+
+	memset(row, 0, sizeof(HistoryRow));
+	row->version.text = pack_text(receiver, values[0]);
+	row->name = pack_text(receiver, values[1]);
+	row->checksum = slot->tts_isnull[2] ? NULL : pack_text(receiver, values[2]);
+	row->batch = DatumGetInt32(values[3]);
+	row->applied_at = DatumGetTimestampTz(values[4]);
+	applied_by = NameStr(*DatumGetName(values[5]));
+	row->applied_by = pack_string(receiver, applied_by, strlen(applied_by));
+	row->duration_ms = DatumGetFloat8(values[6]);
+	MemoryContextSwitchTo(outer);
+	return true;
+}
+
+/* The received rows, as one array. */
+static HistoryRow *
+collected_rows(HistoryReceiver *receiver)
+{
+	HistoryRow *rows = palloc(sizeof(HistoryRow) * Max(receiver->nrows, 1));
+	ListCell   *lc;
+
+	foreach(lc, receiver->chunks)
+	{
+		int			first = foreach_current_index(lc) * HISTORY_CHUNK_ROWS;
+
+		memcpy(rows + first, lfirst(lc),
+			   sizeof(HistoryRow) * Min(HISTORY_CHUNK_ROWS, receiver->nrows - first));
+	}
+	list_free_deep(receiver->chunks);
+	return rows;
+}
+
+static void
+history_receiver_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+history_receiver_done(DestReceiver *self)
+{
+}
+
+/*
+ * Turn the version text each row holds so far into its MigrationVersion;
+ * note the highest batch.
+ */
+static void
+parse_history_versions(const char *target_schema, History *history)
+{
+	for (int i = 0; i < history->nrows; i++)
+	{
+		HistoryRow *row = &history->rows[i];
+		char	   *text = row->version.text;
+
+		if (!schemata_version_from_text(text, &row->version))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("history of schema \"%s\" holds the invalid version \"%s\"",
+							target_schema, text)));
+		history->max_batch = Max(history->max_batch, row->batch);
+	}
+}
+
+/*
  * All history rows of a target schema, sorted by version, in the current
  * memory context.  The query is not read-only so that, in READ COMMITTED, it
  * takes a new snapshot: one taken after the lock was granted.
@@ -221,45 +350,45 @@ schemata_load_history(const char *target_schema)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	History    *history = palloc0(sizeof(History));
+	HistoryReceiver receiver;
+	SPIExecuteOptions options;
 	OwnerSwitch sw;
-	Oid			argtype = NAMEOID;
-	Datum		arg = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
 	int			rc;
 
+	receiver.pub.receiveSlot = receive_history_row;
+	receiver.pub.rStartup = history_receiver_startup;
+	receiver.pub.rShutdown = history_receiver_done;
+	receiver.pub.rDestroy = history_receiver_done;
+	/* any but DestNone (rows discarded) and DestSPI (SPI's tuple table) */
+	receiver.pub.mydest = DestTuplestore;
+	receiver.cxt = cxt;
+	receiver.nrows = 0;
+	receiver.chunks = NIL;
+	receiver.pack = NULL;
+	receiver.pack_left = 0;
+
+	memset(&options, 0, sizeof(options));
+	options.params = makeParamList(1);
+	options.params->params[0].value = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
+	options.params->params[0].isnull = false;
+	options.params->params[0].pflags = PARAM_FLAG_CONST;
+	options.params->params[0].ptype = NAMEOID;
+	options.read_only = false;
+	options.dest = &receiver.pub;
+
 	become_owner(&sw);
-	rc = SPI_execute_with_args("SELECT version, name, checksum, batch, applied_at, applied_by, duration_ms"
-							   " FROM schemata.migrations WHERE target_schema OPERATOR(pg_catalog.=) $1",
-							   1, &argtype, &arg, NULL, false, 0);
+	rc = SPI_execute_extended("SELECT version, name, checksum, batch, applied_at, applied_by, duration_ms"
+							  " FROM schemata.migrations WHERE target_schema OPERATOR(pg_catalog.=) $1",
+							  &options);
 	restore_user(&sw);
 	MemoryContextSwitchTo(cxt);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read migration history: %s", SPI_result_code_string(rc));
 
-	history->nrows = (int) SPI_processed;
-	history->rows = palloc0(sizeof(HistoryRow) * Max(history->nrows, 1));
-	for (int i = 0; i < history->nrows; i++)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		HistoryRow *row = &history->rows[i];
-		char	   *version = SPI_getvalue(tuple, desc, 1);
-		bool		isnull;
+	history->nrows = receiver.nrows;
+	history->rows = collected_rows(&receiver);
 
-		if (!schemata_version_from_text(version, &row->version))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("history of schema \"%s\" holds the invalid version \"%s\"",
-							target_schema, version)));
-		row->name = SPI_getvalue(tuple, desc, 2);
-		row->checksum = SPI_getvalue(tuple, desc, 3);
-		row->batch = DatumGetInt32(SPI_getbinval(tuple, desc, 4, &isnull));
-		row->applied_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 5, &isnull));
-		row->applied_by = SPI_getvalue(tuple, desc, 6);
-		row->duration_ms = DatumGetFloat8(SPI_getbinval(tuple, desc, 7, &isnull));
-		history->max_batch = Max(history->max_batch, row->batch);
-	}
-	SPI_freetuptable(SPI_tuptable);
-
+	parse_history_versions(target_schema, history);
 	if (history->nrows > 1)
 		qsort(history->rows, history->nrows, sizeof(HistoryRow), history_row_cmp);
 	for (int i = 0; i < history->nrows; i++)

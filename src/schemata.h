@@ -72,6 +72,7 @@ typedef struct MigrationVersion
 	char	   *text;			/* as written: "0001", "2024-01-15" */
 	char	   *digits;			/* comparison key, see above */
 	bool		is_date;		/* >= 8 digits starting with 19 or 20 */
+	int			ndigits;		/* strlen(digits), for comparing */
 } MigrationVersion;
 
 extern bool schemata_version_from_name(const char *name, MigrationVersion *version);
@@ -103,6 +104,8 @@ typedef struct MigrationDir
 	char	   *path;			/* canonical absolute path */
 	int			nfiles;
 	MigrationFile *files;		/* sorted by version, no duplicates */
+	int			fd;				/* of path, while schemata_open_directory()
+								 * keeps it open; else -1 */
 } MigrationDir;
 
 extern MigrationDir *schemata_scan_directory(const char *argname, const char *dir);
@@ -111,6 +114,8 @@ extern void schemata_check_read_access(const char *argname);
 extern char *schemata_join_names(List *names);
 extern const MigrationFile *schemata_find_migration(const MigrationDir *dir,
 													const MigrationVersion *version);
+extern void schemata_open_directory(MigrationDir *dir);
+extern void schemata_close_directory(MigrationDir *dir);
 
 /*
  * script.c

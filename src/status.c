@@ -66,6 +66,8 @@ schemata_report_status(const char *dir, const char *target_schema,
 	cursor.history = history;
 	cursor.next_file = 0;
 	cursor.next_row = 0;
+	if (migrations != NULL)
+		schemata_open_directory(migrations);
 	while (schemata_merge_next(&cursor, &file, &row))
 	{
 		const char *state;
@@ -77,6 +79,8 @@ schemata_report_status(const char *dir, const char *target_schema,
 			schemata_migration_checksum(migrations, file, checksum);
 		callback(file, row, state, row ? row->checksum : checksum, arg);
 	}
+	if (migrations != NULL)
+		schemata_close_directory(migrations);
 }
 
 /* The highest applied version of a target schema, or NULL. */

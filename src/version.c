@@ -20,8 +20,6 @@
  */
 #include "postgres.h"
 
-#include "lib/stringinfo.h"
-
 #include "schemata.h"
 
 static inline bool
@@ -38,12 +36,12 @@ is_separator(char c)
 static bool
 parse_version(const char *name, MigrationVersion *version, int *consumed)
 {
-	StringInfoData digits;
 	const char *p = name;
 	const char *end = name;
-	const char *first_significant;
+	char	   *digits;
+	int			ndigits = 0;
+	int			skip = 0;
 
-	initStringInfo(&digits);
 	for (;;)
 	{
 		const char *token = p;
@@ -53,32 +51,38 @@ parse_version(const char *name, MigrationVersion *version, int *consumed)
 		/* the token must be non-empty and end at a separator or the end */
 		if (p == token || (*p != '\0' && !is_separator(*p)))
 			break;
-		appendBinaryStringInfo(&digits, token, p - token);
+		ndigits += p - token;
 		end = p;
 		if (*p == '\0')
 			break;
 		p++;					/* skip the separator */
 	}
 
-	if (digits.len == 0)
-	{
-		pfree(digits.data);
+	if (ndigits == 0)
 		return false;
-	}
 
-	version->text = pnstrdup(name, end - name);
-	version->is_date = digits.len >= 8 &&
-		(strncmp(digits.data, "19", 2) == 0 || strncmp(digits.data, "20", 2) == 0);
-	if (version->is_date)
-		version->digits = digits.data;
-	else
+	/* the text as written, then in the same chunk its digits */
+	version->text = palloc((end - name) + 1 + ndigits + 1);
+	memcpy(version->text, name, end - name);
+	version->text[end - name] = '\0';
+	digits = version->text + (end - name) + 1;
+	ndigits = 0;
+	for (p = name; p < end; p++)
+		if (!is_separator(*p))
+			digits[ndigits++] = *p;
+	digits[ndigits] = '\0';
+
+	version->is_date = ndigits >= 8 &&
+		(strncmp(digits, "19", 2) == 0 || strncmp(digits, "20", 2) == 0);
+	if (!version->is_date)
 	{
-		first_significant = digits.data;
-		while (first_significant[0] == '0' && first_significant[1] != '\0')
-			first_significant++;
-		version->digits = pstrdup(first_significant);
-		pfree(digits.data);
+		/* numbers compare by value: drop leading zeros */
+		while (digits[skip] == '0' && skip < ndigits - 1)
+			skip++;
+		memmove(digits, digits + skip, ndigits - skip + 1);
 	}
+	version->digits = digits;
+	version->ndigits = ndigits - skip;
 	*consumed = end - name;
 	return true;
 }
@@ -132,13 +136,7 @@ schemata_version_cmp(const MigrationVersion *a, const MigrationVersion *b)
 {
 	if (a->is_date != b->is_date)
 		return a->is_date ? 1 : -1;
-	if (!a->is_date)
-	{
-		size_t		alen = strlen(a->digits);
-		size_t		blen = strlen(b->digits);
-
-		if (alen != blen)
-			return alen < blen ? -1 : 1;
-	}
+	if (!a->is_date && a->ndigits != b->ndigits)
+		return a->ndigits < b->ndigits ? -1 : 1;
 	return strcmp(a->digits, b->digits);
 }

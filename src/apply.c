@@ -230,8 +230,8 @@ schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql)
 	return plan;
 }
 
-void
-schemata_report_nothing_to_apply(const ApplyOptions *options, const History *history)
+static void
+report_nothing_to_apply(const ApplyOptions *options, const History *history)
 {
 	const HistoryRow *latest = schemata_history_latest(history);
 
@@ -243,6 +243,24 @@ schemata_report_nothing_to_apply(const ApplyOptions *options, const History *his
 		ereport(NOTICE,
 				(errmsg("nothing to apply: the directory has no migrations for schema \"%s\"",
 						options->target_schema)));
+}
+
+/*
+ * Before the first pending migration of a plan: the target schema exists and
+ * *batch is the new batch's number.  With nothing pending, says so and
+ * returns false.
+ */
+bool
+schemata_start_batch(const ApplyOptions *options, const MigrationPlan *plan, int *batch)
+{
+	if (plan->npending == 0)
+	{
+		report_nothing_to_apply(options, plan->history);
+		return false;
+	}
+	schemata_ensure_schema(options->target_schema);
+	*batch = plan->history->max_batch + 1;
+	return true;
 }
 
 static bool
@@ -319,14 +337,8 @@ schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, vo
 	MemoryContext work;
 	int			batch;
 
-	if (plan->npending == 0)
-	{
-		schemata_report_nothing_to_apply(options, plan->history);
+	if (!schemata_start_batch(options, plan, &batch))
 		return;
-	}
-
-	schemata_ensure_schema(options->target_schema);
-	batch = plan->history->max_batch + 1;
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata migration",
 								 ALLOCSET_DEFAULT_SIZES);
 	schemata_open_directory(plan->dir);

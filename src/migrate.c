@@ -49,14 +49,8 @@ migrate_locked(const ApplyOptions *options)
 	SPI_commit();
 
 	plan = schemata_build_plan(options, false, false);
-	if (plan->npending == 0)
-	{
-		schemata_report_nothing_to_apply(options, plan->history);
+	if (!schemata_start_batch(options, plan, &batch))
 		return;
-	}
-
-	schemata_ensure_schema(options->target_schema);
-	batch = plan->history->max_batch + 1;
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata migration",
 								 ALLOCSET_DEFAULT_SIZES);
 	for (int i = 0; i < plan->npending; i++)

@@ -285,7 +285,8 @@ extern double schemata_apply_step(const ApplyOptions *options, const MigrationPl
 								  const PlannedMigration *planned, int batch, RunHints *hints,
 								  MemoryContext work);
 extern void schemata_report_applied(const PlannedMigration *planned, double duration_ms);
-extern void schemata_report_nothing_to_apply(const ApplyOptions *options, const History *history);
+extern bool schemata_start_batch(const ApplyOptions *options, const MigrationPlan *plan,
+								 int *batch);
 
 /*
  * migrate.c

@@ -4,8 +4,8 @@
  *	  Shims for the PostgreSQL APIs that differ between 13 and 17.
  *
  * The code is written against PostgreSQL 15, where it is built and tested.
- * Each shim below says which versions need it; on 15.1 and later none of
- * them is compiled.  The shims that rename a call include the header that
+ * Each shim below says which versions need it; on 15.1 and the later 15
+ * releases none of them is compiled.  The shims that rename a call include the header that
  * declares it first, so that the macro cannot rewrite the declaration.  What
  * cannot be shimmed here is guarded where it is used, with PG_VERSION_NUM.
  *
@@ -114,7 +114,10 @@ SPI_execute_extended(const char *src, const SPIExecuteOptions *options)
 #define pg_cryptohash_error(ctx) "reason unknown"
 #endif
 
-/* 13, 14: MarkGUCPrefixReserved() is still EmitWarningsOnPlaceholders(). */
+/*
+ * 13, 14: no MarkGUCPrefixReserved().  EmitWarningsOnPlaceholders() warns
+ * about unknown schemata.* settings alike, but keeps them as placeholders.
+ */
 #if PG_VERSION_NUM < 150000
 #include "utils/guc.h"
 #define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)

@@ -46,6 +46,13 @@
 	"FROM pg_catalog.unnest(" nums ") WITH ORDINALITY AS k(attnum, n) " \
 	"JOIN pg_catalog.pg_attribute a ON a.attrelid = " rel " AND a.attnum = k.attnum)"
 
+/* 13, 14: no NULLS NOT DISTINCT, so no pg_index.indnullsnotdistinct */
+#if PG_VERSION_NUM >= 150000
+#define INDNULLSNOTDISTINCT_SQL "x.indnullsnotdistinct"
+#else
+#define INDNULLSNOTDISTINCT_SQL "false"
+#endif
+
 /*
  * One row per column, constraint and index (those that back no constraint)
  * of the relations $1 (an oid[]): relation, kind, name, definition, type,
@@ -84,7 +91,7 @@ ATTNAMES_SQL("c.confkey", "c.confrelid") ", "
 "WHERE c.conrelid OPERATOR(pg_catalog.=) ANY ($1) AND c.contype IN ('p', 'u', 'c', 'f') "
 "UNION ALL "
 "SELECT x.indrelid, 5, i.relname::text, "
-"       pg_catalog.concat_ws('|', x.indisunique, x.indnullsnotdistinct, am.amname, "
+"       pg_catalog.concat_ws('|', x.indisunique, " INDNULLSNOTDISTINCT_SQL ", am.amname, "
 ATTNAMES_SQL("x.indkey::pg_catalog.int2[]", "x.indrelid") ", "
 "           x.indclass::text, x.indoption::text, pg_catalog.pg_get_expr(x.indpred, x.indrelid), "
 "           i.reloptions::text, i.reltablespace), "

@@ -36,12 +36,11 @@
 #include "postgres.h"
 
 /*
- * Built and tested on PostgreSQL 15; the APIs used also exist in 16 and 17.
- * 13 and 14 lack InitMaterializedSRF() and MarkGUCPrefixReserved().
+ * Built and tested on PostgreSQL 15.  The APIs that differ in 13, 14, 16 and
+ * 17 have shims in compat.h or guards where they are used; those versions
+ * are not tested.  Older ones are refused.
  */
-#if PG_VERSION_NUM < 150001
-#error "schemata requires PostgreSQL 15.1 or later"
-#endif
+#include "compat.h"
 
 #include "common/sha2.h"
 #include "datatype/timestamp.h"

@@ -32,7 +32,9 @@
 #include "postgres.h"
 
 #include "commands/defrem.h"
+#if PG_VERSION_NUM >= 140000
 #include "common/cryptohash.h"
+#endif
 #include "common/keywords.h"
 #include "mb/pg_wchar.h"
 #include "nodes/parsenodes.h"
@@ -202,6 +204,7 @@ append_normalized_token(StringInfo normalized, const char *text, int len)
 void
 schemata_sha256(const char *data, size_t len, uint8 *digest)
 {
+#if PG_VERSION_NUM >= 140000
 	pg_cryptohash_ctx *hash = pg_cryptohash_create(PG_SHA256);
 
 	if (pg_cryptohash_init(hash) < 0 ||
@@ -211,6 +214,14 @@ schemata_sha256(const char *data, size_t len, uint8 *digest)
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not compute SHA-256 checksum: %s", pg_cryptohash_error(hash))));
 	pg_cryptohash_free(hash);
+#else
+	/* 13: no pg_cryptohash_*(), but SHA-256 functions that cannot fail */
+	pg_sha256_ctx hash;
+
+	pg_sha256_init(&hash);
+	pg_sha256_update(&hash, (const uint8 *) data, len);
+	pg_sha256_final(&hash, digest);
+#endif
 }
 
 /*
@@ -332,13 +343,14 @@ check_transaction_statement(const Script *script, ScriptStatement *stmt,
 		notice_skipped(script, stmt, callback);
 }
 
-/* Whether a DefElem list holds a true "concurrently" option. */
+/* Whether a REINDEX statement has a true "concurrently" option. */
 static bool
-has_concurrently_option(List *params)
+is_concurrent_reindex(const ReindexStmt *reindex)
 {
+#if PG_VERSION_NUM >= 140000
 	ListCell   *lc;
 
-	foreach(lc, params)
+	foreach(lc, reindex->params)
 	{
 		DefElem    *opt = lfirst_node(DefElem, lc);
 
@@ -346,6 +358,10 @@ has_concurrently_option(List *params)
 			return true;
 	}
 	return false;
+#else
+	/* 13: CONCURRENTLY is a field of its own, not one of the options */
+	return reindex->concurrent;
+#endif
 }
 
 /*
@@ -365,7 +381,7 @@ non_transactional_statement(Node *node)
 			{
 				ReindexStmt *reindex = (ReindexStmt *) node;
 
-				if (has_concurrently_option(reindex->params))
+				if (is_concurrent_reindex(reindex))
 					return "REINDEX CONCURRENTLY";
 				if (reindex->kind == REINDEX_OBJECT_SCHEMA)
 					return "REINDEX SCHEMA";

@@ -180,13 +180,27 @@ schemata_parse_expression(const char *expr, const char *path)
 {
 	PathContext ctx;
 	List	   *parsed;
+	bool		one_statement = true;
 	SelectStmt *select;
 	ResTarget  *target;
 
+#if PG_VERSION_NUM >= 140000
 	schemata_push_path(&ctx, path, expr);
 	parsed = raw_parser(expr, RAW_PARSE_PLPGSQL_EXPR);
+#else
+
+	/*
+	 * 13 has no expression mode: parse "SELECT expr", as its PL/pgSQL does,
+	 * and let nothing follow it, not even a semicolon.
+	 */
+	char	   *query = psprintf("SELECT %s", expr);
+
+	schemata_push_path(&ctx, path, query);
+	parsed = raw_parser(query, RAW_PARSE_DEFAULT);
+	one_statement = list_length(parsed) == 1 && linitial_node(RawStmt, parsed)->stmt_len == 0;
+#endif
 	select = (SelectStmt *) ((RawStmt *) linitial(parsed))->stmt;
-	if (list_length(select->targetList) != 1 ||
+	if (!one_statement || list_length(select->targetList) != 1 ||
 		select->distinctClause != NIL || select->intoClause != NULL ||
 		select->fromClause != NIL || select->whereClause != NULL ||
 		select->groupClause != NIL || select->havingClause != NULL ||

@@ -1,0 +1,180 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *	  Shims for the PostgreSQL APIs that differ between 13 and 17.
+ *
+ * The code is written against PostgreSQL 15, where it is built and tested.
+ * Each shim below says which versions need it; on 15.1 and the later 15
+ * releases none of them is compiled.  The shims that rename a call include the header that
+ * declares it first, so that the macro cannot rewrite the declaration.  What
+ * cannot be shimmed here is guarded where it is used, with PG_VERSION_NUM.
+ *
+ * IDENTIFICATION
+ *	  src/compat.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SCHEMATA_COMPAT_H
+#define SCHEMATA_COMPAT_H
+
+#if PG_VERSION_NUM < 130000
+#error "schemata requires PostgreSQL 13 or later"
+#endif
+
+/* 13: catalog index OIDs (ExtensionNameIndexId) are in catalog/indexing.h. */
+#if PG_VERSION_NUM < 140000
+#include "catalog/indexing.h"
+#endif
+
+/* 13: the predefined roles are still named DEFAULT_ROLE_*. */
+#if PG_VERSION_NUM < 140000
+#define ROLE_PG_READ_SERVER_FILES DEFAULT_ROLE_READ_SERVER_FILES
+#endif
+
+/*
+ * 13: raw_parser() has no mode argument and parses statements only (the
+ * caller of RAW_PARSE_PLPGSQL_EXPR, sqltext.c, has its own guard).
+ */
+#if PG_VERSION_NUM < 140000
+#include "parser/parser.h"
+#define RAW_PARSE_DEFAULT 0
+#define raw_parser(str, mode) raw_parser(str)
+#endif
+
+/*
+ * 13: no SPI_execute_extended().  This stand-in covers the options
+ * history.c sets (params, read_only, dest): the rows are collected in
+ * SPI_tuptable, then handed to dest one by one.
+ */
+#if PG_VERSION_NUM < 140000
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+
+typedef struct SPIExecuteOptions
+{
+	ParamListInfo params;
+	bool		read_only;
+	DestReceiver *dest;
+} SPIExecuteOptions;
+
+static inline int
+SPI_execute_extended(const char *src, const SPIExecuteOptions *options)
+{
+	int			nargs = options->params != NULL ? options->params->numParams : 0;
+	Oid		   *argtypes = palloc(Max(nargs, 1) * sizeof(Oid));
+	Datum	   *values = palloc(Max(nargs, 1) * sizeof(Datum));
+	char	   *nulls = palloc(Max(nargs, 1) * sizeof(char));
+	int			rc;
+
+	for (int i = 0; i < nargs; i++)
+	{
+		ParamExternData *param = &options->params->params[i];
+
+		argtypes[i] = param->ptype;
+		values[i] = param->value;
+		nulls[i] = param->isnull ? 'n' : ' ';
+	}
+	rc = SPI_execute_with_args(src, nargs, argtypes, values, nulls, options->read_only, 0);
+	if (rc >= 0 && options->dest != NULL && SPI_tuptable != NULL)
+	{
+		DestReceiver *dest = options->dest;
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+
+		dest->rStartup(dest, CMD_SELECT, desc);
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			ExecStoreHeapTuple(SPI_tuptable->vals[i], slot, false);
+			dest->receiveSlot(slot, dest);
+		}
+		dest->rShutdown(dest);
+		ExecDropSingleTupleTableSlot(slot);
+		SPI_freetuptable(SPI_tuptable);
+	}
+	return rc;
+}
+#endif
+
+/*
+ * 13, 14: pg_md5_hash() has no errstr argument and does not say why it
+ * failed.
+ */
+#if PG_VERSION_NUM < 150000
+#include "common/md5.h"
+#define pg_md5_hash(buff, len, hexsum, errstr) \
+	(*(errstr) = "reason unknown", pg_md5_hash(buff, len, hexsum))
+#endif
+
+/*
+ * 14: no pg_cryptohash_error(), so no reason for a failure.  (13 has no
+ * pg_cryptohash_*() at all; script.c has its own guard.)
+ */
+#if PG_VERSION_NUM >= 140000 && PG_VERSION_NUM < 150000
+#include "common/cryptohash.h"
+#define pg_cryptohash_error(ctx) "reason unknown"
+#endif
+
+/*
+ * 13, 14: no MarkGUCPrefixReserved().  EmitWarningsOnPlaceholders() warns
+ * about unknown schemata.* settings alike, but keeps them as placeholders.
+ */
+#if PG_VERSION_NUM < 150000
+#include "utils/guc.h"
+#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/*
+ * 13, 14: no InitMaterializedSRF().  The materialize-mode setup it does for
+ * flags 0: a tuplestore for the rows and the function's declared row type,
+ * both in the query's memory, put in the caller's ReturnSetInfo.
+ *
+ * 15.0: it is still called SetSingleFuncCall() (renamed in 15.1).
+ */
+#if PG_VERSION_NUM < 150000
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/tuplestore.h"
+
+static inline void
+InitMaterializedSRF(FunctionCallInfo fcinfo, bits32 flags)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext caller;
+	TupleDesc	desc;
+
+	Assert(flags == 0);
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if ((rsinfo->allowedModes & SFRM_Materialize) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("materialize mode required, but it is not allowed in this context")));
+	caller = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult =
+		tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+							  false, work_mem);
+	rsinfo->setDesc = desc;
+	MemoryContextSwitchTo(caller);
+}
+#elif PG_VERSION_NUM < 150001
+#include "funcapi.h"
+#define InitMaterializedSRF(fcinfo, flags) SetSingleFuncCall(fcinfo, flags)
+#endif
+
+/*
+ * 16 and later: these parsers take a soft-error context; NULL makes them
+ * throw, as they always do on 13-15.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "parser/parse_type.h"
+#include "utils/regproc.h"
+#define typeStringToTypeName(str) typeStringToTypeName(str, NULL)
+#define stringToQualifiedNameList(string) stringToQualifiedNameList(string, NULL)
+#endif
+
+#endif							/* SCHEMATA_COMPAT_H */

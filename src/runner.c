@@ -10,11 +10,13 @@
  * SET or SET LOCAL or set_config(), is restored, so each migration starts
  * from the caller's settings and the caller's session is as it was.
  *
- * Errors keep PostgreSQL's message and SQLSTATE; SPI adds the statement and
- * we add 'migration file "x.sql", line N' to the CONTEXT.  Two errors that
- * come from running many migrations in one transaction get a hint naming the
- * way out (RunHints): using an enum value added earlier in the transaction
- * (55P04), and running out of room in the shared lock table.
+ * Errors keep PostgreSQL's message and SQLSTATE; we add
+ * 'migration file "x.sql", line N: statement' to the CONTEXT, the statement
+ * shortened as the checks show it (SPI adds it in full, as QUERY or
+ * 'SQL statement').  Two errors that come from running many migrations in
+ * one transaction get PostgreSQL's hint followed by the way out (RunHints):
+ * using an enum value added earlier in the transaction (55P04), and running
+ * out of room in the shared lock table.
  *
  * IDENTIFICATION
  *	  src/runner.c
@@ -46,8 +48,10 @@ run_error_callback(void *arg)
 {
 	RunErrorContext *ctx = (RunErrorContext *) arg;
 
-	errcontext("migration file \"%s\", line %d",
-			   ctx->script->file, ctx->statement->line);
+	if (ctx->statement != NULL)
+		schemata_statement_context(ctx->script, ctx->statement);
+	else
+		errcontext("migration file \"%s\"", ctx->script->file);
 }
 
 /*

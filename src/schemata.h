@@ -164,6 +164,7 @@ extern void schemata_parse_script(Script *script, bool notify);
 extern void schemata_script_from_text(Script *script, const char *file, char *sql);
 extern char *schemata_statement_text(const Script *script, const ScriptStatement *stmt);
 extern int	schemata_script_line(const Script *script, int offset);
+extern void schemata_statement_context(const Script *script, const ScriptStatement *stmt);
 
 /*
  * history.c

@@ -432,8 +432,9 @@ check_statement(const Script *script, ScriptStatement *stmt, Node *node, bool no
 		ereport(ERROR,
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 				 errmsg("%s cannot run inside a transaction block", forbidden),
-				 errhint("schemata runs every migration inside a transaction. Run this statement with psql outside a transaction block, before or after the migrations%s.",
-						 strstr(forbidden, "CONCURRENTLY") ? ", or leave out CONCURRENTLY" : "")));
+				 strstr(forbidden, "CONCURRENTLY") != NULL ?
+				 errhint("Every migration runs inside a transaction. Run this statement with psql outside a transaction block, before or after the migrations, or leave out CONCURRENTLY.") :
+				 errhint("Every migration runs inside a transaction. Run this statement with psql outside a transaction block, before or after the migrations.")));
 }
 
 /*

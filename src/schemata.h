@@ -241,6 +241,7 @@ typedef struct PlannedMigration
 {
 	const MigrationFile *file;
 	char		checksum[SCHEMATA_CHECKSUM_LEN + 1];
+	char		down_checksum[SCHEMATA_CHECKSUM_LEN + 1];	/* if has_down */
 	int			nstatements;
 	bool		has_down;
 	char	   *up_sql;			/* kept only when planning */
@@ -279,6 +280,8 @@ extern bool schemata_merge_next(MergeCursor *cursor, const MigrationFile **file,
 typedef void (*AppliedCallback) (const PlannedMigration *migration, double duration_ms,
 								 void *arg);
 
+extern void schemata_check_migration(const MigrationDir *dir, const MigrationFile *file,
+									 MigrationScripts *scripts, bool notify);
 extern MigrationPlan *schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql);
 extern void schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback,
 								   void *arg);

@@ -107,5 +107,6 @@ SELECT schemata.baseline('0003', NULL);
 SELECT schemata.baseline('0003', 'schemata');
 -- relative or missing dir
 SELECT schemata.baseline('0003', 'bl', dir => 'baseline_app');
-SELECT schemata.baseline('0003', 'bl', dir => '/nonexistent/migrations');
+SELECT error_of(format('SELECT schemata.baseline(%L, %L, dir => %L)',
+                       '0003', 'bl', fixture('no_such_dir')));
 SELECT pg_temp.history_text('bl') = :'bl_before' AS bl_unchanged;

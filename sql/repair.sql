@@ -63,7 +63,7 @@ SELECT schemata.repair(fixture('repair_v1'), 'rp_empty');
 SELECT pg_temp.history_text('rp') AS rp_before \gset
 -- relative or missing dir
 SELECT schemata.repair('repair_v1', 'rp');
-SELECT schemata.repair('/nonexistent/migrations', 'rp');
+SELECT error_of(format('SELECT schemata.repair(%L, %L)', fixture('no_such_dir'), 'rp'));
 -- NULL dir or target schema, reserved target schema
 SELECT schemata.repair(NULL, 'rp');
 SELECT schemata.repair(fixture('repair_v1'), NULL);

@@ -89,7 +89,8 @@ SELECT * FROM schemata.rollback(NULL);
 SELECT * FROM schemata.rollback('pg_catalog');
 -- dir: relative, missing, or without a file for a migration in range
 SELECT * FROM schemata.rollback('rb_dir', dir => 'fixtures/rollback_fixed');
-SELECT * FROM schemata.rollback('rb_dir', dir => '/nonexistent/migrations');
+SELECT error_of(format('SELECT * FROM schemata.rollback(%L, dir => %L)',
+                       'rb_dir', fixture('no_such_dir')));
 SELECT * FROM schemata.rollback('rb_dir', steps => 2, dir => fixture('rollback_fixed'));
 -- a down script with a syntax error: CONTEXT names the file and line
 SELECT * FROM schemata.rollback('rb_dir', dir => fixture('rollback_syntax'));

@@ -15,13 +15,28 @@ DROP ROLE IF EXISTS regress_schemata_user;
 CREATE ROLE regress_schemata_user;
 GRANT USAGE ON SCHEMA schemata TO regress_schemata_user;
 GRANT EXECUTE ON FUNCTION schemata.apply(text, name, text, boolean),
-                          schemata.status(text, name) TO regress_schemata_user;
+                          schemata.status(text, name),
+                          schemata.rollback(name, integer, text, text),
+                          schemata.baseline(text, name, text),
+                          schemata.repair(text, name) TO regress_schemata_user;
+GRANT EXECUTE ON PROCEDURE schemata.migrate(text, name, text, boolean) TO regress_schemata_user;
 CREATE SCHEMA regress_owned AUTHORIZATION regress_schemata_user;
 
--- EXECUTE alone is not enough to read server directories.
+-- EXECUTE alone is not enough to read server directories: SQLSTATE 42501
+-- from every function given a dir.
 SET ROLE regress_schemata_user;
 SELECT * FROM schemata.apply(fixture('basic'), 'regress_owned');
+\echo :SQLSTATE
 SELECT * FROM schemata.status(fixture('basic'), 'regress_owned');
+\echo :SQLSTATE
+SELECT * FROM schemata.rollback('regress_owned', dir => fixture('basic'));
+\echo :SQLSTATE
+SELECT schemata.baseline('0001', 'regress_owned', dir => fixture('basic'));
+\echo :SQLSTATE
+SELECT schemata.repair(fixture('basic'), 'regress_owned');
+\echo :SQLSTATE
+CALL schemata.migrate(fixture('basic'), 'regress_owned');
+\echo :SQLSTATE
 -- without a directory, status reads only history
 SELECT count(*) FROM schemata.status(NULL, 'regress_owned');
 -- and the history table cannot be written directly

@@ -88,6 +88,13 @@ SELECT pg_temp.history_text('bl_absent');
 -- neither is recorded
 SELECT schemata.baseline('0002', 'bl_bad', dir => fixture('repair_bad'));
 SELECT pg_temp.history_text('bl_bad');
+-- an up script apply would refuse is checked as apply checks it: ROLLBACK,
+-- VACUUM, a syntax error (in 0002, after a 0001 that is fine); nothing is
+-- recorded
+SELECT schemata.baseline('0001', 'bl_bad_up', dir => fixture('bad_rollback'));
+SELECT schemata.baseline('0001', 'bl_bad_up', dir => fixture('bad_vacuum'));
+SELECT schemata.baseline('0002', 'bl_bad_up', dir => fixture('bad_syntax'));
+SELECT pg_temp.history_text('bl_bad_up');
 -- history already holds the version, or one above it
 SELECT schemata.baseline('0001', 'bl');
 SELECT schemata.baseline('0001', 'bl', dir => fixture('baseline_app'));
@@ -100,5 +107,6 @@ SELECT schemata.baseline('0003', NULL);
 SELECT schemata.baseline('0003', 'schemata');
 -- relative or missing dir
 SELECT schemata.baseline('0003', 'bl', dir => 'baseline_app');
-SELECT schemata.baseline('0003', 'bl', dir => '/nonexistent/migrations');
+SELECT error_of(format('SELECT schemata.baseline(%L, %L, dir => %L)',
+                       '0003', 'bl', fixture('no_such_dir')));
 SELECT pg_temp.history_text('bl') = :'bl_before' AS bl_unchanged;

@@ -8,8 +8,9 @@ CREATE SEQUENCE side_effects;
 -- The directory itself.
 SELECT * FROM schemata.apply('relative/migrations');
 SELECT * FROM schemata.apply('');
-SELECT * FROM schemata.apply('/nonexistent/migrations');
-SELECT * FROM schemata.apply('/dev/null');
+-- (error_of shows the fixtures directory as <fixtures>)
+SELECT error_of(format('SELECT * FROM schemata.apply(%L)', fixture('no_such_dir')));
+SELECT error_of(format('SELECT * FROM schemata.apply(%L)', fixture('basic/0001_init.sql')));
 SELECT * FROM schemata.apply(NULL);
 
 -- Entries.

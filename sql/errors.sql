@@ -26,11 +26,15 @@ SELECT error_of($$SELECT * FROM schemata.apply(fixture('bad_failing'), 'errors')
 SELECT to_regclass('errors.failing_ok') IS NULL AS rolled_back,
        (SELECT count(*) FROM schemata.migrations) AS history_rows;
 
--- Drift: an applied migration whose file changed is an error...
+-- Drift: an applied migration whose file changed is an error, and the
+-- pending 0003 of that directory does not run...
 SELECT version FROM schemata.apply(fixture('drift_v1'), 'drift');
+SELECT fingerprint('drift') AS drift_before \gset
 SELECT * FROM schemata.apply(fixture('drift_changed'), 'drift');
 SELECT * FROM schemata.plan(fixture('drift_changed'), 'drift');
 SELECT version, state FROM schemata.status(fixture('drift_changed'), 'drift');
+SELECT fingerprint('drift') = :'drift_before' AS drift_unchanged,
+       to_regclass('drift.drift_c') IS NULL AS drift_c_not_created;
 -- ...but comments, whitespace, keyword case and CRLF line endings are not a change.
 SELECT version, state FROM schemata.status(fixture('drift_reformatted'), 'drift');
 SELECT a.checksum = b.checksum AS same_checksum

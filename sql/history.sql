@@ -24,11 +24,9 @@ SELECT target_schema, version, name, batch FROM schemata.migrations
  ORDER BY target_schema, batch, version;
 
 -- A row: the checksum is the SHA-256 hex of the up script's tokens, the down
--- script is kept as it was, applied_at is the transaction's start, and
--- duration_ms is measured.
+-- script is kept as it was, applied_by is the caller.
 SELECT m.version, length(m.checksum) AS checksum_length, m.checksum = p.checksum AS checksum_matches_plan,
-       m.down_sql, m.applied_at <= now() AS applied_before_now, m.applied_by = current_user AS applied_by_me,
-       m.duration_ms >= 0 AS has_duration
+       m.down_sql, m.applied_by = current_user AS applied_by_me
   FROM schemata.migrations m
   JOIN schemata.plan(fixture('basic'), 'hist_c') p USING (version)
  WHERE m.target_schema = 'hist_b'
@@ -41,6 +39,15 @@ SELECT applied_at = now() AS applied_at_transaction_start
   FROM schemata.migrations WHERE target_schema = 'hist_c';
 COMMIT;
 
+-- duration_ms is the time the migration's statements took, in
+-- milliseconds: the migration of "timed" sleeps 10 ms (pg_sleep sleeps at
+-- least that long).  apply() returns what it records.
+SELECT duration_ms >= 10 AS slept_10_ms
+  FROM schemata.apply(fixture('timed'), 'hist_timed');
+SELECT s.duration_ms >= 10 AS recorded_10_ms, s.duration_ms = m.duration_ms AS status_shows_it
+  FROM schemata.status(target_schema => 'hist_timed') s
+  JOIN schemata.migrations m ON m.target_schema = 'hist_timed' AND m.version = s.version;
+
 -- status() without a directory reports history alone.
 SELECT version, name, state, batch, applied_by = current_user AS by_me
   FROM schemata.status(target_schema => 'hist_a');
@@ -48,4 +55,5 @@ SELECT version, name, state, batch, applied_by = current_user AS by_me
 DROP SCHEMA hist_a CASCADE;
 DROP SCHEMA hist_b CASCADE;
 DROP SCHEMA hist_c CASCADE;
+DROP SCHEMA hist_timed CASCADE;
 DELETE FROM schemata.migrations;

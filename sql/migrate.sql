@@ -48,6 +48,14 @@ SELECT version, state FROM schemata.status(fixture('migrate_fail'),
 SELECT count(*) AS advisory_locks FROM pg_locks
  WHERE locktype = 'advisory' AND pid = pg_backend_pid();
 
+-- All files are checked before the first one runs: 0003 of migrate_late_bad
+-- holds VACUUM, so 0001 and 0002 do not run either; no history, no tables,
+-- not even the target schema.
+CALL schemata.migrate(fixture('migrate_late_bad'), 'mig_late');
+SELECT count(*) AS history_rows FROM schemata.migrations WHERE target_schema = 'mig_late';
+SELECT to_regnamespace('mig_late') IS NULL AS schema_not_created,
+       to_regclass('mig_late.late_t1') IS NULL AS t1_not_created;
+
 -- to_version stops migrate as it stops apply
 CALL schemata.migrate(fixture('migrate_fail'), 'mig_steps',
                       to_version => '0002');
@@ -66,6 +74,15 @@ END
 $$;
 SELECT mig_from_function();
 DROP FUNCTION mig_from_function();
+-- a PL/pgSQL block with an EXCEPTION clause runs in a subtransaction, which
+-- cannot commit
+DO $$
+BEGIN
+    CALL schemata.migrate(fixture('migrate_fail'), 'mig_block');
+EXCEPTION WHEN division_by_zero THEN
+    NULL;
+END
+$$;
 SELECT count(*) FROM schemata.migrations WHERE target_schema = 'mig_block';
 -- a top-level DO block may commit, so migrate runs there
 DO $$

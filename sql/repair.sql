@@ -63,7 +63,7 @@ SELECT schemata.repair(fixture('repair_v1'), 'rp_empty');
 SELECT pg_temp.history_text('rp') AS rp_before \gset
 -- relative or missing dir
 SELECT schemata.repair('repair_v1', 'rp');
-SELECT schemata.repair('/nonexistent/migrations', 'rp');
+SELECT error_of(format('SELECT schemata.repair(%L, %L)', fixture('no_such_dir'), 'rp'));
 -- NULL dir or target schema, reserved target schema
 SELECT schemata.repair(NULL, 'rp');
 SELECT schemata.repair(fixture('repair_v1'), NULL);
@@ -72,3 +72,15 @@ SELECT schemata.repair(fixture('repair_v1'), 'pg_toast');
 -- nothing is recorded
 SELECT schemata.repair(fixture('repair_bad'), 'rp');
 SELECT pg_temp.history_text('rp') = :'rp_before' AS rp_unchanged;
+-- up scripts are checked as apply checks them: a file holding ROLLBACK,
+-- VACUUM or a syntax error is refused, and nothing is recorded.  0001 is
+-- applied, 0002 recorded by a baseline without files.
+SET client_min_messages = warning;
+SELECT version FROM schemata.apply(fixture('bad_syntax'), 'rp_bad_up', to_version => '0001');
+RESET client_min_messages;
+SELECT schemata.baseline('0002', 'rp_bad_up');
+SELECT pg_temp.history_text('rp_bad_up') AS rp_bad_up_before \gset
+SELECT schemata.repair(fixture('bad_rollback'), 'rp_bad_up');
+SELECT schemata.repair(fixture('bad_vacuum'), 'rp_bad_up');
+SELECT schemata.repair(fixture('bad_syntax'), 'rp_bad_up');
+SELECT pg_temp.history_text('rp_bad_up') = :'rp_bad_up_before' AS rp_bad_up_unchanged;

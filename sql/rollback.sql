@@ -23,7 +23,7 @@ SELECT fingerprint('rb_other') AS rb_other_before \gset
 -- Without arguments: the last batch.  Rows and NOTICEs come newest first
 -- (NOTICEs are hidden here: they hold timings).
 SET client_min_messages = warning;
-SELECT version, name, duration_ms >= 0 AS timed FROM schemata.rollback('rb');
+SELECT version, name FROM schemata.rollback('rb');
 SELECT fingerprint('rb');
 -- The batch of 0002 and 0003: 0003 (tags, which references items) goes first.
 SELECT version, name FROM schemata.rollback(target_schema => 'rb');
@@ -36,7 +36,9 @@ SELECT version, state, batch FROM schemata.status(fixture('rollback_basic'), 'rb
 -- caller's search_path is as it was.
 SHOW search_path;
 
--- The next apply is a new batch.
+-- The next apply is a new batch.  Batches 2 and 3 are gone, so it is
+-- numbered from what is left, the highest remaining batch plus one: 2 again
+-- (as in knex and the Bun migrator).
 SET client_min_messages = warning;
 SELECT version FROM schemata.apply(fixture('rollback_basic'), 'rb');
 RESET client_min_messages;
@@ -54,6 +56,25 @@ SELECT version, name FROM schemata.rollback('rb', to_version => '1');
 RESET client_min_messages;
 SELECT version, batch FROM pg_temp.history('rb');
 SELECT fingerprint('rb');
+
+-- Order is by version, never by the order of applying: 0001 and 0003 are
+-- applied, then 0002 out of order in a later batch.  The last two
+-- migrations are 0003 and 0002, undone in that order.
+SET client_min_messages = warning;
+SELECT version FROM schemata.apply(fixture('rollback_gap'), 'rb_order');
+SELECT version FROM schemata.apply(fixture('rollback_gap_filled'), 'rb_order',
+                                   allow_out_of_order => true);
+SELECT version, batch FROM pg_temp.history('rb_order');
+SELECT version, name FROM schemata.rollback('rb_order', steps => 2);
+RESET client_min_messages;
+SELECT fingerprint('rb_order');
+
+-- duration_ms is the time the down script took, in milliseconds: the down
+-- script of "timed" sleeps 10 ms.
+SET client_min_messages = warning;
+SELECT count(*) FROM schemata.apply(fixture('timed'), 'rb_timed');
+SELECT version, duration_ms >= 10 AS slept_10_ms FROM schemata.rollback('rb_timed');
+RESET client_min_messages;
 
 -- to_version at the latest applied version: nothing to do.
 SELECT version, name FROM schemata.rollback('rb', to_version => '0001');
@@ -89,7 +110,8 @@ SELECT * FROM schemata.rollback(NULL);
 SELECT * FROM schemata.rollback('pg_catalog');
 -- dir: relative, missing, or without a file for a migration in range
 SELECT * FROM schemata.rollback('rb_dir', dir => 'fixtures/rollback_fixed');
-SELECT * FROM schemata.rollback('rb_dir', dir => '/nonexistent/migrations');
+SELECT error_of(format('SELECT * FROM schemata.rollback(%L, dir => %L)',
+                       'rb_dir', fixture('no_such_dir')));
 SELECT * FROM schemata.rollback('rb_dir', steps => 2, dir => fixture('rollback_fixed'));
 -- a down script with a syntax error: CONTEXT names the file and line
 SELECT * FROM schemata.rollback('rb_dir', dir => fixture('rollback_syntax'));

@@ -58,10 +58,11 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION schemata.status(text, name) IS
     'every migration known from history and directory, with its state';
 
+-- VOLATILE, like status(): it reads the history with a snapshot of its own.
 CREATE FUNCTION schemata.version(target_schema name DEFAULT 'public')
 RETURNS text
 AS 'MODULE_PATHNAME', 'schemata_version'
-LANGUAGE C STABLE PARALLEL UNSAFE;
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION schemata.version(name) IS
     'highest applied version of a target schema, or NULL';
 

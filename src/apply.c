@@ -12,10 +12,11 @@
  * allow_out_of_order; read, scan, parse and check every pending script, up
  * and down.  Only then does anything run.
  *
- * Memory.  Checking keeps only a few bytes per pending migration; each
- * migration is read again, checked to be unchanged and run in a memory
- * context of its own that is reset after it, so memory is bounded by the
- * largest migration, not by their number.
+ * Memory.  Checking keeps only a few bytes per pending migration (the
+ * checksums of its up and down scripts); each migration is read again,
+ * checked to be unchanged, up and down script, and run in a memory context
+ * of its own that is reset after it, so memory is bounded by the largest
+ * migration, not by their number.
  *
  * IDENTIFICATION
  *	  src/apply.c
@@ -137,8 +138,28 @@ resolve_to_version(const ApplyOptions *options, const MigrationDir *dir,
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
 			 errmsg("no migration has version %s", options->to_version),
-			 errhint("to_version must be the version of a migration in the directory.")));
+			 errhint("Pass the version of a migration in the directory as to_version.")));
 	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * Read a migration's up and down scripts, scan, parse and check them, in the
+ * current memory context: the checks of a pending migration, also made by
+ * baseline() and repair() for the migrations they record.  With notify, the
+ * up script's dropped BEGIN/COMMIT are reported with a NOTICE.
+ */
+void
+schemata_check_migration(const MigrationDir *dir, const MigrationFile *file,
+						 MigrationScripts *scripts, bool notify)
+{
+	schemata_read_migration(dir, file, scripts);
+	schemata_scan_script(&scripts->up);
+	schemata_parse_script(&scripts->up, notify);
+	if (scripts->has_down)
+	{
+		schemata_scan_script(&scripts->down);
+		schemata_parse_script(&scripts->down, false);
+	}
 }
 
 /* Read and check one pending migration's scripts; keep what the plan needs. */
@@ -149,17 +170,12 @@ check_pending(const MigrationDir *dir, PlannedMigration *planned, bool keep_sql,
 	MemoryContext outer = MemoryContextSwitchTo(work);
 	MigrationScripts scripts;
 
-	schemata_read_migration(dir, planned->file, &scripts);
-	schemata_scan_script(&scripts.up);
-	schemata_parse_script(&scripts.up, true);
-	if (scripts.has_down)
-	{
-		schemata_scan_script(&scripts.down);
-		schemata_parse_script(&scripts.down, false);
-	}
+	schemata_check_migration(dir, planned->file, &scripts, true);
 	MemoryContextSwitchTo(outer);
 
 	memcpy(planned->checksum, scripts.up.checksum, sizeof(planned->checksum));
+	if (scripts.has_down)
+		memcpy(planned->down_checksum, scripts.down.checksum, sizeof(planned->down_checksum));
 	planned->nstatements = scripts.up.nstatements;
 	planned->has_down = scripts.has_down;
 	planned->up_sql = keep_sql ? pstrdup(scripts.up.sql) : NULL;
@@ -272,6 +288,36 @@ script_adds_enum_value(const Script *script)
 	return false;
 }
 
+static void
+report_changed(const char *file)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("migration file \"%s\" changed while it was being applied", file),
+			 errdetail("It was checked before the first migration of the call ran.")));
+}
+
+/*
+ * Scan the scripts of a planned migration, read again just before it runs,
+ * and make sure they are the ones that were checked: the same tokens in the
+ * up script, and in the down script that is recorded with it.  The same
+ * tokens parse into the same statements, so the checks hold for them.
+ */
+static void
+check_unchanged_since_planned(const PlannedMigration *planned, MigrationScripts *scripts)
+{
+	schemata_scan_script(&scripts->up);
+	if (strcmp(scripts->up.checksum, planned->checksum) != 0)
+		report_changed(scripts->up.file);
+	if (scripts->has_down != planned->has_down)
+		report_changed(scripts->up.file);	/* a "-- migrate:down" marker came or went */
+	if (!scripts->has_down)
+		return;
+	schemata_scan_script(&scripts->down);
+	if (strcmp(scripts->down.checksum, planned->down_checksum) != 0)
+		report_changed(scripts->down.file);
+}
+
 /*
  * Run one planned migration and record it.  hints tells the runner about
  * the earlier migrations of this call, and learns about this one.
@@ -284,12 +330,7 @@ apply_one(const ApplyOptions *options, const MigrationPlan *plan, const PlannedM
 	double		duration_ms;
 
 	schemata_read_migration(plan->dir, planned->file, &scripts);
-	schemata_scan_script(&scripts.up);
-	if (strcmp(scripts.up.checksum, planned->checksum) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("migration file \"%s\" changed while it was being applied",
-						planned->file->up_file)));
+	check_unchanged_since_planned(planned, &scripts);
 	schemata_parse_script(&scripts.up, false);
 
 	hints->migration = planned->file;

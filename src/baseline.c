@@ -14,8 +14,10 @@
  * hold the version or any above it.
  *
  * Both take the target schema's advisory lock before reading the history,
- * as apply() does, and check every script they record as apply() would
- * (down scripts are parsed: they may be run by rollback()).
+ * as apply() does, and check every migration they record, up and down
+ * script, as apply() checks a pending one (schemata_check_migration): a file
+ * apply() would refuse is not recorded as applied either, and down scripts
+ * may be run by rollback().
  *
  * IDENTIFICATION
  *	  src/baseline.c
@@ -29,23 +31,6 @@
 #include "utils/memutils.h"
 
 #include "schemata.h"
-
-/*
- * Read a migration's scripts, compute the up script's checksum and check the
- * down script, in the current memory context.
- */
-static void
-read_checked_migration(const MigrationDir *dir, const MigrationFile *file,
-					   MigrationScripts *scripts)
-{
-	schemata_read_migration(dir, file, scripts);
-	schemata_scan_script(&scripts->up);
-	if (scripts->has_down)
-	{
-		schemata_scan_script(&scripts->down);
-		schemata_parse_script(&scripts->down, false);
-	}
-}
 
 static void
 lock_and_check_snapshot(const char *target_schema)
@@ -94,7 +79,7 @@ record_directory_baseline(const char *target_schema, const MigrationDir *dir,
 		if (schemata_version_cmp(&file->version, upto) > 0)
 			break;
 		outer = MemoryContextSwitchTo(work);
-		read_checked_migration(dir, file, &scripts);
+		schemata_check_migration(dir, file, &scripts, false);
 		schemata_record_baseline(target_schema, file->version.text, file->name,
 								 scripts.up.checksum,
 								 scripts.has_down ? scripts.down.sql : NULL);
@@ -195,7 +180,7 @@ schemata_repair_history(const char *dir, const char *target_schema)
 			continue;
 		}
 		outer = MemoryContextSwitchTo(work);
-		read_checked_migration(migrations, file, &scripts);
+		schemata_check_migration(migrations, file, &scripts, false);
 		if (schemata_update_recorded(target_schema, row, file->name, scripts.up.checksum,
 									 scripts.has_down ? scripts.down.sql : NULL))
 			changed++;

@@ -219,7 +219,7 @@ check_directory(const char *argname, const char *dir)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a directory", dir),
-				 errdetail("%s must name a directory of migration files.", argname)));
+				 errdetail("The argument %s must name a directory of migration files.", argname)));
 
 	check_allowed(path, dir);
 	return path;

@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -422,17 +423,23 @@ schemata_sync_models(PG_FUNCTION_ARGS)
 
 /*
  * migrate() commits, so it must be CALLed where a procedure may: not inside
- * a transaction block, not from a function (the check plpgsql makes).
+ * a transaction block, not from a function (the check plpgsql makes), and not
+ * in a subtransaction, such as a PL/pgSQL block with an EXCEPTION clause,
+ * where a CALL is non-atomic but SPI_commit() would refuse to commit.
  */
 static void
 check_nonatomic_call(FunctionCallInfo fcinfo)
 {
+	bool		subtransaction = IsSubTransaction();
+
 	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
-		((CallContext *) fcinfo->context)->atomic)
+		((CallContext *) fcinfo->context)->atomic || subtransaction)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
 				 errmsg("schemata.migrate() cannot run inside a transaction block or a function"),
-				 errdetail("migrate() commits after each migration."),
+				 subtransaction ?
+				 errdetail("The procedure commits after each migration, and a subtransaction, such as a PL/pgSQL block with an EXCEPTION clause, cannot commit.") :
+				 errdetail("The procedure commits after each migration."),
 				 errhint("Run CALL schemata.migrate(...) on its own, or use SELECT * FROM schemata.apply(...), which applies everything in the current transaction.")));
 }
 

@@ -68,7 +68,7 @@ check_options(const RollbackOptions *options)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("steps must be greater than zero"),
-				 errdetail("steps is %d.", options->steps)));
+				 errdetail("The value given is %d.", options->steps)));
 }
 
 static void
@@ -88,7 +88,7 @@ select_last_batch(Rollback *rb)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("schema \"%s\" has only baseline migrations",
 						rb->options->target_schema),
-				 errdetail("rollback() without steps or to_version undoes the last batch that apply() ran, and baseline() ran none."),
+				 errdetail("Without steps or to_version, rollback() undoes the last batch that apply() ran, and baseline() ran none."),
 				 errhint("Pass steps or to_version to undo baseline migrations.")));
 	for (int i = history->nrows - 1; i >= 0; i--)
 		if (history->rows[i].batch == history->max_batch)
@@ -129,7 +129,7 @@ select_above_version(Rollback *rb)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("version %s is not applied to schema \"%s\"",
 						rb->options->to_version, rb->options->target_schema),
-				 errhint("to_version must be the version of an applied migration; schemata.status() lists them.")));
+				 errhint("Pass the version of an applied migration as to_version; schemata.status() lists them.")));
 	for (int i = history->nrows - 1; i > found; i--)
 		add_target(rb, &history->rows[i]);
 }
@@ -221,17 +221,13 @@ check_down_scripts_exist(Rollback *rb, MemoryContext work)
 	}
 	if (lacking == NIL)
 		return;
-	if (list_length(lacking) == 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cannot roll back migration \"%s\": it has no down script",
-						(const char *) linitial(lacking)),
-				 errdetail("Nothing was rolled back.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("cannot roll back %d migrations: they have no down script",
-					list_length(lacking)),
-			 errdetail("Without a down script: %s. Nothing was rolled back.", schemata_join_names(lacking))));
+			 errmsg_plural("cannot roll back %d migration: it has no down script",
+						   "cannot roll back %d migrations: they have no down script",
+						   list_length(lacking), list_length(lacking)),
+			 errdetail("Without a down script: %s. Nothing was rolled back.",
+					   schemata_join_names(lacking))));
 }
 
 /* Read, scan, parse and check every down script; keep its checksum. */

@@ -10,11 +10,13 @@
  * SET or SET LOCAL or set_config(), is restored, so each migration starts
  * from the caller's settings and the caller's session is as it was.
  *
- * Errors keep PostgreSQL's message and SQLSTATE; SPI adds the statement and
- * we add 'migration file "x.sql", line N' to the CONTEXT.  Two errors that
- * come from running many migrations in one transaction get a hint naming the
- * way out (RunHints): using an enum value added earlier in the transaction
- * (55P04), and running out of room in the shared lock table.
+ * Errors keep PostgreSQL's message and SQLSTATE; we add
+ * 'migration file "x.sql", line N: statement' to the CONTEXT, the statement
+ * shortened as the checks show it (SPI adds it in full, as QUERY or
+ * 'SQL statement').  Two errors that come from running many migrations in
+ * one transaction get PostgreSQL's hint followed by the way out (RunHints):
+ * using an enum value added earlier in the transaction (55P04), and running
+ * out of room in the shared lock table.
  *
  * IDENTIFICATION
  *	  src/runner.c
@@ -46,8 +48,10 @@ run_error_callback(void *arg)
 {
 	RunErrorContext *ctx = (RunErrorContext *) arg;
 
-	errcontext("migration file \"%s\", line %d",
-			   ctx->script->file, ctx->statement->line);
+	if (ctx->statement != NULL)
+		schemata_statement_context(ctx->script, ctx->statement);
+	else
+		errcontext("migration file \"%s\"", ctx->script->file);
 }
 
 /*
@@ -108,31 +112,33 @@ enum_value_added_before(const Script *script, const ScriptStatement *stmt)
 }
 
 /*
- * The hint for using an enum value before the transaction that added it has
- * committed (55P04), or NULL when no migration of this call added one.
+ * The way out of using an enum value before the transaction that added it
+ * has committed (55P04), or NULL when no migration of this call added one.
  */
-static char *
-new_enum_value_hint(const RunErrorContext *ctx, const RunHints *hints)
+static const char *
+new_enum_value_way_out(const RunErrorContext *ctx, const RunHints *hints)
 {
-	const char *committed = _("New enum values must be committed before they can be used.");
 	const MigrationFile *current = hints->migration;
 	const MigrationFile *adder = hints->enum_added_by;
 
 	if (enum_value_added_before(ctx->script, ctx->statement))
 	{
 		if (hints->one_transaction)
-			return psprintf(_("%s Migration \"%s\" adds an enum value and uses it before it is committed: move the statements that use it to a later migration, then apply up to this one with to_version => '%s' and the rest in a second call, or use CALL schemata.migrate(...), which commits each migration."),
-							committed, current->name, current->version.text);
-		return psprintf(_("%s Migration \"%s\" adds an enum value and uses it before it is committed: move the statements that use it to a later migration."),
-						committed, current->name);
+			return psprintf(_("Migration \"%s\" adds an enum value and uses it before it is committed: move the statements that use it to a later migration, then apply up to this one with to_version => '%s' and the rest in a second call, or use CALL schemata.migrate(...), which commits each migration."),
+							current->name, current->version.text);
+		return psprintf(_("Migration \"%s\" adds an enum value and uses it before it is committed: move the statements that use it to a later migration."),
+						current->name);
 	}
 	if (hints->one_transaction && adder != NULL)
-		return psprintf(_("%s Migration \"%s\" of this call adds an enum value: apply up to it with to_version => '%s' and the rest in a second call, or use CALL schemata.migrate(...), which commits each migration."),
-						committed, adder->name, adder->version.text);
+		return psprintf(_("Migration \"%s\" of this call adds an enum value: apply up to it with to_version => '%s' and the rest in a second call, or use CALL schemata.migrate(...), which commits each migration."),
+						adder->name, adder->version.text);
 	return NULL;
 }
 
-/* Whether an error is the lock manager's "shared lock table is full". */
+/*
+ * Whether an error is the lock manager's "shared lock table is full": its
+ * hint names max_locks_per_transaction (quoted or not, as versions differ).
+ */
 static bool
 is_lock_table_full(const ErrorData *edata)
 {
@@ -143,35 +149,45 @@ is_lock_table_full(const ErrorData *edata)
 		strstr(edata->hint, "max_locks_per_transaction") != NULL;
 }
 
-/* The hint naming the way out of an error, or NULL to keep the error as is. */
-static char *
-way_out_hint(const ErrorData *edata, const RunErrorContext *ctx, const RunHints *hints)
+/* The way out of an error, or NULL to keep the error as is. */
+static const char *
+way_out(const ErrorData *edata, const RunErrorContext *ctx, const RunHints *hints)
 {
 	if (edata->sqlerrcode == ERRCODE_UNSAFE_NEW_ENUM_VALUE_USAGE)
-		return new_enum_value_hint(ctx, hints);
+		return new_enum_value_way_out(ctx, hints);
 	if (hints->one_transaction && is_lock_table_full(edata))
-		return pstrdup(_("You might need to increase max_locks_per_transaction. This call runs all its migrations in one transaction, which holds every lock they take until it ends: apply in steps with to_version, or use CALL schemata.migrate(...), which commits each migration."));
+		return _("This call runs all its migrations in one transaction, which holds every lock they take until it ends: apply in steps with to_version, or use CALL schemata.migrate(...), which commits each migration.");
 	return NULL;
+}
+
+/* PostgreSQL's own hint, if the error has one, followed by the way out. */
+static char *
+hint_with_way_out(const ErrorData *edata, const char *way)
+{
+	if (edata->hint == NULL)
+		return pstrdup(way);
+	return psprintf("%s %s", edata->hint, way);
 }
 
 /*
  * Called while an error propagates out of a statement: when a way out is
- * known, re-throw the error with that hint, keeping everything else
- * (message, SQLSTATE, CONTEXT).  Otherwise return; the caller re-throws.
+ * known, re-throw the error with it added to the hint, keeping everything
+ * else (message, SQLSTATE, CONTEXT).  Otherwise return; the caller
+ * re-throws.
  */
 static void
 rethrow_with_hint(const RunErrorContext *ctx, const RunHints *hints, MemoryContext cxt)
 {
 	ErrorData  *edata;
-	char	   *hint;
+	const char *way;
 
 	MemoryContextSwitchTo(cxt);
 	edata = CopyErrorData();
-	hint = way_out_hint(edata, ctx, hints);
-	if (hint == NULL)
+	way = way_out(edata, ctx, hints);
+	if (way == NULL)
 		return;
 	FlushErrorState();
-	edata->hint = hint;
+	edata->hint = hint_with_way_out(edata, way);
 	ReThrowError(edata);
 }
 
@@ -191,10 +207,9 @@ run_statements(const Script *script, RunErrorContext *ctx, MemoryContext cxt)
 		sql = schemata_statement_text(script, stmt);
 		rc = SPI_execute(sql, false, 0);
 		MemoryContextSwitchTo(cxt);
+		/* the checks refuse what SPI cannot run (COPY to the client, ...) */
 		if (rc < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("statement cannot run in a migration: %s", SPI_result_code_string(rc))));
+			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
 		SPI_freetuptable(SPI_tuptable);
 		pfree(sql);
 	}

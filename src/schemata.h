@@ -163,6 +163,7 @@ extern void schemata_parse_script(Script *script, bool notify);
 extern void schemata_script_from_text(Script *script, const char *file, char *sql);
 extern char *schemata_statement_text(const Script *script, const ScriptStatement *stmt);
 extern int	schemata_script_line(const Script *script, int offset);
+extern void schemata_statement_context(const Script *script, const ScriptStatement *stmt);
 
 /*
  * history.c
@@ -239,6 +240,7 @@ typedef struct PlannedMigration
 {
 	const MigrationFile *file;
 	char		checksum[SCHEMATA_CHECKSUM_LEN + 1];
+	char		down_checksum[SCHEMATA_CHECKSUM_LEN + 1];	/* if has_down */
 	int			nstatements;
 	bool		has_down;
 	char	   *up_sql;			/* kept only when planning */
@@ -277,6 +279,8 @@ extern bool schemata_merge_next(MergeCursor *cursor, const MigrationFile **file,
 typedef void (*AppliedCallback) (const PlannedMigration *migration, double duration_ms,
 								 void *arg);
 
+extern void schemata_check_migration(const MigrationDir *dir, const MigrationFile *file,
+									 MigrationScripts *scripts, bool notify);
 extern MigrationPlan *schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql);
 extern void schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback,
 								   void *arg);

@@ -22,7 +22,9 @@
  *
  * Errors raised while scanning or parsing carry the CONTEXT
  * 'migration file "x.sql", line N', with the line computed from the error's
- * position, which is then cleared (it would point into the caller's query).
+ * position, which is then cleared (it would point into the caller's query);
+ * errors of a checked statement add the statement, shortened, as the runner
+ * does for a statement that fails (schemata_statement_context).
  *
  * IDENTIFICATION
  *	  src/script.c
@@ -93,6 +95,18 @@ abbreviated_statement(const Script *script, const ScriptStatement *stmt)
 	return psprintf("%.*s...", cut, text);
 }
 
+/*
+ * The CONTEXT line naming a statement of a migration: file, line and the
+ * statement, shortened.  For error context callbacks, at checking and at
+ * running time alike.
+ */
+void
+schemata_statement_context(const Script *script, const ScriptStatement *stmt)
+{
+	errcontext("migration file \"%s\", line %d: %s",
+			   script->file, stmt->line, abbreviated_statement(script, stmt));
+}
+
 static void
 script_error_callback(void *arg)
 {
@@ -101,9 +115,7 @@ script_error_callback(void *arg)
 	int			pos = geterrposition();
 
 	if (ctx->statement != NULL)
-		errcontext("migration file \"%s\", line %d: %s",
-				   script->file, ctx->statement->line,
-				   abbreviated_statement(script, ctx->statement));
+		schemata_statement_context(script, ctx->statement);
 	else if (pos > 0)
 	{
 		errposition(0);
@@ -436,8 +448,9 @@ check_statement(const Script *script, ScriptStatement *stmt, Node *node, bool no
 		ereport(ERROR,
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 				 errmsg("%s cannot run inside a transaction block", forbidden),
-				 errhint("schemata runs every migration inside a transaction. Run this statement with psql outside a transaction block, before or after the migrations%s.",
-						 strstr(forbidden, "CONCURRENTLY") ? ", or leave out CONCURRENTLY" : "")));
+				 strstr(forbidden, "CONCURRENTLY") != NULL ?
+				 errhint("Every migration runs inside a transaction. Run this statement with psql outside a transaction block, before or after the migrations, or leave out CONCURRENTLY.") :
+				 errhint("Every migration runs inside a transaction. Run this statement with psql outside a transaction block, before or after the migrations.")));
 }
 
 /*

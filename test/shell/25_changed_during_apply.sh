@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# apply() checks every pending file before the first migration runs, then
+# reads each one again just before running it: a file edited in between --
+# its up script, or the down script recorded with it -- stops the call with
+# an error naming the file, and nothing is applied.  Migration 0001 waits for
+# a lock held by this test, which edits 0002 while apply() waits.
+set -euo pipefail
+source "$(dirname "$0")/../lib/shell.sh"
+
+dir=$(mktemp -d /tmp/schemata-changed.XXXXXX)
+marker=$dir.edited
+errors=$dir.errors
+gate_pid=
+trap '[ -n "$gate_pid" ] && kill "$gate_pid" 2>/dev/null; rm -rf "$dir" "$marker" "$errors"' EXIT
+
+fresh_db changed
+q -d changed -c "CREATE TABLE public.gate (id int)"
+
+write_migrations() {
+    cat >"$dir/0001_wait.sql" <<'EOF'
+-- waits while the test holds the gate
+LOCK TABLE public.gate IN SHARE MODE;
+CREATE TABLE first (id int);
+EOF
+    cat >"$dir/0002_second.sql" <<'EOF'
+-- migrate:up
+CREATE TABLE second (id int);
+-- migrate:down
+DROP TABLE second;
+EOF
+    chmod -R a+rX "$dir"
+}
+
+# wait_for SQL: poll until the query returns t
+wait_for() {
+    until [ "$(q -d changed -c "$1")" = t ]; do sleep 0.1; done
+}
+
+# apply_while_editing SED_SCRIPT: apply() with 0001 held at the gate while
+# 0002 is edited with SED_SCRIPT; prints what apply() reported.
+apply_while_editing() {
+    local apply_pid
+    write_migrations
+    rm -f "$marker"
+    # the gate: held until the edit is done
+    q -d changed -c "BEGIN" -c "LOCK TABLE public.gate IN EXCLUSIVE MODE" \
+      -c "DO \$\$ BEGIN
+              WHILE (pg_stat_file('$marker', true)).size IS NULL LOOP
+                  PERFORM pg_sleep(0.05);
+              END LOOP;
+          END \$\$" -c "COMMIT" &
+    gate_pid=$!
+    wait_for "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 'public.gate'::regclass
+                                AND mode = 'ExclusiveLock' AND granted)"
+    PGOPTIONS="-c client_min_messages=warning" \
+        "$PSQL" -X -q -d changed -c "SELECT count(*) FROM schemata.apply('$dir')" \
+        >/dev/null 2>"$errors" &
+    apply_pid=$!
+    # apply() waits in 0001: every file has been checked
+    wait_for "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 'public.gate'::regclass
+                                AND NOT granted)"
+    sed -i "$1" "$dir/0002_second.sql"
+    touch "$marker"
+    wait "$gate_pid"
+    gate_pid=
+    wait "$apply_pid" || true
+    cat "$errors"
+}
+
+nothing_applied() {
+    q -d changed -c "SELECT count(*) || ' rows, first: ' || coalesce(to_regclass('public.first')::text, 'none')
+                       FROM schemata.migrations"
+}
+
+expect_eq "$(apply_while_editing 's/DROP TABLE second;/DROP TABLE second CASCADE;/')" \
+'ERROR:  migration file "0002_second.sql" changed while it was being applied
+DETAIL:  It was checked before the first migration of the call ran.' "a down script edited after the checks is refused"
+expect_eq "$(nothing_applied)" "0 rows, first: none" "nothing applied after the down script changed"
+
+expect_eq "$(apply_while_editing 's/CREATE TABLE second (id int);/CREATE TABLE second (id bigint);/')" \
+'ERROR:  migration file "0002_second.sql" changed while it was being applied
+DETAIL:  It was checked before the first migration of the call ran.' "an up script edited after the checks is refused"
+expect_eq "$(nothing_applied)" "0 rows, first: none" "nothing applied after the up script changed"
+
+# a change the checksum ignores (a comment) is no change
+expect_eq "$(apply_while_editing 's/^DROP TABLE second;/-- a comment\nDROP TABLE second;/')" "" \
+          "a comment added to the down script is not a change"
+expect_eq "$(q -d changed -c "SELECT string_agg(version, ',' ORDER BY version) FROM schemata.migrations")" \
+          "0001,0002" "both migrations applied"
+
+"$SCHEMATA_PGBIN/dropdb" changed

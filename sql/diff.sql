@@ -195,6 +195,23 @@ SELECT step, operation, object_name FROM schemata.diff(pg_temp.events_model());
 SET client_min_messages = warning;
 DROP SCHEMA handmade, outside CASCADE;
 
+-- A renamed column keeps its primary key and unique constraint, even one a
+-- table outside the models references (a drop would fail), and its serial
+-- sequence follows the new name.
+CREATE SCHEMA renames;
+CREATE SCHEMA renames_out;
+CREATE TABLE renames.t (id serial PRIMARY KEY, u text CONSTRAINT t_u_key UNIQUE);
+CREATE TABLE renames_out.ref (t_id int REFERENCES renames.t (id));
+CREATE FUNCTION pg_temp.renames_model() RETURNS jsonb LANGUAGE sql AS $$
+    SELECT '[{"dbSchema": "renames", "table": "t",
+              "columns": [{"name": "key", "type": "serial", "renamedFrom": "id"}, {"name": "v", "type": "text", "renamedFrom": "u"}],
+              "constraints": {"primaryKey": ["key"], "unique": [{"columns": ["v"], "name": "t_u_key"}]}}]'::jsonb
+$$;
+SELECT step, operation, sql FROM schemata.sync(pg_temp.renames_model());
+SELECT * FROM schemata.diff(pg_temp.renames_model());
+SELECT pg_get_serial_sequence('renames.t', 'key');
+DROP SCHEMA renames, renames_out CASCADE;
+
 -- Columns and keys are compared without a scratch table: defaults in
 -- PostgreSQL's canonical form for the model's type, serial and primary key
 -- columns NOT NULL, a null default not stored, keys by definition.

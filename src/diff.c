@@ -14,7 +14,9 @@
  * its column.  renamedFrom turns what would be a drop and an add into a
  * rename; the names derived from the old names (primary key, checks, serial
  * sequences, and pg-schemata's uidx_/fk_/idx_ names) are renamed with them,
- * so that the catalog becomes the one bootstrap() makes.  An index's
+ * so that the catalog becomes the one bootstrap() makes; keys whose columns
+ * are renamed are compared under the columns' live names, so the rename
+ * carries them.  An index's
  * tablespace is compared only when the model names one; an identity column
  * is NOT NULL whatever the model says.
  *
@@ -312,6 +314,67 @@ diff_columns(TableDiff *td, CatalogTable *want, CatalogTable *live)
 
 /*---- constraints and indexes ----*/
 
+/* The live name of model column "column": its former name until renamed. */
+static const char *
+live_column_name(CatalogTable *live, const ModelColumn *column)
+{
+	if (column->renamed_from != NULL && find_item(live, ITEM_COLUMN, column->name, NULL) == NULL)
+		return column->renamed_from;
+	return column->name;
+}
+
+/* Model columns "columns" under their live names. */
+static ModelColumnList
+live_column_list(const TableDiff *td, CatalogTable *live, const ModelColumnList *columns)
+{
+	ModelColumnList list;
+
+	list.n = columns->n;
+	list.names = palloc(list.n * sizeof(char *));
+	for (int i = 0; i < list.n; i++)
+		list.names[i] = (char *) live_column_name(live,
+												  schemata_find_model_column(td->model,
+																			 columns->names[i]));
+	return list;
+}
+
+/*
+ * The primary key and unique constraints of "want" defined with the live
+ * names of their columns, so that a key whose column is renamed is kept
+ * (the rename carries it) rather than dropped and added.
+ */
+static void
+use_live_column_names(const TableDiff *td, CatalogTable *want, CatalogTable *live)
+{
+	const ModelTable *model = td->model;
+	CatalogItem *pk = find_item(want, ITEM_PRIMARY_KEY, NULL, NULL);
+
+	if (pk != NULL)
+	{
+		ModelColumnList columns = live_column_list(td, live, &model->primary_key);
+
+		pk->definition = schemata_primary_key_sql(&columns);
+	}
+	for (int i = 0; i < model->nuniques; i++)
+	{
+		ModelUnique unique = model->uniques[i];
+
+		unique.columns = live_column_list(td, live, &model->uniques[i].columns);
+		find_item(want, ITEM_UNIQUE, unique.name, NULL)->definition =
+			schemata_unique_key_sql(&unique);
+	}
+}
+
+/* Foreign key "fk" of the model as the live table would have it. */
+static char *
+live_foreign_key_definition(const TableDiff *td, CatalogTable *live, const ModelForeignKey *fk)
+{
+	ModelForeignKey copy = *fk;
+
+	copy.columns = live_column_list(td, live, &fk->columns);
+	return schemata_model_foreign_key_definition(&copy);
+}
+
 static void
 drop_constraint_step(const TableDiff *td, const CatalogItem *item)
 {
@@ -389,6 +452,11 @@ diff_constraints(const TableDiff *td, CatalogTable *want, CatalogTable *live)
 {
 	const ModelTable *model = td->model;
 	CatalogItem *pk;
+	char	  **fk_definitions = palloc(Max(model->nforeign_keys, 1) * sizeof(char *));
+
+	use_live_column_names(td, want, live);
+	for (int k = 0; k < model->nforeign_keys; k++)
+		fk_definitions[k] = live_foreign_key_definition(td, live, &model->foreign_keys[k]);
 
 	drop_unwanted(td, want, live, ITEM_PRIMARY_KEY);
 	pk = find_item(want, ITEM_PRIMARY_KEY, NULL, NULL);
@@ -418,16 +486,14 @@ diff_constraints(const TableDiff *td, CatalogTable *want, CatalogTable *live)
 			continue;
 		for (int k = 0; k < model->nforeign_keys && !keep; k++)
 			keep = strcmp(model->foreign_keys[k].name, item->name) == 0 &&
-				strcmp(schemata_model_foreign_key_definition(&model->foreign_keys[k]),
-					   item->definition) == 0;
+				strcmp(fk_definitions[k], item->definition) == 0;
 		if (keep)
 			item->matched = true;
 		else
 			drop_constraint_step(td, item);
 	}
 	for (int k = 0; k < model->nforeign_keys; k++)
-		if (find_item(live, ITEM_FOREIGN_KEY, model->foreign_keys[k].name,
-					  schemata_model_foreign_key_definition(&model->foreign_keys[k])) == NULL)
+		if (find_item(live, ITEM_FOREIGN_KEY, model->foreign_keys[k].name, fk_definitions[k]) == NULL)
 			add_foreign_key_step(td, &model->foreign_keys[k]);
 
 	drop_unwanted(td, want, live, ITEM_INDEX);
@@ -520,15 +586,6 @@ rename_derived_checks(const TableDiff *td, CatalogTable *want, CatalogTable *liv
 			break;
 		}
 	}
-}
-
-/* The live name of model column "column": its former name until renamed. */
-static const char *
-live_column_name(CatalogTable *live, const ModelColumn *column)
-{
-	if (column->renamed_from != NULL && find_item(live, ITEM_COLUMN, column->name, NULL) == NULL)
-		return column->renamed_from;
-	return column->name;
 }
 
 /*

@@ -16,9 +16,8 @@
  * sequences, and pg-schemata's uidx_/fk_/idx_ names) are renamed with them,
  * so that the catalog becomes the one bootstrap() makes; keys whose columns
  * are renamed are compared under the columns' live names, so the rename
- * carries them.  An index's
- * tablespace is compared only when the model names one; an identity column
- * is NOT NULL whatever the model says.
+ * carries them.  An index's tablespace is compared only when the model
+ * names one; an identity column is NOT NULL whatever the model says.
  *
  * Steps are ordered so that their SQL runs as written: schemas, renames,
  * drops of constraints and indexes, of tables, of columns, column changes,

@@ -26,8 +26,8 @@
  * unknown key, a column or table that does not exist, an identifier (given
  * or generated) longer than 63 bytes, also those PostgreSQL would derive
  * (<table>_pkey, <table>_<column>_seq, <table>_<column>_check), a table
- * defined twice.  Keys that only
- * matter to application code (colProps, immutable, version) are ignored.
+ * defined twice.  Keys that only matter to application code (colProps,
+ * immutable, version) are ignored.
  *
  * IDENTIFICATION
  *	  src/model.c

@@ -536,7 +536,8 @@ typedef struct CatalogItem
 	bool		generated;		/* default_expr is a generation expression */
 	bool		identity;		/* an identity column */
 	/* indexes */
-	char	   *tablespace;		/* NULL: not compared (a model naming none) */
+	char	   *tablespace;		/* its name; in a model's description NULL
+								 * when the model names none: not compared */
 	bool		matched;		/* set while diffing */
 } CatalogItem;
 

@@ -6,17 +6,26 @@
 -- The tutorial (seed 001): the names pg-schemata gives, hashes included.
 SELECT * FROM schemata.bootstrap(pg_temp.model('tutorial.json'), 'shop', '{}');
 SELECT * FROM pg_temp.describe('shop');
--- again: everything exists, nothing changes
+-- again: everything exists (the constraints the models name too), nothing changes
 SELECT * FROM schemata.bootstrap(pg_temp.model('tutorial.json'), 'shop', '{}');
 -- the default extensions argument installs pgcrypto, as pg-schemata does
 SELECT * FROM schemata.bootstrap(pg_temp.model('tutorial.json'), 'shop') WHERE object_type = 'extension';
-DROP EXTENSION pgcrypto;
+-- teardown drops the tables and leaves extensions and schemas alone
 SELECT * FROM schemata.teardown(pg_temp.model('tutorial.json'), 'shop');
+SELECT extname FROM pg_extension WHERE extname = 'pgcrypto';
+SELECT nspname FROM pg_namespace WHERE nspname = 'shop';
+DROP EXTENSION pgcrypto;
 SELECT * FROM schemata.teardown(pg_temp.model('tutorial.json'), 'shop');
 -- without target_schema, dbSchema decides
 SELECT * FROM schemata.bootstrap(pg_temp.model('tutorial.json'), extensions => '{}');
 SELECT * FROM schemata.teardown(pg_temp.model('tutorial.json'));
 DROP SCHEMA shop;
+
+-- The tutorial after its maintenance change.
+SELECT * FROM schemata.bootstrap(pg_temp.model('tutorial_v2.json'), 'shop_v2', '{}');
+SELECT * FROM pg_temp.describe('shop_v2');
+SELECT * FROM schemata.teardown(pg_temp.model('tutorial_v2.json'), 'shop_v2');
+DROP SCHEMA shop_v2;
 
 -- The tutorial as migrations: 0001 bootstraps, 0002 adds the status columns.
 SET client_min_messages = warning;	-- apply's NOTICEs show durations
@@ -40,7 +49,8 @@ SELECT text_value, apostrophe, quoted, quoted_cast, number_string, negative_stri
        sql_looking_text, user_function = current_user AS is_current_user
 FROM defaults.kinds;
 
--- Generated columns and serials.
+-- Generated columns and serials.  As in pg-schemata, notNull on a generated
+-- column is ignored (label).
 SELECT * FROM schemata.bootstrap(pg_temp.model('generated.json'), extensions => '{}');
 SELECT * FROM pg_temp.describe('generated');
 
@@ -55,8 +65,27 @@ SELECT * FROM pg_temp.describe('fk_app');
 
 -- A cycle: its tables first, the foreign key that closes it last.
 SELECT * FROM schemata.bootstrap(pg_temp.model('cycle.json'), extensions => '{}');
-SELECT * FROM pg_temp.describe('cycle') WHERE kind = 'constraint';
+SELECT * FROM pg_temp.describe('cycle');
 SELECT * FROM schemata.teardown(pg_temp.model('cycle.json'));
+
+-- Without a cycle, a referenced table listed after its referencing table is
+-- still created first, and the foreign key is part of CREATE TABLE; a
+-- foreign key may also reference a table outside the models.
+CREATE SCHEMA outside;
+CREATE TABLE outside.regions (code text PRIMARY KEY);
+SELECT * FROM schemata.bootstrap('[
+  {"dbSchema": "fk_order", "table": "child", "columns": [{"name": "parent_id", "type": "int"}, {"name": "region", "type": "text"}],
+   "constraints": {"foreignKeys": [{"columns": ["parent_id"], "references": {"table": "parent", "columns": ["id"]}},
+                                   {"columns": ["region"], "references": {"table": "outside.regions", "columns": ["code"]}}]}},
+  {"dbSchema": "fk_order", "table": "parent", "columns": [{"name": "id", "type": "int"}], "constraints": {"primaryKey": ["id"]}}
+]', extensions => '{}');
+SELECT * FROM pg_temp.describe('fk_order') WHERE kind = 'constraint';
+SELECT * FROM schemata.teardown('[
+  {"dbSchema": "fk_order", "table": "child", "columns": [{"name": "parent_id", "type": "int"}],
+   "constraints": {"foreignKeys": [{"columns": ["parent_id"], "references": {"table": "parent", "columns": ["id"]}}]}},
+  {"dbSchema": "fk_order", "table": "parent", "columns": [{"name": "id", "type": "int"}], "constraints": {"primaryKey": ["id"]}}
+]');
+DROP SCHEMA fk_order, outside CASCADE;
 
 -- Checks, object and string forms.
 SELECT * FROM schemata.bootstrap(pg_temp.model('checks.json'), extensions => '{}');
@@ -64,7 +93,9 @@ SELECT * FROM pg_temp.describe('checks');
 
 -- Indexes with every key.
 SELECT * FROM schemata.bootstrap(pg_temp.model('indexes.json'), extensions => '{}');
-SELECT * FROM pg_temp.describe('indexes') WHERE kind <> 'column';
+SELECT * FROM pg_temp.describe('indexes');
+-- again: the table, its key and its indexes exist
+SELECT * FROM schemata.bootstrap(pg_temp.model('indexes.json'), extensions => '{}');
 
 -- Identifiers with quotes, spaces and Unicode.
 SELECT * FROM schemata.bootstrap(pg_temp.model('quoting.json'), extensions => '{}');
@@ -77,6 +108,12 @@ SELECT * FROM pg_temp.describe('objform');
 -- Types, verbatim.
 SELECT * FROM schemata.bootstrap(pg_temp.model('types.json'), extensions => '{}');
 SELECT * FROM pg_temp.describe('types');
+
+-- The evolution pair that diff.sql syncs from one to the other.
+SELECT * FROM schemata.bootstrap(pg_temp.model('evolve_v1.json'), 'evolve_v1', '{}');
+SELECT * FROM pg_temp.describe('evolve_v1');
+SELECT * FROM schemata.bootstrap(pg_temp.model('evolve_v2.json'), 'evolve_v2', '{}');
+SELECT * FROM pg_temp.describe('evolve_v2');
 
 -- target_schema moves every table, and the foreign keys that name no schema.
 SELECT * FROM schemata.bootstrap(pg_temp.model('object_form.json'), 'moved', '{}');
@@ -123,4 +160,4 @@ SELECT count(*) FROM pg_namespace WHERE nspname = 'atomic';
 
 SET client_min_messages = warning;
 DROP SCHEMA audit, defaults, generated, uniques, fk_app, fk_admin, cycle, checks, indexes,
-    "Odd ""Schema""", objform, types CASCADE;
+    "Odd ""Schema""", objform, types, evolve_v1, evolve_v2 CASCADE;

@@ -68,6 +68,14 @@ SELECT * FROM schemata.bootstrap(jsonb_build_array(jsonb_build_object('table', '
 SELECT * FROM schemata.bootstrap(jsonb_build_array(jsonb_build_object('table', repeat('t', 40), 'columns', '[{"name": "email_address", "type": "text"}]'::jsonb, 'constraints', '{"unique": [["email_address"]]}'::jsonb)), extensions => '{}');
 SELECT * FROM schemata.bootstrap(jsonb_build_array(jsonb_build_object('table', repeat('t', 50), 'columns', '[{"name": "a", "type": "int"}, {"name": "bbbbbbbbbbbb", "type": "int"}]'::jsonb, 'constraints', '{"indexes": [{"columns": ["a", "bbbbbbbbbbbb"]}]}'::jsonb)), extensions => '{}');
 SELECT * FROM schemata.bootstrap(jsonb_build_array(jsonb_build_object('table', repeat('t', 55), 'columns', '[{"name": "a", "type": "int"}]'::jsonb, 'constraints', jsonb_build_object('foreignKeys', jsonb_build_array(jsonb_build_object('columns', '["a"]'::jsonb, 'references', jsonb_build_object('table', repeat('t', 55), 'columns', '["a"]'::jsonb)))))), extensions => '{}');
+-- names PostgreSQL derives from the table name (<table>_pkey, a serial's
+-- <table>_<column>_seq, a check's <table>_<column>_check) would be truncated
+SELECT * FROM schemata.bootstrap(jsonb_build_array(jsonb_build_object('table', repeat('t', 60), 'columns', '[{"name": "a", "type": "int"}]'::jsonb, 'constraints', '{"primaryKey": ["a"]}'::jsonb)), extensions => '{}');
+SELECT * FROM schemata.bootstrap(jsonb_build_array(jsonb_build_object('table', repeat('t', 60), 'columns', '[{"name": "id", "type": "serial"}]'::jsonb)), extensions => '{}');
+SELECT * FROM schemata.bootstrap(jsonb_build_array(jsonb_build_object('table', repeat('t', 60), 'columns', '[{"name": "a", "type": "int"}]'::jsonb, 'constraints', '{"checks": ["a > 0"]}'::jsonb)), extensions => '{}');
+-- a check on two columns is named <table>_check: 57 bytes of table name fit
+SELECT * FROM schemata.bootstrap(jsonb_build_array(jsonb_build_object('dbSchema', 'longnames', 'table', repeat('t', 57), 'columns', '[{"name": "a", "type": "int"}, {"name": "b", "type": "int"}]'::jsonb, 'constraints', '{"checks": ["a > b"]}'::jsonb)), extensions => '{}');
+DROP SCHEMA longnames CASCADE;
 -- the same table twice
 SELECT * FROM schemata.bootstrap('[{"table": "t", "columns": []}, {"dbSchema": "public", "table": "t", "columns": []}]', extensions => '{}');
 SELECT * FROM schemata.bootstrap('[{"dbSchema": "a", "table": "t", "columns": []}, {"dbSchema": "b", "table": "t", "columns": []}]', 'c', '{}');

@@ -2,11 +2,10 @@
 -- diff() and sync(): from the live catalog to the models
 --
 \i test/models/helpers.sql
-CREATE TEMP TABLE model_files (file text);
-INSERT INTO model_files VALUES ('audit_fields.json'), ('checks.json'), ('cycle.json'),
-    ('defaults.json'), ('foreign_keys.json'), ('generated.json'), ('indexes.json'),
-    ('object_form.json'), ('quoting.json'), ('tutorial.json'), ('types.json'),
-    ('uniques.json'), ('evolve_v1.json'), ('evolve_v2.json');
+-- every model file of test/models
+CREATE TEMP VIEW model_files AS
+SELECT file FROM pg_ls_dir(current_setting('schemata_regress.fixtures') || '/../models') AS file
+WHERE file LIKE '%.json';
 
 -- Before bootstrap: everything to create, in an order that runs.
 SELECT * FROM schemata.diff(pg_temp.model('tutorial.json'), 'shop');
@@ -15,8 +14,8 @@ SELECT step, operation, object_name FROM schemata.sync(pg_temp.model('tutorial.j
 SELECT * FROM schemata.diff(pg_temp.model('tutorial.json'), 'shop');
 -- the same catalog as bootstrap makes
 SELECT count(*) FROM schemata.bootstrap(pg_temp.model('tutorial.json'), 'shop_fresh', '{}');
-SELECT * FROM pg_temp.describe('shop') EXCEPT SELECT * FROM pg_temp.describe('shop_fresh');
-SELECT * FROM pg_temp.describe('shop_fresh') EXCEPT SELECT * FROM pg_temp.describe('shop');
+SELECT * FROM pg_temp.describe('shop') EXCEPT SELECT * FROM pg_temp.describe('shop_fresh') ORDER BY 1, 2, 3, 4;
+SELECT * FROM pg_temp.describe('shop_fresh') EXCEPT SELECT * FROM pg_temp.describe('shop') ORDER BY 1, 2, 3, 4;
 DROP SCHEMA shop, shop_fresh CASCADE;
 
 -- Round trip: for every model file, bootstrap then diff is empty.
@@ -24,6 +23,28 @@ SELECT file, (SELECT count(*) FROM schemata.bootstrap(pg_temp.model(file), 'roun
 FROM model_files WHERE file <> 'foreign_keys.json' ORDER BY file;
 SELECT file, (SELECT count(*) FROM schemata.diff(pg_temp.model(file), 'roundtrip_' || replace(file, '.json', ''))) AS steps
 FROM model_files WHERE file <> 'foreign_keys.json' ORDER BY file;
+-- the same with temp_tablespaces set: the scratch tables' indexes go there,
+-- and index tablespaces are compared only where a model names one
+SET allow_in_place_tablespaces = true;
+CREATE TABLESPACE regress_scratch_space LOCATION '';
+SET temp_tablespaces = regress_scratch_space;
+SELECT file, (SELECT count(*) FROM schemata.diff(pg_temp.model(file), 'roundtrip_' || replace(file, '.json', ''))) AS steps
+FROM model_files WHERE file <> 'foreign_keys.json' ORDER BY file;
+RESET temp_tablespaces;
+CREATE SCHEMA spaces;
+CREATE TABLE spaces.t (a int);
+CREATE INDEX t_a ON spaces.t (a) TABLESPACE regress_scratch_space;
+CREATE FUNCTION pg_temp.spaces_model(tablespace text) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT jsonb_build_array(jsonb_build_object('dbSchema', 'spaces', 'table', 't',
+        'columns', '[{"name": "a", "type": "int"}]'::jsonb,
+        'constraints', jsonb_build_object('indexes', jsonb_build_array(
+            jsonb_strip_nulls(jsonb_build_object('columns', '["a"]'::jsonb, 'name', 't_a', 'tablespace', tablespace))))))
+$$;
+SELECT * FROM schemata.diff(pg_temp.spaces_model(NULL));
+SELECT * FROM schemata.diff(pg_temp.spaces_model('regress_scratch_space'));
+SELECT step, operation, sql FROM schemata.diff(pg_temp.spaces_model('pg_default')) ORDER BY step;
+DROP SCHEMA spaces CASCADE;
+DROP TABLESPACE regress_scratch_space;
 -- foreign_keys.json names its schemas in references: without target_schema
 SELECT count(*) > 0 AS bootstrapped FROM schemata.bootstrap(pg_temp.model('foreign_keys.json'), extensions => '{}');
 SELECT count(*) AS steps FROM schemata.diff(pg_temp.model('foreign_keys.json'));
@@ -40,33 +61,78 @@ SELECT * FROM schemata.diff(pg_temp.model('tutorial_v2.json'), 'shop');
 SELECT step, operation FROM schemata.sync(pg_temp.model('tutorial_v2.json'), 'shop');
 SELECT order_number, status, shipped_at FROM shop.orders;
 SELECT * FROM schemata.diff(pg_temp.model('tutorial_v2.json'), 'shop');
+-- the catalog bootstrap makes for tutorial_v2, but for the order of columns:
+-- added columns come after the existing ones
+SELECT count(*) FROM schemata.bootstrap(pg_temp.model('tutorial_v2.json'), 'shop_fresh', '{}');
+SELECT tbl, kind, name, definition FROM pg_temp.describe('shop')
+EXCEPT SELECT tbl, kind, name, definition FROM pg_temp.describe('shop_fresh') ORDER BY 1, 2, 3;
+SELECT tbl, kind, name, definition FROM pg_temp.describe('shop_fresh')
+EXCEPT SELECT tbl, kind, name, definition FROM pg_temp.describe('shop') ORDER BY 1, 2, 3;
+SELECT s.tbl, s.name, s.pos AS synced, f.pos AS bootstrapped
+FROM pg_temp.describe('shop') s JOIN pg_temp.describe('shop_fresh') f USING (tbl, kind, name)
+WHERE s.kind = 'column' AND s.pos <> f.pos ORDER BY s.tbl, s.pos;
 -- the steps as a migration file
 SELECT string_agg(sql, E'\n' ORDER BY step) FROM schemata.diff(pg_temp.model('tutorial.json'), 'shop');
 SET client_min_messages = warning;
-DROP SCHEMA shop CASCADE;
+DROP SCHEMA shop, shop_fresh CASCADE;
 RESET client_min_messages;
 
--- Evolution covering every operation: renames, drops, type changes,
--- NOT NULL, defaults, constraints, foreign key actions, indexes, tables.
+-- Evolution covering every operation: renames (and of the names derived
+-- from the renamed table), drops, type changes, NOT NULL set and dropped,
+-- defaults, constraints, a foreign key whose only change is its action,
+-- indexes, tables.
 SELECT count(*) FROM schemata.bootstrap(pg_temp.model('evolve_v1.json'), extensions => '{}');
-INSERT INTO evolve.authors (name, bio, rating, legacy) VALUES ('Ann', 'b1', 4.5, 'x'), ('Bob', 'b2', 9.5, 'y');
+INSERT INTO evolve.countries VALUES ('fr', 'France');
+INSERT INTO evolve.authors (name, bio, rating, code, legacy, country) VALUES ('Ann', 'b1', 4.5, 'A', 'x', 'fr'), ('Bob', 'b2', 9.5, 'B', 'y', NULL);
 INSERT INTO evolve.posts (id, author_id, title) VALUES (1, 1, 'hello'), (2, 2, 'world');
+INSERT INTO evolve.tags (post_id, label) VALUES (1, 'greeting');
 SELECT * FROM schemata.diff(pg_temp.model('evolve_v2.json'));
--- destructive steps are refused without allow_destructive; nothing runs
+-- destructive steps are refused without allow_destructive; nothing runs: an
+-- event trigger reports every DDL command but those on the scratch tables
+-- diff creates in pg_temp (and rolls back)
+CREATE FUNCTION report_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$
+DECLARE
+    command record;
+BEGIN
+    FOR command IN SELECT * FROM pg_event_trigger_ddl_commands() WHERE schema_name IS DISTINCT FROM 'pg_temp' LOOP
+        RAISE NOTICE 'ran % %', command.command_tag, command.object_identity;
+    END LOOP;
+END
+$$;
+CREATE EVENT TRIGGER report_ddl ON ddl_command_end EXECUTE FUNCTION report_ddl();
 SELECT * FROM schemata.sync(pg_temp.model('evolve_v2.json'));
 SELECT count(*) FROM evolve.obsolete;
+-- with allow_destructive every step runs, in order
 SELECT step, operation, object_name, destructive FROM schemata.sync(pg_temp.model('evolve_v2.json'), allow_destructive => true);
+DROP EVENT TRIGGER report_ddl;
+DROP FUNCTION report_ddl();
 SELECT * FROM schemata.diff(pg_temp.model('evolve_v2.json'));
 -- rows are kept
-SELECT id, full_name, bio, rating, code, email FROM evolve.writers ORDER BY id;
+SELECT id, full_name, bio, rating, code, country, email FROM evolve.writers ORDER BY id;
 SELECT id, author_id, title, words FROM evolve.posts ORDER BY id;
--- the catalog is the one bootstrap makes for the new models, except for the
--- names PostgreSQL gave the renamed table's key and sequence (authors_...)
+SELECT id, post_id, label FROM evolve.tags ORDER BY id;
+-- the catalog is the one bootstrap makes for the new models, column order and
+-- the names of the renamed table's key, check, sequence, unique constraint,
+-- foreign key and index included
 SELECT count(*) FROM schemata.bootstrap(pg_temp.model('evolve_v2.json'), 'evolve_fresh', '{}');
-SELECT * FROM pg_temp.describe('evolve') EXCEPT SELECT * FROM pg_temp.describe('evolve_fresh');
-SELECT * FROM pg_temp.describe('evolve_fresh') EXCEPT SELECT * FROM pg_temp.describe('evolve');
+SELECT * FROM pg_temp.describe('evolve') EXCEPT SELECT * FROM pg_temp.describe('evolve_fresh') ORDER BY 1, 2, 3, 4;
+SELECT * FROM pg_temp.describe('evolve_fresh') EXCEPT SELECT * FROM pg_temp.describe('evolve') ORDER BY 1, 2, 3, 4;
+
+-- The steps joined in step order are a migration file: written with psql as
+-- the README shows, applied by apply(), they bring the catalog to the models.
+SELECT count(*) FROM schemata.bootstrap(pg_temp.model('evolve_v1.json'), 'evolve_file', '{}');
+SELECT current_setting('schemata_regress.fixtures') || '/diff_migration/0001_evolve_v2.sql' AS migration_file \gset
+SELECT string_agg(sql, E'\n' ORDER BY step) FROM schemata.diff(pg_temp.model('evolve_v2.json'), 'evolve_file')
+\g (format=unaligned tuples_only=on) :migration_file
+SET client_min_messages = warning;	-- apply's NOTICE shows a duration
+SELECT version, name FROM schemata.apply(fixture('diff_migration'), 'evolve_file');
+RESET client_min_messages;
+SELECT * FROM schemata.diff(pg_temp.model('evolve_v2.json'), 'evolve_file');
+SELECT * FROM pg_temp.describe('evolve_file') EXCEPT SELECT * FROM pg_temp.describe('evolve_fresh') ORDER BY 1, 2, 3, 4;
+SELECT * FROM pg_temp.describe('evolve_fresh') EXCEPT SELECT * FROM pg_temp.describe('evolve_file') ORDER BY 1, 2, 3, 4;
+DELETE FROM schemata.migrations WHERE target_schema = 'evolve_file';
 SET client_min_messages = warning;
-DROP SCHEMA evolve_fresh CASCADE;
+DROP SCHEMA evolve_fresh, evolve_file CASCADE;
 RESET client_min_messages;
 
 -- Widening a column is not destructive; narrowing is.
@@ -79,10 +145,13 @@ WHERE operation = 'alter_column_type';
 
 -- A step that fails aborts everything, with the step in the CONTEXT.
 CREATE SCHEMA failing;
-CREATE TABLE failing.t (a int, b int);
-INSERT INTO failing.t VALUES (1, NULL);
-SELECT * FROM schemata.sync('[{"dbSchema": "failing", "table": "t", "columns": [{"name": "a", "type": "bigint"}, {"name": "b", "type": "int", "notNull": true}]}]');
+CREATE TABLE failing.t (a int, b int, c varchar(10));
+INSERT INTO failing.t VALUES (1, NULL, 'abcdef');
+SELECT * FROM schemata.sync('[{"dbSchema": "failing", "table": "t", "columns": [{"name": "a", "type": "bigint"}, {"name": "b", "type": "int", "notNull": true}, {"name": "c", "type": "varchar(10)"}]}]');
 SELECT pg_typeof(a) FROM failing.t;
+-- narrowing fails on a value that does not fit rather than cut it
+SELECT * FROM schemata.sync('[{"dbSchema": "failing", "table": "t", "columns": [{"name": "a", "type": "int"}, {"name": "b", "type": "int"}, {"name": "c", "type": "varchar(3)"}]}]', allow_destructive => true);
+SELECT c, pg_typeof(c) FROM failing.t;
 DROP SCHEMA failing CASCADE;
 
 -- renamedFrom naming something that does not exist
@@ -97,6 +166,51 @@ SELECT * FROM schemata.sync('[]', allow_destructive => NULL);
 
 SET client_min_messages = warning;
 DROP SCHEMA evolve CASCADE;
+RESET client_min_messages;
+
+-- A table made by hand: identity columns are NOT NULL whatever the model
+-- says (no drop_not_null, which PostgreSQL would refuse), a foreign key may
+-- reference a table outside the models, and a table that belongs to an
+-- extension is never dropped.
+CREATE SCHEMA outside;
+CREATE TABLE outside.accounts (id int PRIMARY KEY);
+CREATE SCHEMA handmade;
+CREATE TABLE handmade.events (id int GENERATED ALWAYS AS IDENTITY, seq bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+                              account_id int);
+CREATE TABLE handmade.extension_owned (a int);
+ALTER EXTENSION plpgsql ADD TABLE handmade.extension_owned;
+CREATE FUNCTION pg_temp.events_model() RETURNS jsonb LANGUAGE sql AS $$
+    SELECT '[{"dbSchema": "handmade", "table": "events",
+              "columns": [{"name": "id", "type": "int"}, {"name": "seq", "type": "bigint"}, {"name": "account_id", "type": "int"}],
+              "constraints": {"primaryKey": ["seq"],
+                              "foreignKeys": [{"columns": ["account_id"], "references": {"table": "outside.accounts", "columns": ["id"]}}]}}]'::jsonb
+$$;
+SELECT step, operation, object_name FROM schemata.sync(pg_temp.events_model());
+SELECT * FROM schemata.diff(pg_temp.events_model());
+SELECT * FROM pg_temp.describe('handmade') WHERE tbl = 'events' AND kind = 'column';
+INSERT INTO handmade.events (account_id) VALUES (NULL) RETURNING id, seq;
+-- once it no longer belongs to the extension, the table is dropped
+ALTER EXTENSION plpgsql DROP TABLE handmade.extension_owned;
+SELECT step, operation, object_name FROM schemata.diff(pg_temp.events_model());
+SET client_min_messages = warning;
+DROP SCHEMA handmade, outside CASCADE;
+
+-- A renamed column keeps its primary key and unique constraint, even one a
+-- table outside the models references (a drop would fail), and its serial
+-- sequence follows the new name.
+CREATE SCHEMA renames;
+CREATE SCHEMA renames_out;
+CREATE TABLE renames.t (id serial PRIMARY KEY, u text CONSTRAINT t_u_key UNIQUE);
+CREATE TABLE renames_out.ref (t_id int REFERENCES renames.t (id));
+CREATE FUNCTION pg_temp.renames_model() RETURNS jsonb LANGUAGE sql AS $$
+    SELECT '[{"dbSchema": "renames", "table": "t",
+              "columns": [{"name": "key", "type": "serial", "renamedFrom": "id"}, {"name": "v", "type": "text", "renamedFrom": "u"}],
+              "constraints": {"primaryKey": ["key"], "unique": [{"columns": ["v"], "name": "t_u_key"}]}}]'::jsonb
+$$;
+SELECT step, operation, sql FROM schemata.sync(pg_temp.renames_model());
+SELECT * FROM schemata.diff(pg_temp.renames_model());
+SELECT pg_get_serial_sequence('renames.t', 'key');
+DROP SCHEMA renames, renames_out CASCADE;
 
 -- Columns and keys are compared without a scratch table: defaults in
 -- PostgreSQL's canonical form for the model's type, serial and primary key

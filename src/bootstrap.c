@@ -9,11 +9,12 @@
  * EXTENSION for each missing extension, CREATE SCHEMA for each missing
  * schema, CREATE TABLE for each missing table (referenced tables first),
  * CREATE INDEX for the indexes of the tables it created, and last the
- * foreign keys that close a cycle.  A table that exists is left alone.  The
- * statements are pg-schemata's createTable() statements, except that every
- * identifier is quoted properly, schemas are created only when missing, the
- * clauses of CREATE INDEX come in PostgreSQL's order, and an index name that
- * is taken is an error rather than silently skipped.
+ * foreign keys that close a cycle.  A table that exists is left alone, and
+ * its constraints and indexes that the model names are reported as existing.
+ * The statements are pg-schemata's createTable() statements, except that
+ * every identifier is quoted properly, schemas are created only when missing,
+ * the clauses of CREATE INDEX come in PostgreSQL's order, and an index name
+ * that is taken is an error rather than silently skipped.
  *
  * teardown() drops the models' tables that exist in one DROP TABLE, which
  * PostgreSQL orders itself; anything else depending on them is an error
@@ -26,8 +27,10 @@
  */
 #include "postgres.h"
 
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -382,24 +385,50 @@ table_exists(const ModelTable *table)
 	return OidIsValid(nsp) && OidIsValid(get_relname_relid(table->name, nsp));
 }
 
-/* Report the constraints CREATE TABLE made, as the catalog names them. */
+/*
+ * The names of the constraints "table" names: its primary key (as
+ * PostgreSQL names it), unique constraints and foreign keys.
+ */
+static ArrayType *
+named_constraints(const ModelTable *table)
+{
+	Datum	   *names = palloc((1 + table->nuniques + table->nforeign_keys) * sizeof(Datum));
+	int			n = 0;
+
+	if (table->primary_key.n > 0)
+		names[n++] = CStringGetTextDatum(makeObjectName(table->name, NULL, "pkey"));
+	for (int i = 0; i < table->nuniques; i++)
+		names[n++] = CStringGetTextDatum(table->uniques[i].name);
+	for (int i = 0; i < table->nforeign_keys; i++)
+		names[n++] = CStringGetTextDatum(table->foreign_keys[i].name);
+	return construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+/*
+ * Report the constraints of "table" with "action", as the catalog names
+ * them: all of them, or with "names" only those.
+ */
 static void
-report_constraints(const ModelTable *table, ObjectCallback callback, void *arg)
+report_constraints(const ModelTable *table, ArrayType *names, const char *action,
+				   ObjectCallback callback, void *arg)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	Oid			argtypes[1] = {REGCLASSOID};
-	Datum		values[1];
+	Oid			argtypes[2] = {REGCLASSOID, TEXTARRAYOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', names == NULL ? 'n' : ' '};
 	int			rc;
 
 	values[0] = ObjectIdGetDatum(get_relname_relid(table->name,
 												   get_namespace_oid(table->schema, false)));
+	values[1] = PointerGetDatum(names);
 	rc = SPI_execute_with_args("SELECT conname::text, CASE contype WHEN 'p' THEN 'primary key' "
 							   "WHEN 'u' THEN 'unique' WHEN 'f' THEN 'foreign key' "
 							   "ELSE 'check' END "
 							   "FROM pg_catalog.pg_constraint WHERE conrelid = $1 "
 							   "AND contype IN ('p', 'u', 'f', 'c') "
+							   "AND ($2 IS NULL OR conname OPERATOR(pg_catalog.=) ANY ($2)) "
 							   "ORDER BY pg_catalog.strpos('pufc', contype::text), conname",
-							   1, argtypes, values, NULL, false, 0);
+							   2, argtypes, values, nulls, false, 0);
 	MemoryContextSwitchTo(cxt);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read constraints: %s", SPI_result_code_string(rc));
@@ -410,7 +439,25 @@ report_constraints(const ModelTable *table, ObjectCallback callback, void *arg)
 
 		callback(SPI_getvalue(tuple, desc, 2),
 				 qualified_name3(table->schema, table->name, SPI_getvalue(tuple, desc, 1)),
-				 "created", arg);
+				 action, arg);
+	}
+}
+
+/* Report the indexes of "table" the model names that exist, with "exists". */
+static void
+report_existing_indexes(const ModelTable *table, ObjectCallback callback, void *arg)
+{
+	Oid			nsp = get_namespace_oid(table->schema, false);
+	Oid			relid = get_relname_relid(table->name, nsp);
+
+	for (int i = 0; i < table->nindexes; i++)
+	{
+		Oid			index = get_relname_relid(table->indexes[i].name, nsp);
+
+		if (OidIsValid(index) && get_rel_relkind(index) == RELKIND_INDEX &&
+			IndexGetRelation(index, false) == relid)
+			callback("index", quote_qualified_identifier(table->schema, table->indexes[i].name),
+					 "exists", arg);
 	}
 }
 
@@ -436,12 +483,14 @@ schemata_bootstrap(const ModelSet *set, ArrayType *extensions, ObjectCallback ca
 		if (table_exists(table))
 		{
 			callback("table", qualified_table(table), "exists", arg);
+			report_constraints(table, named_constraints(table), "exists", callback, arg);
+			report_existing_indexes(table, callback, arg);
 			continue;
 		}
 		schemata_execute_ddl(schemata_create_table_sql(table, order->deferred[t]), table->path);
 		created[t] = true;
 		callback("table", qualified_table(table), "created", arg);
-		report_constraints(table, callback, arg);
+		report_constraints(table, NULL, "created", callback, arg);
 	}
 	for (int n = 0; n < set->ntables; n++)
 	{

@@ -56,10 +56,13 @@
 /*
  * One row per column, constraint and index (those that back no constraint)
  * of the relations $1 (an oid[]): relation, kind, name, definition, type,
- * type oid, typmod, not null, default, generated, in the order of relation,
- * kind, column number and name.  A column is "serial" when it is neither an
- * identity nor a generated column and a sequence depends on it as
- * pg_get_serial_sequence() finds it.
+ * type oid, typmod, not null, default, generated, column number, identity,
+ * tablespace, in the order of relation, kind, column number and name.  A
+ * column is "serial" when it is neither an identity nor a generated column
+ * and a sequence depends on it as pg_get_serial_sequence() finds it.  An
+ * index's tablespace is named even when it is the database's default (whose
+ * indexes have reltablespace 0), and is not part of its definition: diff
+ * compares it only when the model names one.
  */
 static const char *const describe_sql =
 "SELECT a.attrelid, 0, a.attname::text, NULL::text, "
@@ -71,7 +74,7 @@ static const char *const describe_sql =
 "                 AND dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
 "                 AND dep.objsubid = 0 AND dep.deptype IN ('a', 'i')) "
 "            THEN 'serial' ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, "
-"       a.attgenerated <> '', a.attnum "
+"       a.attgenerated <> '', a.attnum, a.attidentity <> '', NULL "
 "FROM pg_catalog.pg_attribute a "
 "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
 "WHERE a.attrelid OPERATOR(pg_catalog.=) ANY ($1) AND a.attnum > 0 AND NOT a.attisdropped "
@@ -86,7 +89,7 @@ ATTNAMES_SQL("c.conkey", "c.conrelid") ", "
 ATTNAMES_SQL("c.confkey", "c.confrelid") ", "
 "           c.confdeltype, c.confupdtype) "
 "       ELSE pg_catalog.pg_get_constraintdef(c.oid) END, "
-"       NULL, NULL, NULL, NULL, NULL, NULL, 0 "
+"       NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL "
 "FROM pg_catalog.pg_constraint c "
 "WHERE c.conrelid OPERATOR(pg_catalog.=) ANY ($1) AND c.contype IN ('p', 'u', 'c', 'f') "
 "UNION ALL "
@@ -94,8 +97,12 @@ ATTNAMES_SQL("c.confkey", "c.confrelid") ", "
 "       pg_catalog.concat_ws('|', x.indisunique, " INDNULLSNOTDISTINCT_SQL ", am.amname, "
 ATTNAMES_SQL("x.indkey::pg_catalog.int2[]", "x.indrelid") ", "
 "           x.indclass::text, x.indoption::text, pg_catalog.pg_get_expr(x.indpred, x.indrelid), "
-"           i.reloptions::text, i.reltablespace), "
-"       NULL, NULL, NULL, NULL, NULL, NULL, 0 "
+"           i.reloptions::text), "
+"       NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, "
+"       (SELECT t.spcname::text FROM pg_catalog.pg_tablespace t "
+"        WHERE t.oid = CASE i.reltablespace WHEN 0 THEN (SELECT d.dattablespace "
+"                  FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) "
+"                  ELSE i.reltablespace END) "
 "FROM pg_catalog.pg_index x "
 "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid "
 "JOIN pg_catalog.pg_am am ON am.oid = i.relam "
@@ -113,6 +120,8 @@ read_item(HeapTuple tuple, TupleDesc desc, CatalogItem *item)
 	item->kind = (CatalogItemKind) DatumGetInt32(SPI_getbinval(tuple, desc, 2, &isnull));
 	item->name = SPI_getvalue(tuple, desc, 3);
 	item->definition = SPI_getvalue(tuple, desc, 4);
+	if (item->kind == ITEM_INDEX)
+		item->tablespace = SPI_getvalue(tuple, desc, 13);
 	if (item->kind != ITEM_COLUMN)
 		return;
 	item->type = SPI_getvalue(tuple, desc, 5);
@@ -121,6 +130,7 @@ read_item(HeapTuple tuple, TupleDesc desc, CatalogItem *item)
 	item->not_null = DatumGetBool(SPI_getbinval(tuple, desc, 8, &isnull));
 	item->default_expr = SPI_getvalue(tuple, desc, 9);
 	item->generated = DatumGetBool(SPI_getbinval(tuple, desc, 10, &isnull));
+	item->identity = DatumGetBool(SPI_getbinval(tuple, desc, 12, &isnull));
 }
 
 /*
@@ -325,16 +335,36 @@ add_item(CatalogTable *table, CatalogItemKind kind, const char *name, char *defi
 	return item;
 }
 
-/* The checks, indexes and generation expressions of "scratch" into "table". */
+/* Whether index "name" of "model" names a tablespace. */
+static bool
+names_tablespace(const ModelTable *model, const char *name)
+{
+	for (int i = 0; i < model->nindexes; i++)
+		if (strcmp(model->indexes[i].name, name) == 0)
+			return model->indexes[i].tablespace != NULL;
+	return false;
+}
+
+/*
+ * The checks, indexes and generation expressions of "scratch" into "table".
+ * The tablespace of an index is kept only when the model names one: the
+ * scratch table's indexes are where temp_tablespaces puts them.
+ */
 static void
-add_scratch_items(CatalogTable *table, const CatalogTable *scratch)
+add_scratch_items(CatalogTable *table, const ModelTable *model, const CatalogTable *scratch)
 {
 	for (int i = 0; i < scratch->nitems; i++)
 	{
 		const CatalogItem *item = &scratch->items[i];
 
 		if (item->kind == ITEM_CHECK || item->kind == ITEM_INDEX)
-			table->items[table->nitems++] = *item;
+		{
+			CatalogItem *copy = &table->items[table->nitems++];
+
+			*copy = *item;
+			if (item->kind == ITEM_INDEX && !names_tablespace(model, item->name))
+				copy->tablespace = NULL;
+		}
 		else if (item->kind == ITEM_COLUMN && item->generated)
 		{
 			for (int c = 0; c < table->nitems; c++)
@@ -370,7 +400,7 @@ schemata_describe_model(const ModelTable *model)
 		add_item(table, ITEM_UNIQUE, model->uniques[i].name,
 				 schemata_unique_key_sql(&model->uniques[i]));
 	if (scratch != NULL)
-		add_scratch_items(table, scratch);
+		add_scratch_items(table, model, scratch);
 	return table;
 }
 

@@ -12,13 +12,20 @@
  * name, primary keys and checks by definition.  A changed constraint or index is
  * dropped and added again; a changed generation expression drops and adds
  * its column.  renamedFrom turns what would be a drop and an add into a
- * rename.
+ * rename; the names derived from the old names (primary key, checks, serial
+ * sequences, and pg-schemata's uidx_/fk_/idx_ names) are renamed with them,
+ * so that the catalog becomes the one bootstrap() makes; keys whose columns
+ * are renamed are compared under the columns' live names, so the rename
+ * carries them.  An index's tablespace is compared only when the model
+ * names one; an identity column is NOT NULL whatever the model says.
  *
  * Steps are ordered so that their SQL runs as written: schemas, renames,
  * drops of constraints and indexes, of tables, of columns, column changes,
  * new columns, new tables, then constraints, indexes and last foreign keys.
  * destructive marks the steps that can lose data: dropping a table or a
- * column, and changing a column's type unless it only widens it.
+ * column, and changing a column's type unless it only widens it.  A type
+ * change has no USING clause: PostgreSQL's assignment cast fails on a value
+ * that does not fit (value too long) instead of cutting it.
  *
  * IDENTIFICATION
  *	  src/diff.c
@@ -27,8 +34,10 @@
  */
 #include "postgres.h"
 
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -42,6 +51,7 @@ typedef enum DiffPhase
 	PHASE_CREATE_SCHEMA,
 	PHASE_RENAME_TABLE,
 	PHASE_RENAME_COLUMN,
+	PHASE_RENAME_DERIVED,
 	PHASE_DROP_FOREIGN_KEY,
 	PHASE_DROP_CONSTRAINT,
 	PHASE_DROP_TABLE,
@@ -77,6 +87,8 @@ typedef struct TableDiff
 	Diff	   *diff;
 	const ModelTable *model;
 	char	   *qualified;		/* "schema"."table" */
+	const char *live_name;		/* the table's name before a rename */
+	bool		renames;		/* the table or one of its columns is renamed */
 } TableDiff;
 
 static void
@@ -254,9 +266,9 @@ diff_column(const TableDiff *td, const ModelColumn *column, const CatalogItem *w
 	if (strcmp(want->type, live->type) != 0)
 		alter_table_step(td, PHASE_ALTER_TYPE, "alter_column_type", column->name,
 						 !is_widening(live, want),
-						 psprintf("ALTER COLUMN %s TYPE %s USING %s::%s", col, want->type,
-								  col, want->type));
-	if (want->not_null != live->not_null)
+						 psprintf("ALTER COLUMN %s TYPE %s", col, want->type));
+	/* an identity column is NOT NULL, whatever the model says */
+	if (want->not_null != live->not_null && !live->identity)
 		alter_table_step(td, PHASE_ALTER_COLUMN, want->not_null ? "set_not_null" : "drop_not_null",
 						 column->name, false,
 						 psprintf("ALTER COLUMN %s %s NOT NULL", col, want->not_null ? "SET" : "DROP"));
@@ -266,7 +278,7 @@ diff_column(const TableDiff *td, const ModelColumn *column, const CatalogItem *w
 }
 
 static void
-diff_columns(const TableDiff *td, CatalogTable *want, CatalogTable *live)
+diff_columns(TableDiff *td, CatalogTable *want, CatalogTable *live)
 {
 	for (int i = 0; i < td->model->ncolumns; i++)
 	{
@@ -284,6 +296,7 @@ diff_columns(const TableDiff *td, CatalogTable *want, CatalogTable *live)
 			alter_table_step(td, PHASE_RENAME_COLUMN, "rename_column", column->name, false,
 							 psprintf("RENAME COLUMN %s TO %s", quote_identifier(column->renamed_from),
 									  quote_identifier(column->name)));
+			td->renames = true;
 		}
 		if (have == NULL)
 			add_column_step(td, column);
@@ -299,6 +312,67 @@ diff_columns(const TableDiff *td, CatalogTable *want, CatalogTable *live)
 }
 
 /*---- constraints and indexes ----*/
+
+/* The live name of model column "column": its former name until renamed. */
+static const char *
+live_column_name(CatalogTable *live, const ModelColumn *column)
+{
+	if (column->renamed_from != NULL && find_item(live, ITEM_COLUMN, column->name, NULL) == NULL)
+		return column->renamed_from;
+	return column->name;
+}
+
+/* Model columns "columns" under their live names. */
+static ModelColumnList
+live_column_list(const TableDiff *td, CatalogTable *live, const ModelColumnList *columns)
+{
+	ModelColumnList list;
+
+	list.n = columns->n;
+	list.names = palloc(list.n * sizeof(char *));
+	for (int i = 0; i < list.n; i++)
+		list.names[i] = (char *) live_column_name(live,
+												  schemata_find_model_column(td->model,
+																			 columns->names[i]));
+	return list;
+}
+
+/*
+ * The primary key and unique constraints of "want" defined with the live
+ * names of their columns, so that a key whose column is renamed is kept
+ * (the rename carries it) rather than dropped and added.
+ */
+static void
+use_live_column_names(const TableDiff *td, CatalogTable *want, CatalogTable *live)
+{
+	const ModelTable *model = td->model;
+	CatalogItem *pk = find_item(want, ITEM_PRIMARY_KEY, NULL, NULL);
+
+	if (pk != NULL)
+	{
+		ModelColumnList columns = live_column_list(td, live, &model->primary_key);
+
+		pk->definition = schemata_primary_key_sql(&columns);
+	}
+	for (int i = 0; i < model->nuniques; i++)
+	{
+		ModelUnique unique = model->uniques[i];
+
+		unique.columns = live_column_list(td, live, &model->uniques[i].columns);
+		find_item(want, ITEM_UNIQUE, unique.name, NULL)->definition =
+			schemata_unique_key_sql(&unique);
+	}
+}
+
+/* Foreign key "fk" of the model as the live table would have it. */
+static char *
+live_foreign_key_definition(const TableDiff *td, CatalogTable *live, const ModelForeignKey *fk)
+{
+	ModelForeignKey copy = *fk;
+
+	copy.columns = live_column_list(td, live, &fk->columns);
+	return schemata_model_foreign_key_definition(&copy);
+}
 
 static void
 drop_constraint_step(const TableDiff *td, const CatalogItem *item)
@@ -332,6 +406,17 @@ add_foreign_key_step(const TableDiff *td, const ModelForeignKey *fk)
 }
 
 /*
+ * Whether live "item" is as "wanted" describes it: the same definition and,
+ * for an index whose model names a tablespace, that tablespace.
+ */
+static bool
+is_as_wanted(const CatalogItem *item, const CatalogItem *wanted)
+{
+	return strcmp(wanted->definition, item->definition) == 0 &&
+		(wanted->tablespace == NULL || same_text(wanted->tablespace, item->tablespace));
+}
+
+/*
  * Items of kind "kind" of "live" that "want" has with the same definition
  * are kept and marked matched in "want"; the others are dropped.  Checks
  * and primary keys, whose names PostgreSQL chooses (and keeps when a table
@@ -349,7 +434,7 @@ drop_unwanted(const TableDiff *td, CatalogTable *want, CatalogTable *live, Catal
 			continue;
 		wanted = (kind == ITEM_CHECK || kind == ITEM_PRIMARY_KEY) ?
 			find_item(want, kind, NULL, item->definition) : find_item(want, kind, item->name, NULL);
-		if (wanted != NULL && strcmp(wanted->definition, item->definition) == 0 && !wanted->matched)
+		if (wanted != NULL && !wanted->matched && is_as_wanted(item, wanted))
 		{
 			wanted->matched = true;
 			continue;
@@ -366,6 +451,11 @@ diff_constraints(const TableDiff *td, CatalogTable *want, CatalogTable *live)
 {
 	const ModelTable *model = td->model;
 	CatalogItem *pk;
+	char	  **fk_definitions = palloc(Max(model->nforeign_keys, 1) * sizeof(char *));
+
+	use_live_column_names(td, want, live);
+	for (int k = 0; k < model->nforeign_keys; k++)
+		fk_definitions[k] = live_foreign_key_definition(td, live, &model->foreign_keys[k]);
 
 	drop_unwanted(td, want, live, ITEM_PRIMARY_KEY);
 	pk = find_item(want, ITEM_PRIMARY_KEY, NULL, NULL);
@@ -395,22 +485,184 @@ diff_constraints(const TableDiff *td, CatalogTable *want, CatalogTable *live)
 			continue;
 		for (int k = 0; k < model->nforeign_keys && !keep; k++)
 			keep = strcmp(model->foreign_keys[k].name, item->name) == 0 &&
-				strcmp(schemata_model_foreign_key_definition(&model->foreign_keys[k]),
-					   item->definition) == 0;
+				strcmp(fk_definitions[k], item->definition) == 0;
 		if (keep)
 			item->matched = true;
 		else
 			drop_constraint_step(td, item);
 	}
 	for (int k = 0; k < model->nforeign_keys; k++)
-		if (find_item(live, ITEM_FOREIGN_KEY, model->foreign_keys[k].name,
-					  schemata_model_foreign_key_definition(&model->foreign_keys[k])) == NULL)
+		if (find_item(live, ITEM_FOREIGN_KEY, model->foreign_keys[k].name, fk_definitions[k]) == NULL)
 			add_foreign_key_step(td, &model->foreign_keys[k]);
 
 	drop_unwanted(td, want, live, ITEM_INDEX);
 	for (int i = 0; i < model->nindexes; i++)
 		if (!find_item(want, ITEM_INDEX, model->indexes[i].name, NULL)->matched)
 			create_index_step(td, &model->indexes[i]);
+}
+
+/*---- names derived from a renamed table or column ----*/
+
+/* The live constraint or index named "name", or NULL. */
+static CatalogItem *
+find_named(CatalogTable *table, const char *name)
+{
+	for (int i = 0; i < table->nitems; i++)
+		if (table->items[i].kind != ITEM_COLUMN && strcmp(table->items[i].name, name) == 0)
+			return &table->items[i];
+	return NULL;
+}
+
+/*
+ * Rename live constraint or index "item" to "name": a constraint with ALTER
+ * TABLE ... RENAME CONSTRAINT (which renames a key's index too), an index
+ * with ALTER INDEX.  The item takes the new name for the rest of the diff.
+ */
+static void
+rename_item_step(const TableDiff *td, CatalogItem *item, const char *name)
+{
+	if (item->kind == ITEM_INDEX)
+		add_step(td->diff, PHASE_RENAME_DERIVED, "rename_index",
+				 quote_qualified_identifier(td->model->schema, name), false,
+				 psprintf("ALTER INDEX %s RENAME TO %s",
+						  quote_qualified_identifier(td->model->schema, item->name),
+						  quote_identifier(name)));
+	else
+		alter_table_step(td, PHASE_RENAME_DERIVED, "rename_constraint", name, false,
+						 psprintf("RENAME CONSTRAINT %s TO %s", quote_identifier(item->name),
+								  quote_identifier(name)));
+	item->name = pstrdup(name);
+}
+
+/*
+ * Rename the live item of kind "kind" named "old_name", the name derived
+ * from the table's live name, to "new_name", derived from the model's name;
+ * nothing when the two are the same or "new_name" is taken.
+ */
+static void
+rename_derived(const TableDiff *td, CatalogTable *live, CatalogItemKind kind,
+			   const char *old_name, const char *new_name)
+{
+	CatalogItem *item;
+
+	if (strcmp(old_name, new_name) == 0 || find_named(live, new_name) != NULL)
+		return;
+	item = find_item(live, kind, old_name, NULL);
+	if (item != NULL)
+		rename_item_step(td, item, new_name);
+}
+
+/*
+ * Checks, which PostgreSQL names <table>_<column>_check: a live check that
+ * carries the table's live name and has the definition of a wanted check
+ * takes that check's name.
+ */
+static void
+rename_derived_checks(const TableDiff *td, CatalogTable *want, CatalogTable *live)
+{
+	char	   *old_prefix = psprintf("%s_", td->live_name);
+	char	   *new_prefix = psprintf("%s_", td->model->name);
+	bool	   *taken = palloc0(Max(want->nitems, 1) * sizeof(bool));
+
+	for (int i = 0; i < live->nitems; i++)
+	{
+		CatalogItem *item = &live->items[i];
+
+		if (item->kind != ITEM_CHECK || strncmp(item->name, old_prefix, strlen(old_prefix)) != 0)
+			continue;
+		for (int w = 0; w < want->nitems; w++)
+		{
+			CatalogItem *wanted = &want->items[w];
+
+			if (wanted->kind != ITEM_CHECK || taken[w] ||
+				strcmp(wanted->definition, item->definition) != 0)
+				continue;
+			taken[w] = true;
+			if (strcmp(wanted->name, item->name) != 0 &&
+				strncmp(wanted->name, new_prefix, strlen(new_prefix)) == 0 &&
+				find_named(live, wanted->name) == NULL)
+				rename_item_step(td, item, wanted->name);
+			break;
+		}
+	}
+}
+
+/*
+ * The sequences of serial columns, which PostgreSQL names
+ * <table>_<column>_seq: one that carries the live names of its table and
+ * column is renamed for the model's.
+ */
+static void
+rename_derived_sequences(const TableDiff *td, Oid relid, CatalogTable *live)
+{
+	ListCell   *lc;
+
+	foreach(lc, getOwnedSequences(relid))
+	{
+		Oid			seq = lfirst_oid(lc);
+		Oid			owner;
+		int32		attnum;
+		char	   *live_column;
+		char	   *old_name;
+		char	   *new_name = NULL;
+		char	   *schema;
+
+		if (!sequenceIsOwned(seq, DEPENDENCY_AUTO, &owner, &attnum))
+			continue;			/* an identity column's */
+		live_column = get_attname(relid, attnum, false);
+		for (int i = 0; i < td->model->ncolumns && new_name == NULL; i++)
+		{
+			const ModelColumn *column = &td->model->columns[i];
+
+			if (column->is_serial && strcmp(live_column_name(live, column), live_column) == 0)
+				new_name = makeObjectName(td->model->name, column->name, "seq");
+		}
+		old_name = makeObjectName(td->live_name, live_column, "seq");
+		schema = get_namespace_name(get_rel_namespace(seq));
+		if (new_name == NULL || strcmp(get_rel_name(seq), old_name) != 0 ||
+			strcmp(old_name, new_name) == 0 ||
+			OidIsValid(get_relname_relid(new_name, get_rel_namespace(seq))))
+			continue;
+		add_step(td->diff, PHASE_RENAME_DERIVED, "rename_sequence",
+				 quote_qualified_identifier(schema, new_name), false,
+				 psprintf("ALTER SEQUENCE %s RENAME TO %s",
+						  quote_qualified_identifier(schema, old_name),
+						  quote_identifier(new_name)));
+	}
+}
+
+/*
+ * After a rename of the table or of columns, the names that PostgreSQL or
+ * pg-schemata derived from the old names follow, so that the catalog is the
+ * one bootstrap() makes: the primary key, checks, serial sequences, and the
+ * unique constraints, foreign keys and indexes whose names the model does
+ * not give.
+ */
+static void
+rename_derived_names(const TableDiff *td, Oid relid, CatalogTable *want, CatalogTable *live)
+{
+	const ModelTable *model = td->model;
+
+	if (!td->renames)
+		return;
+	rename_derived(td, live, ITEM_PRIMARY_KEY, makeObjectName(td->live_name, NULL, "pkey"),
+				   makeObjectName(model->name, NULL, "pkey"));
+	rename_derived_checks(td, want, live);
+	rename_derived_sequences(td, relid, live);
+	for (int i = 0; i < model->nuniques; i++)
+		if (model->uniques[i].derived_name)
+			rename_derived(td, live, ITEM_UNIQUE,
+						   schemata_unique_name(td->live_name, &model->uniques[i].columns),
+						   model->uniques[i].name);
+	for (int i = 0; i < model->nforeign_keys; i++)
+		rename_derived(td, live, ITEM_FOREIGN_KEY,
+					   schemata_foreign_key_name(td->live_name, &model->foreign_keys[i]),
+					   model->foreign_keys[i].name);
+	for (int i = 0; i < model->nindexes; i++)
+		if (model->indexes[i].derived_name)
+			rename_derived(td, live, ITEM_INDEX,
+						   schemata_index_name(td->live_name, &model->indexes[i]),
+						   model->indexes[i].name);
 }
 
 /*---- tables ----*/
@@ -445,11 +697,12 @@ diff_table(Diff *diff, const ModelTable *model)
 {
 	TableDiff	td;
 	Oid			relid = live_table(model->schema, model->name);
-	const char *live_name = model->name;
 
 	td.diff = diff;
 	td.model = model;
 	td.qualified = quote_qualified_identifier(model->schema, model->name);
+	td.live_name = model->name;
+	td.renames = false;
 	if (!OidIsValid(relid) && model->renamed_from != NULL)
 	{
 		relid = live_table(model->schema, model->renamed_from);
@@ -458,7 +711,8 @@ diff_table(Diff *diff, const ModelTable *model)
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("table \"%s.%s\" named by %s.renamedFrom does not exist",
 							model->schema, model->renamed_from, model->path)));
-		live_name = model->renamed_from;
+		td.live_name = model->renamed_from;
+		td.renames = true;
 		add_step(diff, PHASE_RENAME_TABLE, "rename_table", pstrdup(td.qualified), false,
 				 psprintf("ALTER TABLE %s RENAME TO %s",
 						  quote_qualified_identifier(model->schema, model->renamed_from),
@@ -472,9 +726,10 @@ diff_table(Diff *diff, const ModelTable *model)
 		CatalogTable *live = schemata_catalog_table(diff->live, relid);
 
 		diff_columns(&td, want, live);
+		rename_derived_names(&td, relid, want, live);
 		diff_constraints(&td, want, live);
 	}
-	return live_name;
+	return td.live_name;
 }
 
 static bool

@@ -19,11 +19,15 @@
  *	 references.dbSchema is taken as a dbSchema: target_schema overrides it,
  *	 and, as in pg-schemata, it is not part of the name's hash.
  *
+ * - as in pg-schemata, notNull on a generated column is ignored.
+ *
  * Unlike pg-schemata, every problem is an error naming its JSON path
  * (models[2].columns[3].type): a value of the wrong JSON type, a missing or
  * unknown key, a column or table that does not exist, an identifier (given
- * or generated) longer than 63 bytes, a table defined twice.  Keys that only
- * matter to application code (colProps, immutable, version) are ignored.
+ * or generated) longer than 63 bytes, also those PostgreSQL would derive
+ * (<table>_pkey, <table>_<column>_seq, <table>_<column>_check), a table
+ * defined twice.  Keys that only matter to application code (colProps,
+ * immutable, version) are ignored.
  *
  * IDENTIFICATION
  *	  src/model.c
@@ -36,6 +40,7 @@
 #include "catalog/pg_collation.h"
 #include "commands/defrem.h"
 #include "common/md5.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/formatting.h"
@@ -303,6 +308,35 @@ join_names(const ModelColumnList *list)
 	return buf.data;
 }
 
+/* pg-schemata's name for a unique constraint of "table" on "columns". */
+char *
+schemata_unique_name(const char *table, const ModelColumnList *columns)
+{
+	char	   *cols = join_names(columns);
+
+	return psprintf("uidx_%s_%s_%s", table, cols, short_md5(psprintf("%s%s", table, cols)));
+}
+
+/* pg-schemata's name for foreign key "fk" of "table". */
+char *
+schemata_foreign_key_name(const char *table, const ModelForeignKey *fk)
+{
+	return psprintf("fk_%s_%s", table, short_md5(psprintf("%s%s", table, fk->hash_input)));
+}
+
+/* pg-schemata's default name for index "index" of "table", in lower case. */
+char *
+schemata_index_name(const char *table, const ModelIndex *index)
+{
+	StringInfoData name;
+
+	initStringInfo(&name);
+	appendStringInfo(&name, "%s_%s", index->unique ? "uidx" : "idx", table);
+	for (int i = 0; i < index->ncolumns; i++)
+		appendStringInfo(&name, "_%s", index->columns[i].name);
+	return str_tolower(name.data, name.len, DEFAULT_COLLATION_OID);
+}
+
 /*---- columns ----*/
 
 /* Column type "type", checked at its first use in this read. */
@@ -425,6 +459,9 @@ read_column(ModelReader *reader, const JsonbValue *value, const char *path,
 	if ((item = field(object, "renamedFrom")) != NULL)
 		column->renamed_from = identifier_value(item, key_path(path, "renamedFrom"));
 	read_generated(object, path, column);
+	/* as in pg-schemata's createTable(), a generated column ignores notNull */
+	if (column->generated_sql != NULL)
+		column->not_null = false;
 }
 
 static ModelColumn *
@@ -536,6 +573,9 @@ read_columns(ModelReader *reader, ModelTable *table, JsonbContainer *object, con
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_COLUMN),
 					 errmsg("column \"%s\" is defined twice in %s", column.name, columns_path)));
+		if (column.is_serial)
+			check_name_length(psprintf("%s_%s_seq", table->name, column.name), column_path,
+							  "PostgreSQL names a serial column's sequence <table>_<column>_seq; shorten the table or column name.");
 		*add_column(table, &allocated, column.name) = column;
 	}
 	if ((item = field(object, "hasAuditFields")) != NULL)
@@ -601,10 +641,8 @@ read_unique(const ModelTable *table, const JsonbValue *value, const char *path,
 	}
 	if (unique->name == NULL)
 	{
-		char	   *cols = join_names(&unique->columns);
-
-		unique->name = psprintf("uidx_%s_%s_%s", table->name, cols,
-								short_md5(psprintf("%s%s", table->name, cols)));
+		unique->name = schemata_unique_name(table->name, &unique->columns);
+		unique->derived_name = true;
 		check_name_length(unique->name, path, "Give the constraint a shorter \"name\".");
 	}
 }
@@ -663,8 +701,7 @@ read_references(const ModelReader *reader, const ModelTable *table, const JsonbV
 	check_name_length(fk->ref_table, key_path(path, "table"), NULL);
 	fk->ref_columns = read_column_list(required_field(object, "columns", path),
 									   key_path(path, "columns"), NULL);
-	*hash_input = psprintf("%s%s%s", table->name, ref,
-						   dot == NULL && schema != NULL ? fk->ref_schema : "");
+	*hash_input = psprintf("%s%s", ref, dot == NULL && schema != NULL ? fk->ref_schema : "");
 }
 
 static void
@@ -697,14 +734,51 @@ read_foreign_key(const ModelReader *reader, const ModelTable *table, const Jsonb
 		fk->on_delete = fk_action(item, key_path(path, "onDelete"));
 	if ((item = field(object, "onUpdate")) != NULL)
 		fk->on_update = fk_action(item, key_path(path, "onUpdate"));
-	fk->name = psprintf("fk_%s_%s", table->name,
-						short_md5(psprintf("%s%s", hash_input, join_names(&fk->columns))));
+	fk->hash_input = psprintf("%s%s", hash_input, join_names(&fk->columns));
+	fk->name = schemata_foreign_key_name(table->name, fk);
 	check_name_length(fk->name, path, "Foreign key names are made from the table name; shorten it.");
+}
+
+/* The distinct column names an expression's raw parse tree refers to. */
+static bool
+collect_column_refs(Node *node, List **names)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, ColumnRef) && IsA(llast(((ColumnRef *) node)->fields), String))
+	{
+		char	   *name = strVal(llast(((ColumnRef *) node)->fields));
+
+		if (!list_member(*names, makeString(name)))
+			*names = lappend(*names, makeString(name));
+		return false;
+	}
+	return raw_expression_tree_walker(node, collect_column_refs, (void *) names);
+}
+
+/*
+ * The name PostgreSQL gives check "expr" of "table": <table>_<column>_check
+ * when it names one column, else <table>_check.  It must not need
+ * truncating.
+ */
+static void
+check_check_name(const ModelTable *table, const char *expr, const char *path)
+{
+	List	   *names = NIL;
+	char	   *name;
+
+	(void) collect_column_refs(schemata_parse_expression(expr, path), &names);
+	if (list_length(names) == 1)
+		name = psprintf("%s_%s_check", table->name, strVal(linitial(names)));
+	else
+		name = psprintf("%s_check", table->name);
+	check_name_length(name, path,
+					  "PostgreSQL names an unnamed check <table>_<column>_check; shorten the table or column name.");
 }
 
 /* checks: an expression string, or {type: "Check", expression}. */
 static void
-read_check(const JsonbValue *value, const char *path, ModelCheck *check)
+read_check(const ModelTable *table, const JsonbValue *value, const char *path, ModelCheck *check)
 {
 	char	   *expr_path = pstrdup(path);
 	char	   *expr;
@@ -726,6 +800,7 @@ read_check(const JsonbValue *value, const char *path, ModelCheck *check)
 		expr = string_value(required_field(object, "expression", path), expr_path);
 	}
 	check->expr_sql = schemata_check_expression(expr, expr_path, false);
+	check_check_name(table, expr, expr_path);
 }
 
 static void
@@ -816,7 +891,6 @@ read_index(const ModelTable *table, const JsonbValue *value, const char *path,
 	char	   *columns_path = key_path(path, "columns");
 	JsonbContainer *columns = array_value(required_field(object, "columns", path), columns_path);
 	JsonbValue *item;
-	StringInfoData name;
 
 	memset(index, 0, sizeof(ModelIndex));
 	index->path = pstrdup(path);
@@ -828,19 +902,15 @@ read_index(const ModelTable *table, const JsonbValue *value, const char *path,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s cannot be empty", columns_path)));
 	index->columns = palloc(index->ncolumns * sizeof(ModelIndexColumn));
-	initStringInfo(&name);
-	appendStringInfo(&name, "%s_%s", index->unique ? "uidx" : "idx", table->name);
 	for (int i = 0; i < index->ncolumns; i++)
-	{
 		read_index_column(table, array_element(columns, i), element_path(columns_path, i),
 						  &index->columns[i]);
-		appendStringInfo(&name, "_%s", index->columns[i].name);
-	}
 	if ((item = field(object, "name")) != NULL)
 		index->name = identifier_value(item, key_path(path, "name"));
 	else
 	{
-		index->name = str_tolower(name.data, name.len, DEFAULT_COLLATION_OID);
+		index->name = schemata_index_name(table->name, index);
+		index->derived_name = true;
 		check_name_length(index->name, path, "Give the index a shorter \"name\".");
 	}
 	if ((item = field(object, "using")) != NULL)
@@ -891,7 +961,11 @@ read_constraints(const ModelReader *reader, ModelTable *table, const JsonbValue 
 	int			n;
 
 	if ((item = field(object, "primaryKey")) != NULL)
+	{
 		table->primary_key = read_column_list(item, key_path(path, "primaryKey"), table);
+		check_name_length(psprintf("%s_pkey", table->name), key_path(path, "primaryKey"),
+						  "PostgreSQL names the primary key <table>_pkey; shorten the table name.");
+	}
 
 	array = optional_array(object, "unique", path, &n);
 	table->nuniques = n;
@@ -911,7 +985,7 @@ read_constraints(const ModelReader *reader, ModelTable *table, const JsonbValue 
 	table->nchecks = n;
 	table->checks = palloc0(Max(n, 1) * sizeof(ModelCheck));
 	for (int i = 0; i < n; i++)
-		read_check(array_element(array, i), element_path(key_path(path, "checks"), i),
+		read_check(table, array_element(array, i), element_path(key_path(path, "checks"), i),
 				   &table->checks[i]);
 
 	array = optional_array(object, "indexes", path, &n);

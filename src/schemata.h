@@ -392,6 +392,7 @@ typedef struct ModelColumnList
 typedef struct ModelUnique
 {
 	char	   *name;
+	bool		derived_name;	/* uidx_<table>_..., not given */
 	ModelColumnList columns;
 	bool		nulls_not_distinct;
 	char	   *path;
@@ -401,6 +402,8 @@ typedef struct ModelUnique
 typedef struct ModelForeignKey
 {
 	char	   *name;
+	char	   *hash_input;		/* what follows the table name in the md5
+								 * input of the name */
 	ModelColumnList columns;
 	char	   *ref_schema;
 	char	   *ref_table;
@@ -426,6 +429,7 @@ typedef struct ModelIndexColumn
 typedef struct ModelIndex
 {
 	char	   *name;
+	bool		derived_name;	/* idx_<table>_..., not given */
 	bool		unique;
 	char	   *method;			/* access method, or NULL for the default */
 	int			ncolumns;
@@ -466,6 +470,9 @@ extern const ModelTable *schemata_find_model(const ModelSet *set, const char *sc
 											 const char *name);
 extern const ModelColumn *schemata_find_model_column(const ModelTable *table,
 													 const char *name);
+extern char *schemata_unique_name(const char *table, const ModelColumnList *columns);
+extern char *schemata_foreign_key_name(const char *table, const ModelForeignKey *fk);
+extern char *schemata_index_name(const char *table, const ModelIndex *index);
 
 /*
  * bootstrap.c
@@ -530,6 +537,10 @@ typedef struct CatalogItem
 	char	   *default_expr;	/* pg_get_expr(), "serial" for an owned
 								 * sequence's nextval, or NULL */
 	bool		generated;		/* default_expr is a generation expression */
+	bool		identity;		/* an identity column */
+	/* indexes */
+	char	   *tablespace;		/* its name; in a model's description NULL
+								 * when the model names none: not compared */
 	bool		matched;		/* set while diffing */
 } CatalogItem;
 

@@ -6,7 +6,7 @@
  * Locking.  Every call that changes a target schema's history first takes
  * the advisory lock (SCHEMATA_LOCK_CLASS, key of the target schema), before
  * reading that history.  The key of a schema is the first four bytes of the
- * SHA-256 of its name, read as a big-endian int4, so an operator can compute
+ * SHA-256 of its name in UTF-8, read as a big-endian int4, so an operator can compute
  * it in SQL (see README, "Locking").  apply() takes the transaction-level
  * form, so the lock is held until the caller's transaction ends; waits obey
  * lock_timeout.  migrate() takes the session-level form on the same key for
@@ -44,6 +44,7 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type_d.h"
 #include "executor/spi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/params.h"
 #include "utils/builtins.h"
@@ -101,13 +102,21 @@ restore_user(const OwnerSwitch *sw)
 	SetUserIdAndSecContext(sw->saved_user, sw->saved_context);
 }
 
-/* The advisory lock key of a target schema (see the head comment). */
+/*
+ * The advisory lock key of a target schema (see the head comment).  The name
+ * is hashed in UTF-8 whatever the database encoding, so that the key is the
+ * same in every database and the README's pg_locks query finds it.
+ */
 static int32
 target_lock_key(const char *target_schema)
 {
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	int			len = strlen(target_schema);
+	char	   *utf8 = pg_server_to_any(target_schema, len, PG_UTF8);
 
-	schemata_sha256(target_schema, strlen(target_schema), digest);
+	if (utf8 != target_schema)
+		len = strlen(utf8);
+	schemata_sha256(utf8, len, digest);
 	return (int32) (((uint32) digest[0] << 24) | ((uint32) digest[1] << 16) |
 					((uint32) digest[2] << 8) | (uint32) digest[3]);
 }

@@ -52,6 +52,30 @@ RESET ROLE;
 SELECT version, applied_by FROM schemata.migrations WHERE target_schema = 'regress_owned' ORDER BY version;
 SELECT tableowner FROM pg_tables WHERE schemaname = 'regress_owned' AND tablename = 'users';
 
+-- The history queries run as the extension owner with search_path set to
+-- pg_catalog, pg_temp: a caller's search_path cannot slip its own types into
+-- them.  Here a domain named "text" whose check reports who runs it would
+-- catch the cast to text in the REPEATABLE READ history check (nothing is
+-- pending, so no migration runs): no WARNING may appear.
+SET ROLE regress_schemata_user;
+CREATE FUNCTION regress_owned.report_user(v pg_catalog.text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE WARNING 'domain check ran as superuser: %',
+        (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user);
+    RETURN true;
+END $$;
+CREATE DOMAIN regress_owned.text AS pg_catalog.text CHECK (regress_owned.report_user(VALUE));
+SET search_path = regress_owned, pg_catalog;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT count(*) FROM schemata.apply(public.fixture('basic'), 'regress_owned', to_version => '0002');
+SELECT count(*) FROM schemata.status(public.fixture('basic'), 'regress_owned');
+ROLLBACK;
+RESET search_path;
+DROP DOMAIN regress_owned.text;
+DROP FUNCTION regress_owned.report_user(pg_catalog.text);
+RESET ROLE;
+
 -- schemata.allowed_directories: superusers only...
 SET ROLE regress_schemata_user;
 SET schemata.allowed_directories = '/';

@@ -50,6 +50,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -62,6 +63,7 @@ typedef struct OwnerSwitch
 {
 	Oid			saved_user;
 	int			saved_context;
+	int			guc_nestlevel;	/* of the search_path set for the owner */
 } OwnerSwitch;
 
 static Oid
@@ -88,17 +90,28 @@ extension_owner(void)
 	return owner;
 }
 
+/*
+ * Run what follows as the extension's owner, with search_path set to
+ * pg_catalog and then pg_temp, as a SECURITY DEFINER function should be: the
+ * caller's search_path must not pick the types, functions or operators of
+ * the queries the owner runs.  An error on the way is undone by the abort of
+ * the (sub)transaction, which restores the user and the settings.
+ */
 static void
 become_owner(OwnerSwitch *sw)
 {
 	GetUserIdAndSecContext(&sw->saved_user, &sw->saved_context);
 	SetUserIdAndSecContext(extension_owner(),
 						   sw->saved_context | SECURITY_LOCAL_USERID_CHANGE);
+	sw->guc_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 }
 
 static void
 restore_user(const OwnerSwitch *sw)
 {
+	AtEOXact_GUC(true, sw->guc_nestlevel);
 	SetUserIdAndSecContext(sw->saved_user, sw->saved_context);
 }
 

@@ -44,10 +44,15 @@ SELECT * FROM schemata.apply(fixture('bad_reindex'));
 SELECT * FROM schemata.apply(fixture('bad_vacuum'));
 SELECT * FROM schemata.apply(fixture('bad_createdb'));
 SELECT * FROM schemata.apply(fixture('bad_altersystem'));
+SELECT * FROM schemata.apply(fixture('bad_alterdb_tablespace'));
+SELECT * FROM schemata.apply(fixture('bad_create_subscription'));
+SELECT * FROM schemata.apply(fixture('bad_alter_subscription'));
 SELECT * FROM schemata.apply(fixture('bad_copy_stdin'));
 
 -- plan() runs the same checks.
 SELECT * FROM schemata.plan(fixture('bad_cic'));
+-- Subscriptions without a replication slot or a refresh pass the checks.
+SELECT version, name FROM schemata.plan(fixture('subscription_no_slot'));
 
 -- "Before anything runs": 0001 of bad_late would advance a sequence (which
 -- no rollback undoes) if it ran before 0002 was found bad.

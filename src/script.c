@@ -348,11 +348,80 @@ check_transaction_statement(const Script *script, ScriptStatement *stmt,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
 				 errmsg("%s is not allowed in a migration", what),
-				 errhint("Each migration runs inside the transaction of the call; a failing statement rolls all of it back.")));
+				 errhint("Every migration runs inside a transaction that schemata commits or rolls back as a whole: leave transaction control out of the file.")));
 
 	stmt->skip = true;
 	if (notify)
 		notice_skipped(script, stmt, callback);
+}
+
+/*
+ * The value of boolean option "name" in a DefElem list (the last one given
+ * counts, as for the server), or "otherwise" when it is not given.
+ */
+static bool
+boolean_option(List *options, const char *name, bool otherwise)
+{
+	ListCell   *lc;
+	bool		value = otherwise;
+
+	foreach(lc, options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, name) == 0)
+			value = defGetBoolean(opt);
+	}
+	return value;
+}
+
+/* Whether a DefElem list names option "name", whatever its value. */
+static bool
+has_option(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+		if (strcmp(lfirst_node(DefElem, lc)->defname, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Whether CREATE SUBSCRIPTION creates a replication slot: by default it
+ * does, unless connect = false.
+ */
+static bool
+subscription_creates_slot(const CreateSubscriptionStmt *stmt)
+{
+	return boolean_option(stmt->options, "create_slot",
+						  boolean_option(stmt->options, "connect", true));
+}
+
+/*
+ * Whether ALTER SUBSCRIPTION refreshes the subscription's tables from the
+ * publisher: REFRESH PUBLICATION always does, a change of its publications
+ * unless refresh = false.
+ */
+static bool
+subscription_refreshes(const AlterSubscriptionStmt *stmt)
+{
+	switch (stmt->kind)
+	{
+		case ALTER_SUBSCRIPTION_REFRESH:
+			return true;
+#if PG_VERSION_NUM >= 140000
+		case ALTER_SUBSCRIPTION_SET_PUBLICATION:
+		case ALTER_SUBSCRIPTION_ADD_PUBLICATION:
+		case ALTER_SUBSCRIPTION_DROP_PUBLICATION:
+#else
+			/* 13: SET PUBLICATION only, under another name */
+		case ALTER_SUBSCRIPTION_PUBLICATION:
+#endif
+			return boolean_option(stmt->options, "refresh", true);
+		default:
+			return false;
+	}
 }
 
 /* Whether a REINDEX statement has a true "concurrently" option. */
@@ -360,16 +429,7 @@ static bool
 is_concurrent_reindex(const ReindexStmt *reindex)
 {
 #if PG_VERSION_NUM >= 140000
-	ListCell   *lc;
-
-	foreach(lc, reindex->params)
-	{
-		DefElem    *opt = lfirst_node(DefElem, lc);
-
-		if (strcmp(opt->defname, "concurrently") == 0 && defGetBoolean(opt))
-			return true;
-	}
-	return false;
+	return boolean_option(reindex->params, "concurrently", false);
 #else
 	/* 13: CONCURRENTLY is a field of its own, not one of the options */
 	return reindex->concurrent;
@@ -419,6 +479,15 @@ non_transactional_statement(Node *node)
 			return "CREATE TABLESPACE";
 		case T_DropTableSpaceStmt:
 			return "DROP TABLESPACE";
+		case T_AlterDatabaseStmt:
+			return has_option(((AlterDatabaseStmt *) node)->options, "tablespace")
+				? "ALTER DATABASE SET TABLESPACE" : NULL;
+		case T_CreateSubscriptionStmt:
+			return subscription_creates_slot((CreateSubscriptionStmt *) node)
+				? "CREATE SUBSCRIPTION with a replication slot" : NULL;
+		case T_AlterSubscriptionStmt:
+			return subscription_refreshes((AlterSubscriptionStmt *) node)
+				? "ALTER SUBSCRIPTION with refresh" : NULL;
 		default:
 			return NULL;
 	}

@@ -872,8 +872,8 @@ refuse_destructive(const Diff *diff)
 	initStringInfo(&detail);
 	for (int i = 0; i < diff->nsteps; i++)
 		if (diff->steps[i].step.destructive)
-			appendStringInfo(&detail, "%sstep %d: %s %s", detail.len > 0 ? "\n" : "", i + 1,
-							 diff->steps[i].step.operation, diff->steps[i].step.object_name);
+			appendStringInfo(&detail, "%sStep %d (%s %s) is destructive.", detail.len > 0 ? "\n" : "",
+							 i + 1, diff->steps[i].step.operation, diff->steps[i].step.object_name);
 	if (detail.len > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -436,6 +436,8 @@ check_nonatomic_call(FunctionCallInfo fcinfo)
 		((CallContext *) fcinfo->context)->atomic || subtransaction)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+				 subtransaction ?
+				 errmsg("schemata.migrate() cannot run inside a subtransaction") :
 				 errmsg("schemata.migrate() cannot run inside a transaction block or a function"),
 				 subtransaction ?
 				 errdetail("The procedure commits after each migration, and a subtransaction, such as a PL/pgSQL block with an EXCEPTION clause, cannot commit.") :

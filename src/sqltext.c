@@ -212,7 +212,7 @@ schemata_parse_expression(const char *expr, const char *path)
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
 				 errmsg("%s is not exactly one SQL expression", path),
-				 errdetail("The value is: %s", expr)));
+				 errdetail("The value is \"%s\".", expr)));
 	target = (ResTarget *) linitial(select->targetList);
 	schemata_pop_path(&ctx);
 	return target->val;

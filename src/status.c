@@ -7,7 +7,8 @@
  * States: applied; modified (applied, but the file's checksum changed);
  * missing (applied, file gone); pending; out_of_order (pending, but older than
  * the newest applied migration).  Status takes no lock: it reads the history
- * as the caller's snapshot sees it.
+ * as a new snapshot sees it in READ COMMITTED (what has committed by then),
+ * as the transaction's snapshot does in REPEATABLE READ and SERIALIZABLE.
  *
  * IDENTIFICATION
  *	  src/status.c

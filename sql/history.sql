@@ -48,6 +48,15 @@ SELECT s.duration_ms >= 10 AS recorded_10_ms, s.duration_ms = m.duration_ms AS s
   FROM schemata.status(target_schema => 'hist_timed') s
   JOIN schemata.migrations m ON m.target_schema = 'hist_timed' AND m.version = s.version;
 
+-- No migration may change the history while it runs, directly or through
+-- baseline() and its kin: the error names the migration, and nothing of the
+-- call is left.  Outside migrations the table takes writes (as pg_restore
+-- makes them; the DELETE and TRUNCATE at the end of this file are such).
+SELECT * FROM schemata.apply(fixture('history_delete'), 'hist_tamper');
+SELECT * FROM schemata.apply(fixture('history_baseline'), 'hist_tamper');
+SELECT count(*) AS tamper_rows FROM schemata.migrations
+ WHERE target_schema IN ('hist_tamper', 'hist_elsewhere');
+SELECT count(*) AS tamper_schema FROM pg_namespace WHERE nspname = 'hist_tamper';
 -- status() without a directory reports history alone.
 SELECT version, name, state, batch, applied_by = current_user AS by_me
   FROM schemata.status(target_schema => 'hist_a');
@@ -56,4 +65,6 @@ DROP SCHEMA hist_a CASCADE;
 DROP SCHEMA hist_b CASCADE;
 DROP SCHEMA hist_c CASCADE;
 DROP SCHEMA hist_timed CASCADE;
-DELETE FROM schemata.migrations;
+DELETE FROM schemata.migrations WHERE target_schema = 'hist_a';
+TRUNCATE schemata.migrations;
+SELECT count(*) AS history_rows FROM schemata.migrations;

@@ -24,6 +24,16 @@ CREATE TABLE schemata.migrations (
 COMMENT ON TABLE schemata.migrations IS 'applied migrations, one row per target schema and version';
 SELECT pg_catalog.pg_extension_config_dump('schemata.migrations', '');
 
+-- No migration may change the history while it runs (directly, or through
+-- baseline() and its kin): schemata records it between migrations.
+CREATE FUNCTION schemata.history_guard() RETURNS trigger
+AS 'MODULE_PATHNAME', 'schemata_history_guard'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION schemata.history_guard() FROM PUBLIC;
+CREATE TRIGGER history_guard
+    BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON schemata.migrations
+    FOR EACH STATEMENT EXECUTE FUNCTION schemata.history_guard();
+
 CREATE FUNCTION schemata.apply(
     dir text,
     target_schema name DEFAULT 'public',

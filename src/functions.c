@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -36,6 +37,7 @@ PG_FUNCTION_INFO_V1(schemata_teardown_models);
 PG_FUNCTION_INFO_V1(schemata_diff_models);
 PG_FUNCTION_INFO_V1(schemata_sync_models);
 PG_FUNCTION_INFO_V1(schemata_migrate);
+PG_FUNCTION_INFO_V1(schemata_history_guard);
 
 #define APPLY_COLS 4
 #define PLAN_COLS 6
@@ -462,4 +464,28 @@ schemata_migrate(PG_FUNCTION_ARGS)
 	schemata_migrate_pending(&options);
 	SPI_finish();
 	PG_RETURN_VOID();
+}
+
+/*
+ * The statement trigger of schemata.migrations (before INSERT, UPDATE,
+ * DELETE and TRUNCATE).  schemata writes the history between migrations,
+ * never while one runs: a change while a migration's script runs comes from
+ * the migration, directly or through a function such as baseline(), and
+ * would let a migration be applied twice.  Outside migrations it lets
+ * everything through (pg_restore loads the table with COPY).
+ */
+Datum
+schemata_history_guard(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("schemata.history_guard() must be called as a trigger")));
+	if (schemata_script_running())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("a migration cannot change the history in schemata.migrations"),
+				 errdetail("The history is recorded by schemata itself, after each migration has run."),
+				 errhint("Change the history outside migrations, with schemata.rollback(), schemata.baseline() or schemata.repair().")));
+	return PointerGetDatum(NULL);
 }

@@ -18,6 +18,10 @@
  * using an enum value added earlier in the transaction (55P04), and running
  * out of room in the shared lock table.
  *
+ * History.  While a script runs (running_scripts > 0) the trigger on the
+ * history table refuses every change to it (schemata_history_guard()): a
+ * migration cannot edit the history, nor call baseline() and its kin.
+ *
  * IDENTIFICATION
  *	  src/runner.c
  *
@@ -39,6 +43,13 @@ typedef struct RunErrorContext
 	const Script *script;
 	const ScriptStatement *statement;
 } RunErrorContext;
+
+/*
+ * How many scripts are running now: a migration may call a function that
+ * runs scripts itself.  While one runs, the history must not change (see
+ * schemata_history_guard()).
+ */
+static int	running_scripts = 0;
 
 /* The untranslated message of the lock manager's "lock table full" error. */
 #define LOCK_TABLE_FULL_MESSAGE "out of shared memory"
@@ -215,6 +226,13 @@ run_statements(const Script *script, RunErrorContext *ctx, MemoryContext cxt)
 	}
 }
 
+/* Whether a migration's script (up or down) is running now. */
+bool
+schemata_script_running(void)
+{
+	return running_scripts > 0;
+}
+
 /*
  * Run the statements of a parsed script in the target schema.  Returns the
  * time it took, in milliseconds.
@@ -252,17 +270,20 @@ schemata_run_migration(const Script *script, const char *target_schema,
 	callback.previous = error_context_stack;
 	error_context_stack = &callback;
 
+	running_scripts++;
 	PG_TRY();
 	{
 		run_statements(script, &ctx, cxt);
 	}
 	PG_CATCH();
 	{
+		running_scripts--;
 		if (hints != NULL && ctx.statement != NULL)
 			rethrow_with_hint(&ctx, hints, cxt);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	running_scripts--;
 
 	error_context_stack = callback.previous;
 

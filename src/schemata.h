@@ -230,6 +230,7 @@ typedef struct RunHints
 extern double schemata_run_script(const Script *script, const char *target_schema);
 extern double schemata_run_migration(const Script *script, const char *target_schema,
 									 const RunHints *hints);
+extern bool schemata_script_running(void);
 extern void schemata_ensure_schema(const char *target_schema);
 extern void schemata_check_target_schema(const char *target_schema);
 

@@ -10,8 +10,8 @@ prints the figures:
 
     inputs tried, calls, errors by SQLSTATE, crashes, changes after error,
     half-applied successes, session settings changed, internal errors
-    (XX000), hangs (57014), and how many partial migrates were compared
-    with apply
+    (XX000), hangs (57014), how many partial migrates were compared with
+    apply, and how many successes had a migration edit the history itself
 
 The run fails when any of crashes .. hangs is non-zero, or when a function
 the generator calls is missing (Driver.require_functions).
@@ -226,13 +226,14 @@ class Driver:
         """Print the figures; return True when every property held."""
         rows = self.psql("SELECT fn, sqlstate, count(*), count(*) FILTER (WHERE changed), "
                          "count(*) FILTER (WHERE half_applied), count(*) FILTER (WHERE session_changed), "
-                         "count(*) FILTER (WHERE compared_with_apply) FROM reliability.results "
+                         "count(*) FILTER (WHERE compared_with_apply), count(*) FILTER (WHERE history_edited) "
+                         "FROM reliability.results "
                          "GROUP BY 1, 2 ORDER BY 1, 2").stdout.decode().splitlines()
         by_state = collections.Counter()
-        calls = changed = half_applied = session_changed = compared = 0
+        calls = changed = half_applied = session_changed = compared = edited = 0
         per_fn = collections.defaultdict(collections.Counter)
         for row in rows:
-            fn, state, n, ch, ha, sc, cmp = row.split("|")
+            fn, state, n, ch, ha, sc, cmp, ed = row.split("|")
             by_state[state] += int(n)
             per_fn[fn][state] += int(n)
             calls += int(n)
@@ -240,6 +241,7 @@ class Driver:
             half_applied += int(ha)
             session_changed += int(sc)
             compared += int(cmp)
+            edited += int(ed)
         internal = by_state.get("XX000", 0)
         hangs = by_state.get("57014", 0) + len(self.hangs)
         crashes = max(len(self.crashes), len(self.log_reports))   # the log repeats what psql saw
@@ -254,7 +256,7 @@ class Driver:
         w("successes:                  %d\n" % by_state.get("00000", 0))
         w("crashes:                    %d\n" % crashes)
         w("changes after error:        %d (partial migrates compared with apply: %d)\n" % (changed, compared))
-        w("half-applied successes:     %d\n" % half_applied)
+        w("half-applied successes:     %d (history edited by a migration: %d)\n" % (half_applied, edited))
         w("session settings changed:   %d\n" % session_changed)
         w("internal errors (XX000):    %d\n" % internal)
         w("hangs:                      %d\n" % hangs)
@@ -271,7 +273,7 @@ class Driver:
             w("  case %s\n      input: %s\n" % (row, self.descriptions.get(case_id, "?")))
         self.figures = dict(inputs=self.inputs, calls=calls, crashes=crashes, changed=changed,
                             half_applied=half_applied, session_changed=session_changed, internal=internal,
-                            hangs=hangs, compared_with_apply=compared, by_state=dict(by_state))
+                            hangs=hangs, compared_with_apply=compared, history_edited=edited, by_state=dict(by_state))
         self._save_figures()
         return (crashes == 0 and changed == 0 and half_applied == 0 and session_changed == 0
                 and internal == 0 and hangs == 0)
@@ -284,7 +286,7 @@ class Driver:
         os.makedirs(os.path.join(tmp, "reliability"), exist_ok=True)
         with open(os.path.join(tmp, "reliability", self.name + ".figures"), "w") as f:
             for key in ("inputs", "calls", "crashes", "changed", "half_applied", "session_changed", "internal",
-                        "hangs", "compared_with_apply"):
+                        "hangs", "compared_with_apply", "history_edited"):
                 f.write("%s %d\n" % (key, self.figures[key]))
             for state, n in sorted(self.figures["by_state"].items()):
                 f.write("sqlstate %s %d\n" % (state, n))

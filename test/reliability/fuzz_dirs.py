@@ -192,6 +192,23 @@ def m_stray_statement(rng, d):
     return "stray %r in %s" % (stmt[:40], os.path.relpath(p, d))
 
 
+# Statements that parse, pass every check and fail when they run.
+FAILING_AT_RUN_TIME = [
+    "SELECT 1/0;", "DO $$ BEGIN RAISE EXCEPTION 'fails late'; END $$;", "SELECT * FROM no_such_table;",
+    "CREATE TABLE fail_twice (a int); CREATE TABLE fail_twice (a int);",
+]
+
+
+def m_fail_late(rng, d):
+    """A script that fails when it runs, so that the ones before it have
+    run: what a failed migrate keeps is then more than nothing."""
+    p = any_script(rng, d)
+    stmt = rng.choice(FAILING_AT_RUN_TIME)
+    up, marker, down = read(p).partition(b"-- migrate:down")
+    write(p, up + b"\n" + stmt.encode() + b"\n" + marker + down)
+    return "%r at the end of the up script of %s" % (stmt[:40], os.path.relpath(p, d))
+
+
 def m_crlf(rng, d):
     p = any_script(rng, d)
     write(p, rng.choice([b"\xef\xbb\xbf", b""]) + read(p).replace(b"\n", rng.choice([b"\r\n", b"\r"])))
@@ -296,7 +313,7 @@ def m_huge(rng, d):
 
 MUTATIONS = [
     m_odd_name, m_odd_name, m_random_bytes, m_splice_bytes, m_truncated_utf8, m_nul, m_empty, m_cut,
-    m_unterminated, m_stray_statement, m_stray_statement, m_stray_statement, m_crlf, m_many_statements,
+    m_unterminated, m_stray_statement, m_stray_statement, m_stray_statement, m_fail_late, m_fail_late, m_crlf, m_many_statements,
     m_unreadable, m_symlink, m_symlink, m_dir_for_file, m_duplicate, m_large, m_huge,
 ]
 

@@ -12,9 +12,14 @@
 --                    (migrate): what it committed is not exactly what apply
 --                    up to its last recorded version makes of the same start
 --                    (must never happen)
---   half_applied     a successful apply or migrate whose new history rows
---                    are not exactly the pending migrations plan() listed
---                    just before it (must never happen)
+--   half_applied     a successful apply or migrate that did not record
+--                    exactly the pending migrations plan() listed just
+--                    before it, each once, or whose history is not then the
+--                    rows before plus those (must never happen)
+--   history_edited   a successful apply or migrate during which a migration
+--                    itself deleted, updated or truncated history rows
+--                    (schemata does not prevent that; counted, not a failure:
+--                    the rows schemata recorded are still checked)
 --   session_changed  the caller's settings differ after the call, or (for
 --                    calls run as statements) the session still holds an
 --                    advisory lock (must never happen, success or not)
@@ -35,6 +40,7 @@ CREATE TABLE reliability.results (
     message text,
     changed boolean NOT NULL,
     half_applied boolean NOT NULL,
+    history_edited boolean NOT NULL,
     session_changed boolean NOT NULL,
     compared_with_apply boolean NOT NULL   -- migrate's partial outcome was compared
 );
@@ -49,6 +55,41 @@ CREATE TABLE reliability.before_call (
     pending text[],
     planned boolean NOT NULL
 );
+
+-- What plan() said for one set of arguments and the catalog and history it
+-- saw; the case's settings and files do not change until cleanup(), so a
+-- call on the same state (migrate after a failed apply) reuses it.
+CREATE TABLE reliability.plan_memo (
+    arguments text NOT NULL,
+    fingerprint text NOT NULL,
+    pending text[]
+);
+
+-- Every write to the history since before(): schemata only ever inserts
+-- rows during apply and migrate.
+CREATE TABLE reliability.history_writes (
+    op text NOT NULL,
+    target_schema name,
+    version text
+);
+
+CREATE FUNCTION reliability.note_history_write() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF TG_LEVEL OPERATOR(pg_catalog.=) 'ROW' THEN
+        INSERT INTO reliability.history_writes VALUES (TG_OP, NEW.target_schema, NEW.version);
+    ELSE
+        INSERT INTO reliability.history_writes VALUES (TG_OP, NULL, NULL);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER reliability_inserts AFTER INSERT ON schemata.migrations
+    FOR EACH ROW EXECUTE FUNCTION reliability.note_history_write();
+CREATE TRIGGER reliability_edits AFTER UPDATE OR DELETE OR TRUNCATE ON schemata.migrations
+    FOR EACH STATEMENT EXECUTE FUNCTION reliability.note_history_write();
 
 -- Schemas the fingerprint covers: all but the system's and this harness's.
 CREATE FUNCTION reliability.user_schema(nsp name) RETURNS boolean
@@ -69,9 +110,10 @@ $$;
 -- (search_path pg_catalog: names come out schema-qualified; lock_timeout
 -- off: some cases set it to 1ms for the call, not for this.)
 CREATE FUNCTION reliability.catalog() RETURNS text
-LANGUAGE sql STABLE SET lock_timeout = 0 SET search_path = pg_catalog
+LANGUAGE plpgsql STABLE SET lock_timeout = 0 SET search_path = pg_catalog
 AS $$
-    SELECT concat_ws(' | ',
+BEGIN
+    RETURN concat_ws(' | ',
         (SELECT string_agg(format('%s:%s:%s', n.nspname, n.nspowner::regrole, n.nspacl), ',' ORDER BY n.nspname)
            FROM pg_namespace n WHERE reliability.user_schema(n.nspname)),
         (SELECT string_agg(format('%s.%s:%s:%s:%s:%s%s:%s:%s', n.nspname, c.relname, c.relkind, c.relowner::regrole,
@@ -130,7 +172,8 @@ AS $$
         (SELECT string_agg(format('%s:%s', d.datname, d.datacl), ',' ORDER BY d.datname) FROM pg_database d),
         (SELECT string_agg(format('%s:%s%s%s', r.rolname, r.rolsuper, r.rolcanlogin, r.rolconfig), ',' ORDER BY r.rolname)
            FROM pg_roles r),
-        md5(pg_read_file('postgresql.auto.conf')))
+        md5(pg_read_file('postgresql.auto.conf')));
+END
 $$;
 
 -- The history rows, each whole (full) or only what two runs of the same
@@ -171,17 +214,21 @@ AS $$
                                                     'default_transaction_isolation', 'transaction_read_only'])
 $$;
 
--- The versions recorded for a target schema, in schemata's order; NULL
--- when status() fails (an invalid name).
+-- The versions recorded for a target schema.
 CREATE FUNCTION reliability.applied(target text) RETURNS text[]
-LANGUAGE plpgsql SET lock_timeout = 0
+LANGUAGE sql STABLE
 AS $$
-BEGIN
-    RETURN ARRAY(SELECT s.version FROM schemata.status(NULL, target::name) s);
-EXCEPTION
-    WHEN OTHERS OR query_canceled THEN
-        RETURN NULL;
-END
+    SELECT ARRAY(SELECT m.version FROM schemata.migrations m
+                  WHERE m.target_schema OPERATOR(pg_catalog.=) target::name ORDER BY m.version)
+$$;
+
+-- The last of versions in schemata's order for a target schema's history.
+CREATE FUNCTION reliability.last_of(target text, versions text[]) RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT s.version FROM schemata.status(NULL, target::name) WITH ORDINALITY s
+     WHERE s.version OPERATOR(pg_catalog.=) ANY (versions)
+     ORDER BY s.ordinality DESC LIMIT 1
 $$;
 
 -- The versions plan() lists, in its order; NULL when plan() fails.
@@ -213,13 +260,23 @@ AS $$
 DECLARE
     planned boolean := out_of_order IS NOT NULL;
     cat text := reliability.catalog();
+    fp text := reliability.fingerprint(cat);
+    memo_key text := pg_catalog.format('%L %L %L %L', dir, target, to_version, out_of_order);
+    plan_pending text[];
 BEGIN
+    IF planned THEN
+        SELECT p.pending INTO plan_pending FROM reliability.plan_memo p
+         WHERE p.arguments OPERATOR(pg_catalog.=) memo_key AND p.fingerprint OPERATOR(pg_catalog.=) fp;
+        IF NOT FOUND THEN
+            plan_pending := reliability.pending(dir, target, to_version, out_of_order);
+            INSERT INTO reliability.plan_memo VALUES (memo_key, fp, plan_pending);
+        END IF;
+    END IF;
     DELETE FROM reliability.before_call;
+    DELETE FROM reliability.history_writes;
     INSERT INTO reliability.before_call
-    VALUES (reliability.fingerprint(cat), reliability.outcome(cat), reliability.session_settings(), target,
-            CASE WHEN planned THEN reliability.applied(target) END,
-            CASE WHEN planned THEN reliability.pending(dir, target, to_version, out_of_order) END,
-            planned);
+    VALUES (fp, reliability.outcome(cat), reliability.session_settings(), target,
+            CASE WHEN planned THEN reliability.applied(target) END, plan_pending, planned);
 END
 $$;
 
@@ -284,6 +341,8 @@ DECLARE
     differs text;
     changed boolean := false;
     half_applied boolean := false;
+    history_edited boolean := false;
+    recorded text[];
     session_changed boolean;
 BEGIN
     SELECT * INTO STRICT b FROM reliability.before_call;
@@ -297,14 +356,19 @@ BEGIN
                         WHERE v OPERATOR(pg_catalog.<>) ALL (b.applied));
     END IF;
     IF state OPERATOR(pg_catalog.=) '00000' THEN
-        half_applied := b.planned AND (b.pending IS NULL
-            OR reliability.sorted(now_applied) IS DISTINCT FROM reliability.sorted(b.applied OPERATOR(pg_catalog.||) b.pending));
+        IF b.planned THEN
+            recorded := ARRAY(SELECT w.version FROM reliability.history_writes w
+                               WHERE w.op OPERATOR(pg_catalog.=) 'INSERT'
+                                 AND w.target_schema OPERATOR(pg_catalog.=) b.target::name ORDER BY w.version);
+            history_edited := EXISTS (SELECT FROM reliability.history_writes w
+                                       WHERE w.op OPERATOR(pg_catalog.<>) 'INSERT');
+            half_applied := b.pending IS NULL
+                OR recorded IS DISTINCT FROM reliability.sorted(b.pending)
+                OR (NOT history_edited AND now_applied IS DISTINCT FROM
+                    reliability.sorted(b.applied OPERATOR(pg_catalog.||) b.pending));
+        END IF;
     ELSIF commits AND pg_catalog.cardinality(added) OPERATOR(pg_catalog.>) 0 THEN
-        -- the last of them in schemata's order
-        differs := reliability.compare_with_apply(b, dir,
-                                                  (SELECT v FROM pg_catalog.unnest(now_applied) WITH ORDINALITY u (v, i)
-                                                    WHERE v OPERATOR(pg_catalog.=) ANY (added) ORDER BY i DESC LIMIT 1),
-                                                  out_of_order, setup);
+        differs := reliability.compare_with_apply(b, dir, reliability.last_of(b.target, added), out_of_order, setup);
         changed := differs IS NOT NULL AND differs OPERATOR(pg_catalog.<>) 'no reference';
     ELSE
         changed := reliability.fingerprint() OPERATOR(pg_catalog.<>) b.fingerprint;
@@ -312,7 +376,7 @@ BEGIN
     INSERT INTO reliability.results
     VALUES (case_id, fn, state,
             CASE WHEN state OPERATOR(pg_catalog.<>) '00000' THEN concat_ws('; ', message, differs) END,
-            changed, half_applied, session_changed,
+            changed, half_applied, history_edited, session_changed,
             differs IS DISTINCT FROM 'no reference' AND commits AND pg_catalog.cardinality(added) OPERATOR(pg_catalog.>) 0
             AND state OPERATOR(pg_catalog.<>) '00000');
 END
@@ -355,6 +419,7 @@ BEGIN
     DROP SCHEMA public CASCADE;
     CREATE SCHEMA public;
     DELETE FROM schemata.migrations;
+    DELETE FROM reliability.plan_memo;
 END
 $$;
 

@@ -342,6 +342,7 @@ DECLARE
     changed boolean := false;
     half_applied boolean := false;
     history_edited boolean := false;
+    compared boolean := false;
     recorded text[];
     session_changed boolean;
 BEGIN
@@ -369,16 +370,15 @@ BEGIN
         END IF;
     ELSIF commits AND pg_catalog.cardinality(added) OPERATOR(pg_catalog.>) 0 THEN
         differs := reliability.compare_with_apply(b, dir, reliability.last_of(b.target, added), out_of_order, setup);
-        changed := differs IS NOT NULL AND differs OPERATOR(pg_catalog.<>) 'no reference';
+        compared := differs IS DISTINCT FROM 'no reference';
+        changed := compared AND differs IS NOT NULL;
     ELSE
         changed := reliability.fingerprint() OPERATOR(pg_catalog.<>) b.fingerprint;
     END IF;
     INSERT INTO reliability.results
     VALUES (case_id, fn, state,
             CASE WHEN state OPERATOR(pg_catalog.<>) '00000' THEN concat_ws('; ', message, differs) END,
-            changed, half_applied, history_edited, session_changed,
-            differs IS DISTINCT FROM 'no reference' AND commits AND pg_catalog.cardinality(added) OPERATOR(pg_catalog.>) 0
-            AND state OPERATOR(pg_catalog.<>) '00000');
+            changed, half_applied, history_edited, session_changed, compared);
 END
 $$;
 

@@ -238,6 +238,7 @@ schemata_sanitizer_canary() {
     schemata_canary_reports sanitizer_canary_heap_overflow 8 'AddressSanitizer: heap-buffer-overflow' || return 1
     schemata_canary_reports sanitizer_canary_shift_exponent 40 'runtime error: shift exponent 40' || return 1
     "$SCHEMATA_PGBIN/dropdb" sanitizer_canary || return 1
+    # shellcheck disable=SC2034  # read by test/run_all.sh
     SCHEMATA_CANARY_TO=$(schemata_log_size)
 }
 

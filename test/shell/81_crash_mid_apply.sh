@@ -99,7 +99,7 @@ crash_while() {
     kill -9 "$pid"
     killed=$((killed + 1))
     save_figures
-    wait "$caller" && fail "the killed call reported success" || true
+    if wait "$caller"; then fail "the killed call reported success"; fi
     wait "$holder" || true   # the restart ended the holder too
     for ((i = 0; i < 1200; i++)); do
         q -d "$DB" -c "SELECT 1" >/dev/null 2>&1 && return 0
@@ -163,7 +163,7 @@ gate_call "CALL schemata.migrate('$dir', 'term_m')" no
 echo "terminating backend $pid with pg_terminate_backend"
 expect_eq "$(q -d "$DB" -c "SELECT pg_terminate_backend($pid)")" t "pg_terminate_backend signalled the migrate"
 terminated=$((terminated + 1)); save_figures
-wait "$caller" && fail "the terminated migrate reported success" || true
+if wait "$caller"; then fail "the terminated migrate reported success"; fi
 gone "$pid"
 expect_eq "$(q -d "$DB" -c "SELECT pg_terminate_backend($holder_pid)")" t "the gate's holder ended too"
 wait "$holder" || true

@@ -18,8 +18,9 @@
 #   SCHEMATA_SHELL_TIMEOUT   seconds for each shell test (default 600)
 #   SCHEMATA_SANITIZE        unset: everything runs twice, plainly and then with
 #                            schemata built with AddressSanitizer and UBSan (suite
-#                            names prefixed "sanitize/", plus a check that the
-#                            server log holds no sanitizer report); 0: plain pass
+#                            names prefixed "sanitize/", plus a canary that
+#                            must be reported and a check that the server log
+#                            holds no other sanitizer report); 0: plain pass
 #                            only; 1: sanitized pass only
 #   reliability knobs (test/shell/8*): see "Reliability suite" in README.md
 set -euo pipefail
@@ -131,9 +132,20 @@ show_server_log_on_failure() {
     tail -n 40 "$SCHEMATA_WORK/server.log"
 }
 
-check_sanitizer_reports() {
+# After the suites of the sanitized pass: the canary must be reported and
+# found; then, with the server stopped (a report may come at shutdown), the
+# log outside the canary's part must hold no report.
+check_sanitizers() {
+    banner "sanitizer canary"
+    if schemata_sanitizer_canary; then
+        record sanitizer-canary 1 0
+    else
+        record sanitizer-canary 0 1
+    fi
+    schemata_stop
     banner "sanitizer reports in the server log"
-    if schemata_sanitizer_reports; then
+    if schemata_sanitizer_reports 0 "$SCHEMATA_CANARY_FROM" &&
+       schemata_sanitizer_reports "$SCHEMATA_CANARY_TO"; then
         echo "none"
         record server-log 1 0
     else
@@ -147,7 +159,7 @@ run_suites() {
     if (( RUN_REGRESS )); then run_regress; fi
     if (( RUN_ISOLATION )); then run_isolation; fi
     if (( RUN_SHELL )); then run_shell_tests; fi
-    if [[ ${SCHEMATA_SANITIZE:-0} == 1 ]]; then check_sanitizer_reports; fi
+    if [[ ${SCHEMATA_SANITIZE:-0} == 1 ]]; then check_sanitizers; fi
     show_server_log_on_failure
 }
 

@@ -14,7 +14,11 @@
 #
 # SCHEMATA_SANITIZE=1 builds schemata with AddressSanitizer and
 # UndefinedBehaviorSanitizer and starts the server with the ASan runtime
-# preloaded (see schemata_sanitizer_mode); reports go to the server log.
+# preloaded (see schemata_check_asan_preload; a machine where that fails
+# fails the setup); reports go to the server log:
+#   schemata_sanitizer_canary        makes both sanitizers report once, and
+#                                    checks that the report is found
+#   schemata_sanitizer_reports [FROM [TO]]  the reports in the server log
 #
 # Exported by schemata_setup: PGHOST PGPORT PGUSER=postgres PGDATABASE=postgres,
 # PG_CONFIG (the copy's), PATH (copy's bin first), SCHEMATA_WORK (work dir),
@@ -132,9 +136,9 @@ schemata_build() {
     if [[ ${SCHEMATA_SANITIZE:-0} == 1 ]]; then
         # no -Werror: gcc warns falsely (-Warray-bounds) under the sanitizers;
         # the plain build already holds the code to zero warnings
-        schemata_sanitizer_mode
-        copt="-fsanitize=$SCHEMATA_SANITIZER_MODE -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-        schemata_log "building schemata with -fsanitize=$SCHEMATA_SANITIZER_MODE"
+        schemata_check_asan_preload || return 1
+        copt=$SCHEMATA_SANITIZER_COPT
+        schemata_log "building schemata with $copt"
     else
         schemata_log "building schemata (-Werror)"
     fi
@@ -144,41 +148,98 @@ schemata_build() {
 
 # ---------------------------------------------------------------- sanitizers
 
-# Sets SCHEMATA_SANITIZER_MODE (once): "address,undefined" when the ASan
-# runtime can be preloaded into the server (SCHEMATA_ASAN_PRELOAD: the
-# runtime, then test/lib/asan_swift_shim.c built into the work dir, without
-# which postgres hangs at start: see that file), else "undefined" (said on
-# stderr).
-schemata_sanitizer_mode() {
+# What schemata (and the canary) are compiled with under SCHEMATA_SANITIZE=1.
+SCHEMATA_SANITIZER_COPT="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+
+# A line of the server log that starts a sanitizer report.
+SCHEMATA_SANITIZER_REPORT='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer'
+
+# Sets SCHEMATA_ASAN_PRELOAD (the ASan runtime, then
+# test/lib/asan_swift_shim.c built into the work dir, without which postgres
+# hangs at start: see that file) and checks that postgres starts with it
+# preloaded. The sanitized pass needs both sanitizers: a machine where the
+# runtime cannot be preloaded fails it.
+schemata_check_asan_preload() {
     local runtime shim=$SCHEMATA_WORK/asan_swift_shim.so
-    if [[ -z ${SCHEMATA_SANITIZER_MODE:-} ]]; then
-        SCHEMATA_SANITIZER_MODE=undefined
-        runtime=$(gcc -print-file-name=libasan.so)
-        SCHEMATA_ASAN_PRELOAD="$runtime $shim"
-        if [[ -f $runtime ]] &&
-           gcc -shared -fPIC -o "$shim" "$SCHEMATA_SRC/test/lib/asan_swift_shim.c" &&
-           timeout 10 env LD_PRELOAD="$SCHEMATA_ASAN_PRELOAD" ASAN_OPTIONS=detect_leaks=0 \
-               "$SCHEMATA_SYS_PGLIB/bin/postgres" -V >/dev/null 2>&1; then
-            SCHEMATA_SANITIZER_MODE=address,undefined
-        else
-            schemata_log "WARNING: the ASan runtime cannot be preloaded into postgres here; sanitizing with UBSan only"
-        fi
-    fi
+    runtime=$(gcc -print-file-name=libasan.so)
+    SCHEMATA_ASAN_PRELOAD="$runtime $shim"
+    [[ -f $runtime ]] ||
+        schemata_die "gcc's ASan runtime ($runtime) is missing: the sanitized pass needs AddressSanitizer" || return 1
+    gcc -shared -fPIC -o "$shim" "$SCHEMATA_SRC/test/lib/asan_swift_shim.c" || return 1
+    timeout 10 env LD_PRELOAD="$SCHEMATA_ASAN_PRELOAD" ASAN_OPTIONS=detect_leaks=0 \
+        "$SCHEMATA_SYS_PGLIB/bin/postgres" -V >/dev/null 2>&1 ||
+        schemata_die "postgres does not start with the ASan runtime preloaded: the sanitized pass needs AddressSanitizer"
 }
 
 # The environment the server runs in: empty unless SCHEMATA_SANITIZE=1.
 schemata_server_env() {
     [[ ${SCHEMATA_SANITIZE:-0} == 1 ]] || return 0
-    if [[ $SCHEMATA_SANITIZER_MODE == address,* ]]; then
-        echo "LD_PRELOAD=$SCHEMATA_ASAN_PRELOAD"
-        echo "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:print_stacktrace=1"
-    fi
+    echo "LD_PRELOAD=$SCHEMATA_ASAN_PRELOAD"
+    echo "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:print_stacktrace=1"
     echo "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1"
 }
 
-# Sanitizer reports in the server log; prints them, returns 1 if any.
+schemata_log_size() {
+    stat -c %s "$SCHEMATA_WORK/server.log"
+}
+
+# schemata_sanitizer_reports [FROM [TO]]: the sanitizer reports in bytes
+# FROM (default 0) to TO (default: the end) of the server log; prints them,
+# returns 1 if any.
 schemata_sanitizer_reports() {
-    ! grep -E -A 30 'ERROR: AddressSanitizer|runtime error:|UndefinedBehaviorSanitizer' "$SCHEMATA_WORK/server.log"
+    local from=${1:-0} to=${2:-} log=$SCHEMATA_WORK/server.log
+    [[ -n $to ]] || to=$(schemata_log_size)
+    ! head -c "$to" "$log" | tail -c +"$((from + 1))" | grep -E -A 30 "$SCHEMATA_SANITIZER_REPORT"
+}
+
+# schemata_canary_reports FUNCTION ARGS KIND: call the canary's FUNCTION,
+# which must end its backend with a report of KIND (a regular expression)
+# naming FUNCTION, found by schemata_sanitizer_reports, and nothing else;
+# then wait for the restarted server.
+schemata_canary_reports() {
+    local fn=$1 args=$2 kind=$3 from to report i
+    from=$(schemata_log_size)
+    if "$SCHEMATA_PGBIN/psql" -X -q -d sanitizer_canary -c "SELECT $fn($args)" >/dev/null 2>&1; then
+        schemata_die "canary $fn returned: its backend should have died of the sanitizer's report" || return 1
+    fi
+    for ((i = 0; i < 600; i++)); do
+        "$SCHEMATA_PGBIN/psql" -X -q -d sanitizer_canary -c "SELECT 1" >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    to=$(schemata_log_size)
+    if report=$(schemata_sanitizer_reports "$from" "$to"); then
+        schemata_die "canary $fn: no sanitizer report found in the server log" || return 1
+    fi
+    grep -Eq "$kind" <<<"$report" && grep -q "$fn" <<<"$report" ||
+        schemata_die "canary $fn: the report is not the one expected: $report" || return 1
+    [[ $(grep -cE 'ERROR: [A-Za-z]+Sanitizer|runtime error:' <<<"$report") == 1 ]] ||
+        schemata_die "canary $fn: more than one report: $report" || return 1
+    schemata_log "canary $fn: reported and found ($kind)"
+}
+
+# Proves that a sanitizer report in the server would be found: builds
+# test/lib/sanitizer_canary.c with schemata's sanitizer flags and calls its
+# functions in a database of their own. Sets SCHEMATA_CANARY_FROM and
+# SCHEMATA_CANARY_TO, the bytes of the server log that hold its reports
+# (equal unless it succeeded), for the final check to leave out.
+schemata_sanitizer_canary() {
+    local so=$SCHEMATA_WORK/sanitizer_canary.so
+    SCHEMATA_CANARY_FROM=$(schemata_log_size)
+    SCHEMATA_CANARY_TO=$SCHEMATA_CANARY_FROM
+    # shellcheck disable=SC2046,SC2086  # pg_config's flags are words
+    gcc $("$PG_CONFIG" --cflags) $("$PG_CONFIG" --cflags_sl) $SCHEMATA_SANITIZER_COPT \
+        -I"$("$PG_CONFIG" --includedir-server)" -shared -o "$so" "$SCHEMATA_SRC/test/lib/sanitizer_canary.c" ||
+        return 1
+    chmod a+r "$so" &&
+    "$SCHEMATA_PGBIN/createdb" sanitizer_canary &&
+    "$SCHEMATA_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d sanitizer_canary \
+        -c "CREATE FUNCTION sanitizer_canary_heap_overflow(int) RETURNS int LANGUAGE c STRICT AS '$so'" \
+        -c "CREATE FUNCTION sanitizer_canary_shift_exponent(int) RETURNS int LANGUAGE c STRICT AS '$so'" || return 1
+    schemata_canary_reports sanitizer_canary_heap_overflow 8 'AddressSanitizer: heap-buffer-overflow' || return 1
+    schemata_canary_reports sanitizer_canary_shift_exponent 40 'runtime error: shift exponent 40' || return 1
+    "$SCHEMATA_PGBIN/dropdb" sanitizer_canary || return 1
+    # shellcheck disable=SC2034  # read by test/run_all.sh
+    SCHEMATA_CANARY_TO=$(schemata_log_size)
 }
 
 # ---------------------------------------------------------------- cluster

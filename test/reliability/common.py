@@ -9,9 +9,12 @@ read after every batch) and hangs (no answer within the batch timeout), and
 prints the figures:
 
     inputs tried, calls, errors by SQLSTATE, crashes, changes after error,
-    session settings changed, internal errors (XX000), hangs (57014)
+    half-applied successes, session settings changed, internal errors
+    (XX000), hangs (57014), how many partial migrates were compared with
+    apply, and how many successes had a migration edit the history itself
 
-The run fails when any of the last five is non-zero.
+The run fails when any of crashes .. hangs is non-zero, or when a function
+the generator calls is missing (Driver.require_functions).
 
 Environment (set by test/run_all.sh): PGHOST, PGPORT, PGUSER, SCHEMATA_PGBIN,
 SCHEMATA_WORK (server log: $SCHEMATA_WORK/server.log, or SCHEMATA_SERVER_LOG),
@@ -54,19 +57,34 @@ def call_sql(function, *args, **named):
     return "SELECT * FROM schemata.%s(%s)" % (function, ", ".join(parts))
 
 
-def try_call(case_id, fn, call):
-    """SQL running CALL inside reliability.try(), in an exception block."""
-    return "SELECT reliability.try(%d, %s, %s);\n" % (case_id, sql_literal(fn), sql_literal(call))
+def before_args(applies):
+    """Arguments of reliability.before(): for a call that applies
+    migrations, applies = (target, dir, to_version, allow_out_of_order)."""
+    return ", ".join(literal_of(a) for a in applies) if applies else ""
 
 
-def top_level_call(case_id, fn, call, compare_catalog=True):
+def try_call(case_id, fn, call, applies=None):
+    """SQL running CALL inside reliability.try(), in an exception block;
+    applies as for before_args()."""
+    return "SELECT reliability.try(%d, %s, %s%s);\n" % (
+        case_id, sql_literal(fn), sql_literal(call), ", " + before_args(applies) if applies else "")
+
+
+def top_level_call(case_id, fn, call, applies=None, setup=None):
     """psql lines running CALL as a statement of its own (its error aborts
-    the transaction, not just a subtransaction), then recording it."""
-    return ("SELECT %s AS fp, reliability.session_settings() AS settings \\gset\n"
+    the transaction, not just a subtransaction), framed by reliability.before()
+    and reliability.after().  setup: for a call that commits as it goes
+    (migrate), the SQL that builds the case's start state after a cleanup,
+    "" when there is none; None for a call that does not commit."""
+    commits = setup is not None
+    after = ""
+    if commits:
+        after = ", commits => true, dir => %s, out_of_order => %s, setup => %s" % (
+            literal_of(applies[1]), literal_of(applies[3]), sql_literal(setup or None))
+    return ("SELECT reliability.before(%s);\n"
             "\\set ON_ERROR_STOP 0\n%s;\n\\set ON_ERROR_STOP 1\n"
-            "SELECT reliability.record(%d, %s, :'SQLSTATE', :'LAST_ERROR_MESSAGE', %s, :'settings');\n"
-            % ("reliability.fingerprint()" if compare_catalog else "NULL", call, case_id, sql_literal(fn),
-               ":'fp'" if compare_catalog else "NULL"))
+            "SELECT reliability.after(%d, %s, :'SQLSTATE', :'LAST_ERROR_MESSAGE', true%s);\n"
+            % (before_args(applies), call, case_id, sql_literal(fn), after))
 
 
 def literal_of(value):
@@ -130,11 +148,14 @@ class Driver:
     def drop_database(self):
         self.psql("DROP DATABASE IF EXISTS %s;" % self.db, db="postgres", check=False)
 
-    def existing_functions(self):
-        """Names of the functions and procedures the installed schemata has."""
+    def require_functions(self, names):
+        """Raise unless the installed schemata has every function in names:
+        a missing one would only show up as an error (42883) of each call."""
         out = self.psql("SELECT DISTINCT p.proname FROM pg_proc p JOIN pg_namespace n "
                         "ON n.oid = p.pronamespace WHERE n.nspname = 'schemata'").stdout.decode()
-        return set(out.split())
+        missing = sorted(set(names) - set(out.split()))
+        if missing:
+            raise RuntimeError("the installed extension lacks %s" % ", ".join("schemata." + m for m in missing))
 
     # ------------------------------------------------------------ cases
 
@@ -204,18 +225,23 @@ class Driver:
     def report(self, out=sys.stdout):
         """Print the figures; return True when every property held."""
         rows = self.psql("SELECT fn, sqlstate, count(*), count(*) FILTER (WHERE changed), "
-                         "count(*) FILTER (WHERE session_changed) FROM reliability.results "
+                         "count(*) FILTER (WHERE half_applied), count(*) FILTER (WHERE session_changed), "
+                         "count(*) FILTER (WHERE compared_with_apply), count(*) FILTER (WHERE history_edited) "
+                         "FROM reliability.results "
                          "GROUP BY 1, 2 ORDER BY 1, 2").stdout.decode().splitlines()
         by_state = collections.Counter()
-        calls = changed = session_changed = 0
+        calls = changed = half_applied = session_changed = compared = edited = 0
         per_fn = collections.defaultdict(collections.Counter)
         for row in rows:
-            fn, state, n, ch, sc = row.split("|")
+            fn, state, n, ch, ha, sc, cmp, ed = row.split("|")
             by_state[state] += int(n)
             per_fn[fn][state] += int(n)
             calls += int(n)
             changed += int(ch)
+            half_applied += int(ha)
             session_changed += int(sc)
+            compared += int(cmp)
+            edited += int(ed)
         internal = by_state.get("XX000", 0)
         hangs = by_state.get("57014", 0) + len(self.hangs)
         crashes = max(len(self.crashes), len(self.log_reports))   # the log repeats what psql saw
@@ -229,7 +255,8 @@ class Driver:
             "%s %d" % (s, n) for s, n in sorted(by_state.items()) if s != "00000") or "none"))
         w("successes:                  %d\n" % by_state.get("00000", 0))
         w("crashes:                    %d\n" % crashes)
-        w("changes after error:        %d\n" % changed)
+        w("changes after error:        %d (partial migrates compared with apply: %d)\n" % (changed, compared))
+        w("half-applied successes:     %d (history edited by a migration: %d)\n" % (half_applied, edited))
         w("session settings changed:   %d\n" % session_changed)
         w("internal errors (XX000):    %d\n" % internal)
         w("hangs:                      %d\n" % hangs)
@@ -237,17 +264,19 @@ class Driver:
             w("  lost connection at case %d: %s %s\n" % (case_id, desc, why))
         for line in self.log_reports[:20]:
             w("  server log %s\n" % line)
-        bad = self.psql("SELECT case_id, fn, sqlstate, changed, session_changed, message FROM reliability.results "
-                        "WHERE sqlstate IN ('XX000', '57014') OR changed OR session_changed "
+        bad = self.psql("SELECT case_id, fn, sqlstate, changed, half_applied, session_changed, message "
+                        "FROM reliability.results "
+                        "WHERE sqlstate IN ('XX000', '57014') OR changed OR half_applied OR session_changed "
                         "ORDER BY case_id LIMIT 20").stdout.decode(errors="replace").splitlines()
         for row in bad:
             case_id = int(row.split("|")[0])
             w("  case %s\n      input: %s\n" % (row, self.descriptions.get(case_id, "?")))
         self.figures = dict(inputs=self.inputs, calls=calls, crashes=crashes, changed=changed,
-                            session_changed=session_changed, internal=internal, hangs=hangs,
-                            by_state=dict(by_state))
+                            half_applied=half_applied, session_changed=session_changed, internal=internal,
+                            hangs=hangs, compared_with_apply=compared, history_edited=edited, by_state=dict(by_state))
         self._save_figures()
-        return crashes == 0 and changed == 0 and session_changed == 0 and internal == 0 and hangs == 0
+        return (crashes == 0 and changed == 0 and half_applied == 0 and session_changed == 0
+                and internal == 0 and hangs == 0)
 
     def _save_figures(self):
         """Leave the figures where test/shell/89_reliability_summary.sh finds them."""
@@ -256,7 +285,8 @@ class Driver:
             return
         os.makedirs(os.path.join(tmp, "reliability"), exist_ok=True)
         with open(os.path.join(tmp, "reliability", self.name + ".figures"), "w") as f:
-            for key in ("inputs", "calls", "crashes", "changed", "session_changed", "internal", "hangs"):
+            for key in ("inputs", "calls", "crashes", "changed", "half_applied", "session_changed", "internal",
+                        "hangs", "compared_with_apply", "history_edited"):
                 f.write("%s %d\n" % (key, self.figures[key]))
             for state, n in sorted(self.figures["by_state"].items()):
                 f.write("sqlstate %s %d\n" % (state, n))

@@ -2,12 +2,15 @@
 """test/reliability/fuzz_dirs.py -- randomized migration directories.
 
 Builds directories from mutations of the fixture directories (test/fixtures/*)
-and calls status, plan and apply on each (plus migrate, repair, rollback and
-baseline when the installed extension has them: see CALLS), with random
-arguments and settings.  Every call must succeed or fail with a SQLSTATE other than XX000,
-a failed call must leave catalog and history as they were, no call may leave
-the caller's settings changed, and the server must stay up.  Prints the
-figures (common.Driver.report); exits 1 when a property failed.
+and calls status, plan, apply, migrate, repair, rollback, baseline and
+version on each (see CALLS), with random arguments and settings.  Every call
+must succeed or fail with a SQLSTATE other than XX000; a failed call must
+leave catalog and history as they were, except that a failed migrate keeps
+what it committed, which must be exactly what apply up to its last recorded
+version makes of the same start; a successful apply or migrate must record
+exactly the migrations plan() listed as pending; no call may leave the
+caller's settings changed, and the server must stay up.  Prints the figures
+(common.Driver.report); exits 1 when a property failed.
 
 Deterministic for a given seed.  Knobs (environment):
     SCHEMATA_FUZZ_SEED    seed (default 1)
@@ -189,6 +192,23 @@ def m_stray_statement(rng, d):
     return "stray %r in %s" % (stmt[:40], os.path.relpath(p, d))
 
 
+# Statements that parse, pass every check and fail when they run.
+FAILING_AT_RUN_TIME = [
+    "SELECT 1/0;", "DO $$ BEGIN RAISE EXCEPTION 'fails late'; END $$;", "SELECT * FROM no_such_table;",
+    "CREATE TABLE fail_twice (a int); CREATE TABLE fail_twice (a int);",
+]
+
+
+def m_fail_late(rng, d):
+    """A script that fails when it runs, so that the ones before it have
+    run: what a failed migrate keeps is then more than nothing."""
+    p = any_script(rng, d)
+    stmt = rng.choice(FAILING_AT_RUN_TIME)
+    up, marker, down = read(p).partition(b"-- migrate:down")
+    write(p, up + b"\n" + stmt.encode() + b"\n" + marker + down)
+    return "%r at the end of the up script of %s" % (stmt[:40], os.path.relpath(p, d))
+
+
 def m_crlf(rng, d):
     p = any_script(rng, d)
     write(p, rng.choice([b"\xef\xbb\xbf", b""]) + read(p).replace(b"\n", rng.choice([b"\r\n", b"\r"])))
@@ -270,10 +290,31 @@ def m_large(rng, d):
     return "file over 1kB in " + os.path.relpath(p, d) + " (with max_file_size 1kB)"
 
 
+# schemata.max_file_size: its default and its largest value, in kB
+DEFAULT_MAX_FILE_KB = 100 * 1024
+LARGEST_MAX_FILE_KB = (0x3fffffff // 1024) - 1     # MaxAllocSize / 1024 - 1
+
+# Sizes for m_huge (sparse files: no disk, no time): over the default limit,
+# over the largest limit (a read of that size would be near MaxAllocSize),
+# and over 4 GiB (a size that wraps in 32 bits).
+HUGE_SIZES = [DEFAULT_MAX_FILE_KB * 1024 + 1, LARGEST_MAX_FILE_KB * 1024 + 1, 2 ** 32 + 1]
+
+
+def m_huge(rng, d):
+    """Grows a script, or a new one, past a limit.  Applied after every
+    other mutation, which read the scripts."""
+    size = rng.choice(HUGE_SIZES)
+    p = rng.choice([any_script(rng, d), os.path.join(d, "0700_huge.sql")])
+    with open(p, "ab"):
+        pass
+    os.truncate(p, size)
+    return "sparse file of %d bytes: %s" % (size, os.path.relpath(p, d))
+
+
 MUTATIONS = [
     m_odd_name, m_odd_name, m_random_bytes, m_splice_bytes, m_truncated_utf8, m_nul, m_empty, m_cut,
-    m_unterminated, m_stray_statement, m_stray_statement, m_stray_statement, m_crlf, m_many_statements,
-    m_unreadable, m_symlink, m_symlink, m_dir_for_file, m_duplicate, m_large,
+    m_unterminated, m_stray_statement, m_stray_statement, m_stray_statement, m_fail_late, m_fail_late, m_crlf, m_many_statements,
+    m_unreadable, m_symlink, m_symlink, m_dir_for_file, m_duplicate, m_large, m_huge,
 ]
 
 # ---------------------------------------------------------------- arguments
@@ -291,11 +332,11 @@ class Case:
 
 
 # The calls made for each directory, in order, by name of the function they
-# need.  A call whose function the installed extension lacks is skipped, so
-# new functions are covered as soon as they are merged: add them here.
-# migrate commits after each migration: it runs as a statement of its own
-# (CALL cannot run inside an exception block) and its catalog is not
-# compared; the other properties hold for it too.
+# call (each must exist: a new function is covered by adding it here).
+# apply and migrate are also checked against plan() (APPLIES).  migrate
+# commits after each migration: it runs as a statement of its own (CALL
+# cannot run inside an exception block), and after an error what it
+# committed is compared with apply (reliability.after).
 CALLS = [
     ("status", lambda c, rng: call_sql("status", c.dir, c.target)),
     ("plan", lambda c, rng: call_sql("plan", c.dir, c.target, c.to_version, c.out_of_order)),
@@ -311,6 +352,7 @@ CALLS = [
                                          rng.choice([None, c.dir]))),
     ("version", lambda c, rng: "SELECT schemata.version(%s)" % sql_literal(c.target)),
 ]
+APPLIES = {"apply", "migrate"}
 
 
 def odd_dir(rng, root, case_dir):
@@ -339,14 +381,18 @@ def settings_for(rng, root):
     return "", "", ""
 
 
-def make_case(rng, case_id, seeds, root, functions):
+def make_case(rng, case_id, seeds, root):
     seed = rng.choice(seeds)
     d = os.path.join(root, "c%05d" % case_id)
     shutil.copytree(seed, d, symlinks=True)
     what = [os.path.basename(seed)]
     mutations = [rng.choice(MUTATIONS) for _ in range(rng.choice([0, 1, 1, 1, 1, 2, 3]))]
+    mutations.sort(key=lambda m: m is m_huge)
     if m_large in mutations:
         set_sql, reset_sql, setting = "SET schemata.max_file_size = '1kB';\n", "RESET schemata.max_file_size;\n", ""
+    elif m_huge in mutations and rng.random() < 0.5:
+        set_sql, reset_sql, setting = ("SET schemata.max_file_size = '%dkB';\n" % LARGEST_MAX_FILE_KB,
+                                       "RESET schemata.max_file_size;\n", "largest max_file_size")
     else:
         set_sql, reset_sql, setting = settings_for(rng, root)
     for m in mutations:
@@ -364,21 +410,23 @@ def make_case(rng, case_id, seeds, root, functions):
         what.append("target %r, to_version %r" % (target, to_version))
 
     sql = [set_sql]
+    setup = ""
     if case.prestate:
         # history and tables from the unmutated directory first, so that the
         # mutated one meets applied migrations (drift, missing, out of order)
         what.append("after applying the original")
-        sql.append(try_call(case_id, "apply original", call_sql("apply", seed, target)))
+        setup = call_sql("apply", seed, target)
+        sql.append(try_call(case_id, "apply original", setup))
     top_level = rng.random() < 0.25
+    applies = (case.target, case.dir, case.to_version, case.out_of_order)
     for fn, build in CALLS:
-        if fn not in functions:
-            continue
+        checked = applies if fn in APPLIES else None
         if fn == "migrate":
-            sql.append(top_level_call(case_id, fn, build(case, rng), compare_catalog=False))
+            sql.append(top_level_call(case_id, fn, build(case, rng), checked, setup=setup))
         elif fn == "apply" and top_level:
-            sql.append(top_level_call(case_id, fn + " (statement)", build(case, rng)))
+            sql.append(top_level_call(case_id, fn + " (statement)", build(case, rng), checked))
         else:
-            sql.append(try_call(case_id, fn, build(case, rng)))
+            sql.append(try_call(case_id, fn, build(case, rng), checked))
     sql.append(reset_sql)
     sql.append("SELECT reliability.cleanup();\n")
     return case_id, "; ".join(what), "".join(sql)
@@ -407,11 +455,10 @@ def main():
                    if os.path.isdir(os.path.join(fixtures, e)))
     driver = Driver("fuzz_dirs")
     driver.create_database()
-    functions = driver.existing_functions()
-    print("fuzz_dirs: seed %d, %d inputs, calls: %s" % (
-        seed, count, ", ".join(fn for fn, _ in CALLS if fn in functions)))
+    driver.require_functions(fn for fn, _ in CALLS)
+    print("fuzz_dirs: seed %d, %d inputs, calls: %s" % (seed, count, ", ".join(fn for fn, _ in CALLS)))
     rng = random.Random(seed)
-    driver.run_cases(make_case(rng, i, seeds, root, functions) for i in range(1, count + 1))
+    driver.run_cases(make_case(rng, i, seeds, root) for i in range(1, count + 1))
     ok = driver.report()
     if ok:
         make_writable(root)

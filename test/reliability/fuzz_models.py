@@ -3,9 +3,7 @@
 
 Mutates the model files (test/models/*.json, or a small built-in model when
 there are none) and calls the model functions on each -- diff, bootstrap,
-diff again, sync, teardown -- for whichever of them the installed extension
-has (see CALLS: a call whose function is missing is skipped, so the suite
-covers each function as soon as it is merged).  Same properties and figures
+diff again, sync, teardown (see CALLS; each must exist).  Same properties and figures
 as fuzz_dirs.py: no crash, no XX000, a failed call changes nothing, the
 caller's settings are left alone.
 
@@ -212,9 +210,8 @@ def models_call(function, models, *rest):
     return "SELECT * FROM schemata.%s(%s)" % (function, ", ".join(args))
 
 
-# The calls made for each model, in order, by name of the function they need.
-# A call whose function the installed extension lacks is skipped: add new
-# model functions here.
+# The calls made for each model, in order, by name of the function they call
+# (each must exist): add new model functions here.
 CALLS = [
     ("diff", lambda c: models_call("diff", c.models, c.target)),
     ("bootstrap", lambda c: models_call("bootstrap", c.models, c.target,
@@ -225,7 +222,7 @@ CALLS = [
 ]
 
 
-def make_case(rng, case_id, seeds, functions):
+def make_case(rng, case_id, seeds):
     name, original = rng.choice(seeds)
     doc = copy.deepcopy(original)
     what = [name]
@@ -239,15 +236,13 @@ def make_case(rng, case_id, seeds, functions):
     what.append("target %r, allow_destructive %s, extensions %s" % (target, case.destructive, case.extensions))
 
     sql = []
-    if rng.random() < 0.4 and "bootstrap" in functions:
+    if rng.random() < 0.4:
         # tables of the original models first, so that the mutated models
         # meet existing tables
         what.append("after bootstrapping the original")
         sql.append(try_call(case_id, "bootstrap original", models_call("bootstrap", case.original, target)))
     top_level = rng.random() < 0.25
     for fn, build in CALLS:
-        if fn not in functions:
-            continue
         if fn == "bootstrap" and top_level:
             sql.append(top_level_call(case_id, fn + " (statement)", build(case)))
         else:
@@ -270,17 +265,13 @@ def main():
     count = int(os.environ.get("SCHEMATA_FUZZ_MODEL_INPUTS", "1000"))
     driver = Driver("fuzz_models")
     driver.create_database()
-    functions = driver.existing_functions() & {fn for fn, _ in CALLS}
-    if not functions:
-        print("fuzz_models: skipped: the installed extension has none of %s"
-              % ", ".join(sorted({fn for fn, _ in CALLS})))
-        driver.drop_database()
-        return 0
+    functions = sorted({fn for fn, _ in CALLS})
+    driver.require_functions(functions)
     seeds = load_seeds()
     print("fuzz_models: seed %d, %d inputs from %d model files, calls: %s"
-          % (seed, count, len(seeds), ", ".join(sorted(functions))))
+          % (seed, count, len(seeds), ", ".join(functions)))
     rng = random.Random(seed)
-    driver.run_cases(make_case(rng, i, seeds, functions) for i in range(1, count + 1))
+    driver.run_cases(make_case(rng, i, seeds) for i in range(1, count + 1))
     ok = driver.report()
     if ok:
         driver.drop_database()

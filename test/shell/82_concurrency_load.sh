@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Concurrency under load: 16 pgbench sessions for SCHEMATA_LOAD_SECONDS
-# (default 20) apply, plan, read status and (when installed) migrate and roll
-# back, on one shared and four other target schemas: 12 sessions in READ
+# (default 20) apply, plan, read status, migrate and roll back, on one
+# shared and four other target schemas: 12 sessions in READ
 # COMMITTED, 4 applying in REPEATABLE READ (their 40001 serialization
 # failures are retried by pgbench and counted).  Afterwards:
 #   - no session saw an error (READ COMMITTED clients never retry), the
@@ -10,7 +10,10 @@
 #     are exactly those of the recorded versions, and the event log written
 #     by the migrations themselves shows every migration's up and down
 #     strictly alternating (so none ran twice) and ending in "up" exactly
-#     for the recorded ones.
+#     for the recorded ones;
+#   - then one more apply per schema converges: every schema ends with all
+#     versions, each recorded once, its tables exactly those, and every
+#     migration's events still alternate and end in "up".
 set -euo pipefail
 source "$(dirname "$0")/../lib/shell.sh"
 
@@ -38,26 +41,18 @@ fresh_db "$DB"
 q -d "$DB" -c "CREATE TABLE public.events (seq bigserial PRIMARY KEY, target name, version text, op text)" \
            -c "ALTER DATABASE $DB SET log_error_verbosity = verbose" \
            -c "ALTER DATABASE $DB SET client_min_messages = warning"
-has() {
-    q -d "$DB" -c "SELECT count(*) > 0 FROM pg_proc WHERE proname = '$1'
-                      AND pronamespace = 'schemata'::regnamespace"
-}
-has_rollback=$(has rollback)
-has_migrate=$(has migrate)
-if [[ $has_rollback == t ]]; then
-    # other sessions may have rolled back migrations since: not an error here
-    q -d "$DB" -c "
-        CREATE FUNCTION public.rollback_some(target name, steps int) RETURNS bigint LANGUAGE plpgsql AS \$\$
-        BEGIN
-            RETURN (SELECT count(*) FROM schemata.rollback(target, steps => steps));
-        EXCEPTION WHEN object_not_in_prerequisite_state OR invalid_parameter_value THEN
-            IF SQLERRM LIKE '%has no applied migrations to roll back'
-               OR SQLERRM LIKE 'steps is %, but schema % has only % applied migration%' THEN
-                RETURN 0;
-            END IF;
-            RAISE;
-        END \$\$"
-fi
+# other sessions may have rolled back migrations since: not an error here
+q -d "$DB" -c "
+    CREATE FUNCTION public.rollback_some(target name, steps int) RETURNS bigint LANGUAGE plpgsql AS \$\$
+    BEGIN
+        RETURN (SELECT count(*) FROM schemata.rollback(target, steps => steps));
+    EXCEPTION WHEN object_not_in_prerequisite_state OR invalid_parameter_value THEN
+        IF SQLERRM LIKE '%has no applied migrations to roll back'
+           OR SQLERRM LIKE 'steps is %, but schema % has only % applied migration%' THEN
+            RETURN 0;
+        END IF;
+        RAISE;
+    END \$\$"
 
 # pgbench scripts; :t picks one of the other schemas
 s=$work/scripts
@@ -74,17 +69,8 @@ printf '\\set t random(0, 3)\nCALL schemata.migrate('"'$dir'"', ('"'load_'"' || 
 echo "CALL schemata.migrate('$dir', 'load_shared');" >"$s/migrate_shared.sql"
 chmod -R a+rX "$work"
 
-rc_scripts=(-f "$s/apply_shared.sql@3" -f "$s/apply_other.sql@3" -f "$s/apply_to.sql@3" -f "$s/status.sql@3" -f "$s/plan.sql@1")
-if [[ $has_rollback == t ]]; then
-    rc_scripts+=(-f "$s/rollback.sql@3" -f "$s/rollback_shared.sql@1")
-else
-    echo "skipped: rollback (not in the installed extension)"
-fi
-if [[ $has_migrate == t ]]; then
-    rc_scripts+=(-f "$s/migrate_other.sql@2" -f "$s/migrate_shared.sql@1")
-else
-    echo "skipped: migrate (not in the installed extension)"
-fi
+rc_scripts=(-f "$s/apply_shared.sql@3" -f "$s/apply_other.sql@3" -f "$s/apply_to.sql@3" -f "$s/status.sql@3" -f "$s/plan.sql@1"
+            -f "$s/rollback.sql@3" -f "$s/rollback_shared.sql@1" -f "$s/migrate_other.sql@2" -f "$s/migrate_shared.sql@1")
 
 log=$SCHEMATA_WORK/server.log
 log_from=$(($(stat -L -c %s "$log") + 1))
@@ -135,34 +121,59 @@ expect_eq "$(grep -vE ': +40001:' "$work/server.log" | grep -cE '(ERROR|FATAL|PA
           "no error in the server log other than retried serialization failures"
 expect_eq "$(q -d "$DB" -c "SELECT count(*) > 0 FROM events WHERE op = 'up' AND target = 'load_shared'")" t \
           "the shared schema got migrations"
-if [[ $has_rollback == t ]]; then
-    expect_eq "$(q -d "$DB" -c "SELECT count(*) > 0 FROM events WHERE op = 'down'")" t "some migrations were rolled back"
-fi
+expect_eq "$(q -d "$DB" -c "SELECT count(*) > 0 FROM events WHERE op = 'down'")" t "some migrations were rolled back"
 
 # per schema: history is a prefix 0001..N and the tables are those of history
+consistent() {
+    local when=$1
+    expect_eq "$(q -d "$DB" -c "
+        SELECT string_agg(target_schema || ': ' || versions, '; ' ORDER BY target_schema)
+          FROM (SELECT target_schema, count(*) AS n, max(version::int) AS top,
+                       string_agg(version, ',' ORDER BY version) AS versions
+                  FROM schemata.migrations GROUP BY target_schema) h
+         WHERE n <> top")" "" "$when: history of every schema is a prefix 0001..N"
+    expect_eq "$(q -d "$DB" -c "
+        SELECT count(*) FROM (
+            SELECT n.nspname AS target, substr(c.relname, 2) AS version FROM pg_class c
+              JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname LIKE 'load\_%' AND c.relkind = 'r'
+            EXCEPT SELECT target_schema, version FROM schemata.migrations) t")" 0 "$when: no table without its history row"
+    expect_eq "$(q -d "$DB" -c "
+        SELECT count(*) FROM schemata.migrations m
+         WHERE NOT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                            WHERE n.nspname = m.target_schema AND c.relname = 't' || m.version)")" 0 \
+              "$when: no history row without its table"
+    # every migration's events alternate up, down, up, ... and end in up exactly when recorded
+    expect_eq "$(q -d "$DB" -c "
+        WITH e AS (SELECT target, version, op, lag(op) OVER w AS prev, row_number() OVER w AS k,
+                          count(*) OVER (PARTITION BY target, version) AS total
+                     FROM events WINDOW w AS (PARTITION BY target, version ORDER BY seq))
+        SELECT count(*) FROM e
+         WHERE op = prev OR (k = 1 AND op <> 'up')
+            OR (k = total AND (op = 'up') <> EXISTS (SELECT FROM schemata.migrations m
+                                                      WHERE m.target_schema = e.target AND m.version = e.version))")" 0 \
+              "$when: no migration applied twice or rolled back twice; the last event matches history"
+}
+consistent "after the load"
+
+# convergence: one more apply per schema brings each to every version
+schemas=(load_0 load_1 load_2 load_3 load_shared)   # in name order
+schema_array="{$(IFS=,; echo "${schemas[*]}")}"
+for t in "${schemas[@]}"; do
+    q -d "$DB" -c "SELECT count(*) FROM schemata.apply('$dir', '$t')" >/dev/null
+done
+consistent "after one more apply per schema"
 expect_eq "$(q -d "$DB" -c "
-    SELECT string_agg(target_schema || ': ' || versions, '; ' ORDER BY target_schema)
-      FROM (SELECT target_schema, count(*) AS n, max(version::int) AS top,
-                   string_agg(version, ',' ORDER BY version) AS versions
-              FROM schemata.migrations GROUP BY target_schema) h
-     WHERE n <> top")" "" "history of every schema is a prefix 0001..N"
+    SELECT string_agg(t || ': ' || (SELECT count(*) || ' rows, ' || count(DISTINCT version) || ' versions, '
+                                           || coalesce(min(version), '-') || '..' || coalesce(max(version), '-')
+                                      FROM schemata.migrations WHERE target_schema = t)
+                        || ', ' || (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                     WHERE n.nspname = t AND c.relkind = 'r') || ' tables', '; ' ORDER BY t)
+      FROM unnest('$schema_array'::name[]) t")" \
+    "$(for t in "${schemas[@]}"; do printf '%s: %d rows, %d versions, 0001..%04d, %d tables; ' "$t" $COUNT $COUNT $COUNT $COUNT; done | sed 's/; $//')" \
+    "every schema ends with all $COUNT versions, each once, and exactly their tables"
 expect_eq "$(q -d "$DB" -c "
-    SELECT count(*) FROM (
-        SELECT n.nspname AS target, substr(c.relname, 2) AS version FROM pg_class c
-          JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname LIKE 'load\_%' AND c.relkind = 'r'
-        EXCEPT SELECT target_schema, version FROM schemata.migrations) t")" 0 "no table without its history row"
-expect_eq "$(q -d "$DB" -c "
-    SELECT count(*) FROM schemata.migrations m
-     WHERE NOT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                        WHERE n.nspname = m.target_schema AND c.relname = 't' || m.version)")" 0 "no history row without its table"
-# every migration's events alternate up, down, up, ... and end in up exactly when recorded
-expect_eq "$(q -d "$DB" -c "
-    WITH e AS (SELECT target, version, op, lag(op) OVER w AS prev, row_number() OVER w AS k,
-                      count(*) OVER (PARTITION BY target, version) AS total
-                 FROM events WINDOW w AS (PARTITION BY target, version ORDER BY seq))
-    SELECT count(*) FROM e
-     WHERE op = prev OR (k = 1 AND op <> 'up')
-        OR (k = total AND (op = 'up') <> EXISTS (SELECT FROM schemata.migrations m
-                                                  WHERE m.target_schema = e.target AND m.version = e.version))")" 0 \
-          "no migration applied twice or rolled back twice; the last event matches history"
+    SELECT count(*) FROM (SELECT DISTINCT ON (target, version) op FROM events
+                           WHERE target = ANY ('$schema_array'::name[])
+                           ORDER BY target, version, seq DESC) last WHERE op = 'up'")" \
+    "$(( ${#schemas[@]} * COUNT ))" "every migration's last event is its up"

@@ -1,23 +1,53 @@
 #!/usr/bin/env bash
 # The figures of the reliability tests (test/shell/8*), gathered from
-# $SCHEMATA_TMP/reliability/*.figures, and a last look at the whole server
-# log: no backend may have died by a signal other than the SIGKILLs of
-# 81_crash_mid_apply.sh, and no sanitizer may have reported anything.
+# $SCHEMATA_TMP/reliability/*.figures, checked, and a last look at the whole
+# server log.  Fails when a test left no figures, when a figure that must be
+# 0 is not (crashes, changes after error, half-applied successes, settings
+# changed, XX000, hangs, what the killed calls left, failed transactions,
+# deadlocks), when any backend died by a signal other than the SIGKILLs of
+# 81_crash_mid_apply.sh (exactly as many as it made), or when a sanitizer
+# reported anything.
 set -euo pipefail
 source "$(dirname "$0")/../lib/shell.sh"
+# shellcheck source=test/lib/cluster.sh
+source "$(dirname "$0")/../lib/cluster.sh"   # schemata_sanitizer_reports
 
 figures=$SCHEMATA_TMP/reliability
 echo "==== reliability figures ===="
-for f in "$figures"/*.figures; do
-    [[ -e $f ]] || { echo "(no figures: the reliability tests did not run)"; break; }
-    echo "$(basename "$f" .figures):"
+for name in fuzz_dirs fuzz_models crash_mid_apply concurrency_load; do
+    f=$figures/$name.figures
+    [[ -f $f ]] || fail "no figures from $name: its test did not run to its end"
+    echo "$name:"
     awk '$1 == "sqlstate" { states = states sep $2 " " $3; sep = ", "; next }
          { printf "  %-22s %s\n", $1, $2 }
          END { if (states != "") printf "  %-22s %s\n", "outcomes by SQLSTATE", states }' "$f"
 done
 
+# figure NAME KEY: the value of KEY in NAME's figures (a missing key fails)
+figure() {
+    local value
+    value=$(awk -v key="$2" '$1 == key { print $2; exit }' "$figures/$1.figures")
+    [[ -n $value ]] || fail "figures of $1 have no $2"
+    echo "$value"
+}
+
+zero() {   # zero NAME KEY...: each figure must be 0
+    local name=$1 key
+    shift
+    for key in "$@"; do
+        expect_eq "$(figure "$name" "$key")" 0 "$name: $key is 0"
+    done
+}
+zero fuzz_dirs crashes changed half_applied session_changed internal hangs
+zero fuzz_models crashes changed half_applied session_changed internal hangs
+zero crash_mid_apply left_after_crash
+zero concurrency_load failed deadlocks internal_errors
+
 log=$SCHEMATA_WORK/server.log
-expect_eq "$(grep -E 'terminated by signal' "$log" | grep -vc 'signal 9: Killed' || true)" 0 \
-          "no backend died in the whole run except those killed on purpose"
-expect_eq "$(grep -cE 'ERROR: AddressSanitizer|runtime error:|UndefinedBehaviorSanitizer' "$log" || true)" 0 \
-          "no sanitizer report in the server log"
+killed=$(figure crash_mid_apply backends_killed)
+expect_eq "$(grep -cE 'terminated by signal' "$log" || true)" "$killed" \
+          "no backend died in the whole run except the $killed killed on purpose"
+expect_eq "$(grep -c 'terminated by signal 9: Killed' "$log" || true)" "$killed" \
+          "those $killed died by SIGKILL"
+schemata_sanitizer_reports >/dev/null || fail "sanitizer reports in the server log: $(schemata_sanitizer_reports)"
+echo "ok: no sanitizer report in the server log"

@@ -256,7 +256,8 @@ class Driver:
         w("successes:                  %d\n" % by_state.get("00000", 0))
         w("crashes:                    %d\n" % crashes)
         w("changes after error:        %d (partial migrates compared with apply: %d)\n" % (changed, compared))
-        w("half-applied successes:     %d (history edited by a migration: %d)\n" % (half_applied, edited))
+        w("half-applied successes:     %d\n" % half_applied)
+        w("history edited by a migration: %d\n" % edited)
         w("session settings changed:   %d\n" % session_changed)
         w("internal errors (XX000):    %d\n" % internal)
         w("hangs:                      %d\n" % hangs)
@@ -266,7 +267,8 @@ class Driver:
             w("  server log %s\n" % line)
         bad = self.psql("SELECT case_id, fn, sqlstate, changed, half_applied, session_changed, message "
                         "FROM reliability.results "
-                        "WHERE sqlstate IN ('XX000', '57014') OR changed OR half_applied OR session_changed "
+                        "WHERE sqlstate IN ('XX000', '57014') OR changed OR half_applied OR history_edited "
+                        "OR session_changed "
                         "ORDER BY case_id LIMIT 20").stdout.decode(errors="replace").splitlines()
         for row in bad:
             case_id = int(row.split("|")[0])
@@ -275,8 +277,8 @@ class Driver:
                             half_applied=half_applied, session_changed=session_changed, internal=internal,
                             hangs=hangs, compared_with_apply=compared, history_edited=edited, by_state=dict(by_state))
         self._save_figures()
-        return (crashes == 0 and changed == 0 and half_applied == 0 and session_changed == 0
-                and internal == 0 and hangs == 0)
+        return (crashes == 0 and changed == 0 and half_applied == 0 and edited == 0
+                and session_changed == 0 and internal == 0 and hangs == 0)
 
     def _save_figures(self):
         """Leave the figures where test/shell/89_reliability_summary.sh finds them."""

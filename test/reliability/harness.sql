@@ -16,10 +16,10 @@
 --                    exactly the pending migrations plan() listed just
 --                    before it, each once, or whose history is not then the
 --                    rows before plus those (must never happen)
---   history_edited   a successful apply or migrate during which a migration
---                    itself deleted, updated or truncated history rows
---                    (schemata does not prevent that; counted, not a failure:
---                    the rows schemata recorded are still checked)
+--   history_edited   a successful apply or migrate during which history rows
+--                    were deleted, updated or truncated: a migration that
+--                    tries must fail (schemata's history_guard trigger), so
+--                    this must never happen
 --   session_changed  the caller's settings differ after the call, or (for
 --                    calls run as statements) the session still holds an
 --                    advisory lock (must never happen, success or not)

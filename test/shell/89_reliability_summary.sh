@@ -2,7 +2,8 @@
 # The figures of the reliability tests (test/shell/8*), gathered from
 # $SCHEMATA_TMP/reliability/*.figures, checked, and a last look at the whole
 # server log.  Fails when a test left no figures, when a figure that must be
-# 0 is not (crashes, changes after error, half-applied successes, settings
+# 0 is not (crashes, changes after error, half-applied successes, history
+# edited by a migration, settings
 # changed, XX000, hangs, what the killed calls left, failed transactions,
 # deadlocks), when any backend died by a signal other than the SIGKILLs of
 # 81_crash_mid_apply.sh (exactly as many as it made), or when a sanitizer
@@ -38,8 +39,8 @@ zero() {   # zero NAME KEY...: each figure must be 0
         expect_eq "$(figure "$name" "$key")" 0 "$name: $key is 0"
     done
 }
-zero fuzz_dirs crashes changed half_applied session_changed internal hangs
-zero fuzz_models crashes changed half_applied session_changed internal hangs
+zero fuzz_dirs crashes changed half_applied history_edited session_changed internal hangs
+zero fuzz_models crashes changed half_applied history_edited session_changed internal hangs
 zero crash_mid_apply left_after_crash
 zero concurrency_load failed deadlocks internal_errors
 

@@ -69,9 +69,7 @@ report_missing_files(const ApplyOptions *options, List *missing)
 			(errmsg_plural("%d applied migration of schema \"%s\" has no file in the migration directory",
 						   "%d applied migrations of schema \"%s\" have no file in the migration directory",
 						   list_length(missing), list_length(missing), options->target_schema),
-			 errdetail_plural("The migration without a file is %s.",
-							  "The migrations without a file are %s.",
-							  list_length(missing), schemata_join_names(missing))));
+			 schemata_errdetail_missing_files(missing)));
 }
 
 static void

@@ -136,9 +136,7 @@ report_missing_files(const char *target_schema, List *missing)
 			(errmsg_plural("%d applied migration of schema \"%s\" has no file and was left as recorded",
 						   "%d applied migrations of schema \"%s\" have no file and were left as recorded",
 						   list_length(missing), list_length(missing), target_schema),
-			 errdetail_plural("The migration without a file is %s.",
-							  "The migrations without a file are %s.",
-							  list_length(missing), schemata_join_names(missing))));
+			 schemata_errdetail_missing_files(missing)));
 }
 
 /*

@@ -438,6 +438,18 @@ schemata_join_names(List *names)
 	return buf.data;
 }
 
+/*
+ * The DETAIL naming applied migrations whose files are gone, for errors and
+ * notices about them (apply, rollback with dir, repair).
+ */
+int
+schemata_errdetail_missing_files(List *missing)
+{
+	return errdetail_plural("The migration without a file is %s.",
+							"The migrations without a file are %s.",
+							list_length(missing), schemata_join_names(missing));
+}
+
 static void
 report_ignored(List *ignored)
 {

@@ -171,9 +171,7 @@ find_files(Rollback *rb)
 				 errmsg_plural("%d migration to roll back has no file in the migration directory",
 							   "%d migrations to roll back have no file in the migration directory",
 							   list_length(missing), list_length(missing)),
-				 errdetail_plural("The migration without a file is %s.",
-							  "The migrations without a file are %s.",
-							  list_length(missing), schemata_join_names(missing)),
+				 schemata_errdetail_missing_files(missing),
 				 errhint("Leave out dir to use the down scripts recorded when they were applied.")));
 }
 

@@ -111,6 +111,7 @@ extern MigrationDir *schemata_scan_directory(const char *argname, const char *di
 extern char *schemata_read_file(const MigrationDir *dir, const char *relpath, int *len);
 extern void schemata_check_read_access(const char *argname);
 extern char *schemata_join_names(List *names);
+extern int	schemata_errdetail_missing_files(List *missing);
 extern const MigrationFile *schemata_find_migration(const MigrationDir *dir,
 													const MigrationVersion *version);
 extern void schemata_open_directory(MigrationDir *dir);

@@ -47,6 +47,7 @@ SELECT * FROM schemata.apply(fixture('bad_altersystem'));
 SELECT * FROM schemata.apply(fixture('bad_alterdb_tablespace'));
 SELECT * FROM schemata.apply(fixture('bad_create_subscription'));
 SELECT * FROM schemata.apply(fixture('bad_alter_subscription'));
+SELECT * FROM schemata.apply(fixture('bad_refresh_subscription'));
 SELECT * FROM schemata.apply(fixture('bad_copy_stdin'));
 
 -- plan() runs the same checks.

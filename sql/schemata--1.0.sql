@@ -24,6 +24,23 @@ CREATE TABLE schemata.migrations (
 COMMENT ON TABLE schemata.migrations IS 'applied migrations, one row per target schema and version';
 SELECT pg_catalog.pg_extension_config_dump('schemata.migrations', '');
 
+-- The checksum cache (src/checksums.c): the stat data and up-script checksum
+-- of each migration file an apply() read, so that an unchanged file need not
+-- be read again to check it for drift.  Not dumped: it fills anew.
+CREATE TABLE schemata.file_checksums (
+    target_schema name NOT NULL,
+    dir text NOT NULL,
+    file text NOT NULL,
+    device int8 NOT NULL,
+    inode int8 NOT NULL,
+    size int8 NOT NULL,
+    mtime_ns int8 NOT NULL,
+    ctime_ns int8 NOT NULL,
+    checksum text NOT NULL,
+    PRIMARY KEY (target_schema, dir, file)
+);
+COMMENT ON TABLE schemata.file_checksums IS 'checksums of migration files, valid while their stat data are unchanged';
+
 -- No migration may change the history while it runs (directly, or through
 -- baseline() and its kin): schemata records it between migrations.
 CREATE FUNCTION schemata.history_guard() RETURNS trigger

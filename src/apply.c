@@ -183,12 +183,15 @@ check_pending(const MigrationDir *dir, PlannedMigration *planned, bool keep_sql,
 }
 
 /*
- * Everything apply() checks before it runs anything.  With lock, the target
- * schema's advisory lock is taken before the history is read.
+ * Everything apply() checks before it runs anything.  For apply(), the
+ * target schema's advisory lock is taken before the history is read; plan()
+ * keeps the up scripts' SQL; apply() and migrate() record the checksums of
+ * the files they read (checksums.c).
  */
 MigrationPlan *
-schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql)
+schemata_build_plan(const ApplyOptions *options, PlanPurpose purpose)
 {
+	bool		keep_sql = purpose == PLAN_TO_SHOW;
 	MigrationPlan *plan = palloc0(sizeof(MigrationPlan));
 	const HistoryRow *latest;
 	MigrationVersion *to;
@@ -197,12 +200,13 @@ schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql)
 
 	schemata_check_target_schema(options->target_schema);
 	plan->dir = schemata_scan_directory("dir", options->dir);
-	if (lock)
+	if (purpose == PLAN_FOR_APPLY)
 	{
 		schemata_lock_target(options->target_schema);
 		schemata_check_history_snapshot(options->target_schema);
 	}
 	plan->history = schemata_load_history(options->target_schema);
+	schemata_load_checksums(plan->dir, options->target_schema, purpose != PLAN_TO_SHOW);
 	to = resolve_to_version(options, plan->dir, plan->history);
 
 	applied = palloc0(sizeof(bool) * Max(plan->dir->nfiles, 1));
@@ -339,6 +343,8 @@ apply_one(const ApplyOptions *options, const MigrationPlan *plan, const PlannedM
 		hints->enum_added_by = planned->file;
 	schemata_record_migration(options->target_schema, planned->file, &scripts, batch,
 							  duration_ms);
+	schemata_offer_checksum(plan->dir, planned->file->up_file, &scripts.up_stamp,
+							scripts.up.checksum);
 	return duration_ms;
 }
 
@@ -373,11 +379,12 @@ schemata_report_applied(const PlannedMigration *planned, double duration_ms)
 void
 schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, void *arg)
 {
-	MigrationPlan *plan = schemata_build_plan(options, true, false);
+	MigrationPlan *plan = schemata_build_plan(options, PLAN_FOR_APPLY);
 	RunHints	hints = {true, NULL, NULL};
 	MemoryContext work;
 	int			batch;
 
+	schemata_save_checksums(plan->dir);
 	if (!schemata_start_batch(options, plan, &batch))
 		return;
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata migration",
@@ -393,5 +400,6 @@ schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, vo
 		schemata_report_applied(planned, duration_ms);
 	}
 	schemata_close_directory(plan->dir);
+	schemata_save_checksums(plan->dir);
 	MemoryContextDelete(work);
 }

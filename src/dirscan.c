@@ -605,9 +605,20 @@ typedef struct FileContents
 	FileReadStep step;
 	int			err;
 	off_t		size;			/* from fstat */
+	FileStamp	stamp;			/* from fstat */
 	char	   *buf;			/* size + 1 bytes */
 	off_t		nread;
 } FileContents;
+
+static void
+stamp_from_stat(const struct stat *st, FileStamp *stamp)
+{
+	stamp->device = (int64) st->st_dev;
+	stamp->inode = (int64) st->st_ino;
+	stamp->size = (int64) st->st_size;
+	stamp->mtime_ns = (int64) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	stamp->ctime_ns = (int64) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
 
 /*
  * Open, stat and read dir/relpath, relative to the directory's descriptor
@@ -648,6 +659,8 @@ read_whole_file(const MigrationDir *dir, const char *relpath, int64 limit, FileC
 		fr->step = READ_TOO_LARGE;
 	else if ((fr->buf = palloc_extended(fr->size + 1, MCXT_ALLOC_NO_OOM)) == NULL)
 		fr->step = READ_NO_MEMORY;
+	else
+		stamp_from_stat(&st, &fr->stamp);
 
 	while (fr->step == READ_DONE && fr->nread < fr->size)
 	{
@@ -717,10 +730,11 @@ report_read_failure(const FileContents *fr, const char *relpath, int64 limit)
 /*
  * The whole text of dir/relpath, NUL-terminated, checked to hold no NUL byte
  * and to be valid in the database encoding.  A UTF-8 byte order mark is
- * dropped.
+ * dropped.  *stamp (unless NULL) gets the file's stat data from before it
+ * was read.
  */
 char *
-schemata_read_file(const MigrationDir *dir, const char *relpath, int *len)
+schemata_read_file(const MigrationDir *dir, const char *relpath, int *len, FileStamp *stamp)
 {
 	FileContents fr;
 	char	   *buf;
@@ -761,7 +775,32 @@ schemata_read_file(const MigrationDir *dir, const char *relpath, int *len)
 				 errhint("Save the file in the database encoding.")));
 
 	*len = (int) nread;
+	if (stamp != NULL)
+		*stamp = fr.stamp;
 	return buf;
+}
+
+/*
+ * The stat data of dir/relpath, for the checksum cache; false when it cannot
+ * be had or the file is not a regular one (reading it then reports why).
+ * The same access checks as schemata_read_file().
+ */
+bool
+schemata_stat_file(const MigrationDir *dir, const char *relpath, FileStamp *stamp)
+{
+	struct stat st;
+	int			rc;
+
+	if (directories_restricted())
+		check_allowed(psprintf("%s/%s", dir->path, relpath), relpath);
+	if (dir->fd >= 0)
+		rc = fstatat(dir->fd, relpath, &st, 0);
+	else
+		rc = stat(psprintf("%s/%s", dir->path, relpath), &st);
+	if (rc != 0 || !S_ISREG(st.st_mode))
+		return false;
+	stamp_from_stat(&st, stamp);
+	return true;
 }
 
 /* The migration of a scanned directory with this version, or NULL. */

@@ -142,7 +142,7 @@ schemata_plan(PG_FUNCTION_ARGS)
 	apply_options(fcinfo, &options);
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
-	plan = schemata_build_plan(&options, false, true);
+	plan = schemata_build_plan(&options, PLAN_TO_SHOW);
 	for (int i = 0; i < plan->npending; i++)
 	{
 		const PlannedMigration *planned = &plan->pending[i];

@@ -331,16 +331,6 @@ collected_rows(HistoryReceiver *receiver)
 	return rows;
 }
 
-static void
-history_receiver_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
-{
-}
-
-static void
-history_receiver_done(DestReceiver *self)
-{
-}
-
 /*
  * Turn the version text each row holds so far into its MigrationVersion;
  * note the highest batch.
@@ -362,6 +352,49 @@ parse_history_versions(const char *target_schema, History *history)
 	}
 }
 
+static void
+receiver_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+receiver_done(DestReceiver *self)
+{
+}
+
+/*
+ * Run a query as the extension owner, each row handed to receive(row, dest),
+ * where dest is the first member of the caller's receiver: long results cost
+ * less so than in SPI's tuple table.  Not read-only, so that in READ
+ * COMMITTED the query takes a new snapshot.  Returns the SPI result code;
+ * CurrentMemoryContext is the caller's again.
+ */
+int
+schemata_select_as_owner(const char *sql, ParamListInfo params, DestReceiver *dest,
+						 bool (*receive) (TupleTableSlot *slot, DestReceiver *self))
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	SPIExecuteOptions options;
+	OwnerSwitch sw;
+	int			rc;
+
+	dest->receiveSlot = receive;
+	dest->rStartup = receiver_startup;
+	dest->rShutdown = receiver_done;
+	dest->rDestroy = receiver_done;
+	/* any but DestNone (rows discarded) and DestSPI (SPI's tuple table) */
+	dest->mydest = DestTuplestore;
+	memset(&options, 0, sizeof(options));
+	options.params = params;
+	options.read_only = false;
+	options.dest = dest;
+	become_owner(&sw);
+	rc = SPI_execute_extended(sql, &options);
+	restore_user(&sw);
+	MemoryContextSwitchTo(cxt);
+	return rc;
+}
+
 /*
  * All history rows of a target schema, sorted by version, in the current
  * memory context.  The query is not read-only so that, in READ COMMITTED, it
@@ -373,37 +406,23 @@ schemata_load_history(const char *target_schema)
 	MemoryContext cxt = CurrentMemoryContext;
 	History    *history = palloc0(sizeof(History));
 	HistoryReceiver receiver;
-	SPIExecuteOptions options;
-	OwnerSwitch sw;
+	ParamListInfo params;
 	int			rc;
 
-	receiver.pub.receiveSlot = receive_history_row;
-	receiver.pub.rStartup = history_receiver_startup;
-	receiver.pub.rShutdown = history_receiver_done;
-	receiver.pub.rDestroy = history_receiver_done;
-	/* any but DestNone (rows discarded) and DestSPI (SPI's tuple table) */
-	receiver.pub.mydest = DestTuplestore;
 	receiver.cxt = cxt;
 	receiver.nrows = 0;
 	receiver.chunks = NIL;
 	receiver.pack = NULL;
 	receiver.pack_left = 0;
 
-	memset(&options, 0, sizeof(options));
-	options.params = makeParamList(1);
-	options.params->params[0].value = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
-	options.params->params[0].isnull = false;
-	options.params->params[0].pflags = PARAM_FLAG_CONST;
-	options.params->params[0].ptype = NAMEOID;
-	options.read_only = false;
-	options.dest = &receiver.pub;
-
-	become_owner(&sw);
-	rc = SPI_execute_extended("SELECT version, name, checksum, batch, applied_at, applied_by, duration_ms"
-							  " FROM schemata.migrations WHERE target_schema OPERATOR(pg_catalog.=) $1",
-							  &options);
-	restore_user(&sw);
-	MemoryContextSwitchTo(cxt);
+	params = makeParamList(1);
+	params->params[0].value = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
+	params->params[0].isnull = false;
+	params->params[0].pflags = PARAM_FLAG_CONST;
+	params->params[0].ptype = NAMEOID;
+	rc = schemata_select_as_owner("SELECT version, name, checksum, batch, applied_at, applied_by, duration_ms"
+								  " FROM schemata.migrations WHERE target_schema OPERATOR(pg_catalog.=) $1",
+								  params, &receiver.pub, receive_history_row);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read migration history: %s", SPI_result_code_string(rc));
 
@@ -442,9 +461,9 @@ schemata_history_latest(const History *history)
  * Run one statement with parameters as the extension owner.  Returns the SPI
  * result code; CurrentMemoryContext is the caller's again.
  */
-static int
-execute_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *args, const char *nulls,
-				 bool read_only)
+int
+schemata_execute_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *args,
+						  const char *nulls, bool read_only)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	OwnerSwitch sw;
@@ -571,7 +590,7 @@ execute_on_row(const char *sql, const char *target_schema, const HistoryRow *row
 	int			rc;
 
 	row_key(target_schema, row, argtypes, args);
-	rc = execute_as_owner(sql, 2, argtypes, args, NULL, false);
+	rc = schemata_execute_as_owner(sql, 2, argtypes, args, NULL, false);
 	if (rc != expected_rc || SPI_processed != 1)
 		elog(ERROR, "could not find the history row of migration \"%s\": %s",
 			 row->name, SPI_result_code_string(rc));
@@ -631,7 +650,7 @@ schemata_update_recorded(const char *target_schema, const HistoryRow *row, const
 	args[2] = CStringGetTextDatum(name);
 	text_param(checksum, &args[3], &nulls[3]);
 	text_param(down_sql, &args[4], &nulls[4]);
-	rc = execute_as_owner("UPDATE schemata.migrations SET name = $3, checksum = $4, down_sql = $5"
+	rc = schemata_execute_as_owner("UPDATE schemata.migrations SET name = $3, checksum = $4, down_sql = $5"
 						  ROW_KEY_CONDITION,
 						  5, argtypes, args, nulls, false);
 	if (rc != SPI_OK_UPDATE || SPI_processed != 1)

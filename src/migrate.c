@@ -48,7 +48,8 @@ migrate_locked(const ApplyOptions *options)
 	/* a new transaction, so the history is read with a snapshot taken now */
 	SPI_commit();
 
-	plan = schemata_build_plan(options, false, false);
+	plan = schemata_build_plan(options, PLAN_FOR_MIGRATE);
+	schemata_save_checksums(plan->dir);
 	if (!schemata_start_batch(options, plan, &batch))
 		return;
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata migration",
@@ -59,6 +60,7 @@ migrate_locked(const ApplyOptions *options)
 		double		duration_ms = schemata_apply_step(options, plan, planned, batch,
 													  &hints, work);
 
+		schemata_save_checksums(plan->dir);
 		SPI_commit();
 		schemata_report_applied(planned, duration_ms);
 	}

@@ -27,6 +27,9 @@ char	   *schemata_allowed_directories = NULL;
 /* schemata.max_file_size: largest migration file read, in kB */
 int			schemata_max_file_size_kb = 100 * 1024;
 
+/* schemata.cache_checksums: trust recorded checksums of unchanged files */
+bool		schemata_cache_checksums = true;
+
 void		_PG_init(void);
 
 void
@@ -54,6 +57,16 @@ _PG_init(void)
 							PGC_USERSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("schemata.cache_checksums",
+							 "Trusts the recorded checksum of a migration file whose stat data are unchanged.",
+							 "When off, every applied migration's file is read and its checksum computed "
+							 "to check it for drift.",
+							 &schemata_cache_checksums,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("schemata");
 }

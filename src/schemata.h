@@ -6,6 +6,8 @@
  * The pieces, in the order a call to apply() uses them:
  *	  version.c   migration versions: parsing names, ordering
  *	  dirscan.c   reading a migration directory: access checks, entries, files
+ *	  checksums.c the checksum cache: files' stat data and checksums, so that
+ *	              unchanged files need not be read again
  *	  script.c    one migration script: sections, tokens, checksum, statements
  *	  history.c   the history table schemata.migrations and the advisory lock
  *	  runner.c    running a checked script through SPI
@@ -45,7 +47,9 @@
 #include "common/sha2.h"
 #include "datatype/timestamp.h"
 #include "nodes/nodes.h"
+#include "nodes/params.h"
 #include "nodes/pg_list.h"
+#include "tcop/dest.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
 
@@ -58,6 +62,7 @@
 /* GUCs (schemata.c) */
 extern char *schemata_allowed_directories;
 extern int	schemata_max_file_size_kb;
+extern bool schemata_cache_checksums;
 
 /*
  * version.c
@@ -98,6 +103,19 @@ typedef struct MigrationFile
 	char	   *down_file;		/* path of a separate down script, or NULL */
 } MigrationFile;
 
+/*
+ * What stat() says of a file that tells whether it changed: any write to it
+ * sets its ctime, which no user can set back.
+ */
+typedef struct FileStamp
+{
+	int64		device;
+	int64		inode;
+	int64		size;
+	int64		mtime_ns;		/* nanoseconds since the Unix epoch */
+	int64		ctime_ns;
+} FileStamp;
+
 typedef struct MigrationDir
 {
 	char	   *path;			/* canonical absolute path */
@@ -105,10 +123,13 @@ typedef struct MigrationDir
 	MigrationFile *files;		/* sorted by version, no duplicates */
 	int			fd;				/* of path, while schemata_open_directory()
 								 * keeps it open; else -1 */
+	struct ChecksumCache *checksums;	/* see checksums.c; NULL: none */
 } MigrationDir;
 
 extern MigrationDir *schemata_scan_directory(const char *argname, const char *dir);
-extern char *schemata_read_file(const MigrationDir *dir, const char *relpath, int *len);
+extern char *schemata_read_file(const MigrationDir *dir, const char *relpath, int *len,
+								FileStamp *stamp);
+extern bool schemata_stat_file(const MigrationDir *dir, const char *relpath, FileStamp *stamp);
 extern void schemata_check_read_access(const char *argname);
 extern char *schemata_join_names(List *names);
 extern int	schemata_errdetail_missing_files(List *missing);
@@ -152,6 +173,7 @@ typedef struct MigrationScripts
 	Script		up;
 	Script		down;
 	bool		has_down;
+	FileStamp	up_stamp;		/* of the up script's file, as it was read */
 } MigrationScripts;
 
 extern void schemata_read_migration(const MigrationDir *dir, const MigrationFile *file,
@@ -165,6 +187,16 @@ extern void schemata_script_from_text(Script *script, const char *file, char *sq
 extern char *schemata_statement_text(const Script *script, const ScriptStatement *stmt);
 extern int	schemata_script_line(const Script *script, int offset);
 extern void schemata_statement_context(const Script *script, const ScriptStatement *stmt);
+
+/*
+ * checksums.c
+ */
+extern void schemata_load_checksums(MigrationDir *dir, const char *target_schema, bool record);
+extern bool schemata_cached_checksum(const MigrationDir *dir, const char *relpath,
+									 char *checksum);
+extern void schemata_offer_checksum(const MigrationDir *dir, const char *relpath,
+									const FileStamp *stamp, const char *checksum);
+extern void schemata_save_checksums(const MigrationDir *dir);
 
 /*
  * history.c
@@ -193,6 +225,11 @@ extern void schemata_lock_target_session(const char *target_schema);
 extern void schemata_unlock_target_session(const char *target_schema);
 extern void schemata_check_history_snapshot(const char *target_schema);
 extern History *schemata_load_history(const char *target_schema);
+extern int	schemata_select_as_owner(const char *sql, ParamListInfo params,
+									 DestReceiver *dest,
+									 bool (*receive) (TupleTableSlot *slot, DestReceiver *self));
+extern int	schemata_execute_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *args,
+									  const char *nulls, bool read_only);
 extern void schemata_record_migration(const char *target_schema, const MigrationFile *file,
 									  const MigrationScripts *scripts, int batch,
 									  double duration_ms);
@@ -283,7 +320,16 @@ typedef void (*AppliedCallback) (const PlannedMigration *migration, double durat
 
 extern void schemata_check_migration(const MigrationDir *dir, const MigrationFile *file,
 									 MigrationScripts *scripts, bool notify);
-extern MigrationPlan *schemata_build_plan(const ApplyOptions *options, bool lock, bool keep_sql);
+/* Who builds a plan, which decides what schemata_build_plan() does. */
+typedef enum PlanPurpose
+{
+	PLAN_FOR_APPLY,				/* takes the lock; records checksums */
+	PLAN_FOR_MIGRATE,			/* caller holds the lock; records checksums */
+	PLAN_TO_SHOW				/* plan(): no lock, keeps the SQL, records
+								 * nothing */
+} PlanPurpose;
+
+extern MigrationPlan *schemata_build_plan(const ApplyOptions *options, PlanPurpose purpose);
 extern void schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback,
 								   void *arg);
 extern double schemata_apply_step(const ApplyOptions *options, const MigrationPlan *plan,

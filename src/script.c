@@ -729,12 +729,13 @@ split_sections(const char *file, char *text, int len, MigrationScripts *scripts)
 		text[down.line_start] = '\0';
 }
 
-/* A whole file as one script. */
+/* A whole file as one script; *stamp (unless NULL) gets its stat data. */
 static void
-whole_file_script(const MigrationDir *dir, const char *relpath, Script *script)
+whole_file_script(const MigrationDir *dir, const char *relpath, Script *script,
+				  FileStamp *stamp)
 {
 	int			len;
-	char	   *text = schemata_read_file(dir, relpath, &len);
+	char	   *text = schemata_read_file(dir, relpath, &len, stamp);
 
 	memset(script, 0, sizeof(Script));
 	script->file = relpath;
@@ -755,7 +756,7 @@ schemata_read_migration(const MigrationDir *dir, const MigrationFile *file,
 	if (file->form == MIGRATION_FILE)
 	{
 		int			len;
-		char	   *text = schemata_read_file(dir, file->up_file, &len);
+		char	   *text = schemata_read_file(dir, file->up_file, &len, &scripts->up_stamp);
 
 		split_sections(file->up_file, text, len, scripts);
 		if (scripts->has_down && file->down_file != NULL)
@@ -766,30 +767,37 @@ schemata_read_migration(const MigrationDir *dir, const MigrationFile *file,
 							   file->down_file)));
 	}
 	else
-		whole_file_script(dir, file->up_file, &scripts->up);
+		whole_file_script(dir, file->up_file, &scripts->up, &scripts->up_stamp);
 
 	if (file->down_file != NULL)
 	{
-		whole_file_script(dir, file->down_file, &scripts->down);
+		whole_file_script(dir, file->down_file, &scripts->down, NULL);
 		scripts->has_down = true;
 	}
 }
 
 /*
- * The checksum of a migration's up script as its files hold it now.
+ * The checksum of a migration's up script as its files hold it now: from the
+ * directory's checksum cache while the file is unchanged, else read and
+ * scanned (and offered to the cache).
  */
 void
 schemata_migration_checksum(const MigrationDir *dir, const MigrationFile *file,
 							char *checksum)
 {
-	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "schemata checksum",
-											   ALLOCSET_DEFAULT_SIZES);
-	MemoryContext outer = MemoryContextSwitchTo(work);
+	MemoryContext work;
+	MemoryContext outer;
 	MigrationScripts scripts;
 
+	if (schemata_cached_checksum(dir, file->up_file, checksum))
+		return;
+	work = AllocSetContextCreate(CurrentMemoryContext, "schemata checksum",
+								 ALLOCSET_DEFAULT_SIZES);
+	outer = MemoryContextSwitchTo(work);
 	schemata_read_migration(dir, file, &scripts);
 	schemata_scan_script(&scripts.up);
 	MemoryContextSwitchTo(outer);
 	memcpy(checksum, scripts.up.checksum, SCHEMATA_CHECKSUM_LEN + 1);
+	schemata_offer_checksum(dir, file->up_file, &scripts.up_stamp, checksum);
 	MemoryContextDelete(work);
 }

@@ -62,6 +62,8 @@ schemata_report_status(const char *dir, const char *target_schema,
 	if (dir != NULL)
 		migrations = schemata_scan_directory("dir", dir);
 	history = schemata_load_history(target_schema);
+	if (migrations != NULL)
+		schemata_load_checksums(migrations, target_schema, false);
 
 	cursor.dir = migrations;
 	cursor.history = history;

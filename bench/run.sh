@@ -67,12 +67,13 @@ q bench_template "CREATE EXTENSION schemata"
 # minutes, so dropping a database of 10,000 relations just before a run made
 # each file the run creates cost more, for every contender, growing with N.
 # The kept databases (about 3 GB at N = 10,000) go with the cluster at the end.
-OLD_DBS=0
-fresh_db() {
-    if [ "$(q postgres "SELECT count(*) FROM pg_catalog.pg_database WHERE datname = 'bench_run'")" = 1 ]; then
-        OLD_DBS=$((OLD_DBS + 1))
-        q postgres "ALTER DATABASE bench_run RENAME TO bench_old_$OLD_DBS"
-    fi
+fresh_db() {	# (also called in subshells: the old name comes from the catalog)
+    q postgres "DO \$\$ BEGIN
+                    IF EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = 'bench_run') THEN
+                        EXECUTE pg_catalog.format('ALTER DATABASE bench_run RENAME TO %I',
+                            'bench_old_' || (SELECT count(*) FROM pg_catalog.pg_database));
+                    END IF;
+                END \$\$"
     q postgres "CREATE DATABASE bench_run TEMPLATE bench_template"
     q postgres "CHECKPOINT"
 }
@@ -192,6 +193,7 @@ for n in 100 "$MAXN"; do
     log "memory at N=$n"
     HWM["apply|$n"]=$(hwm_kb "$n" -c "SELECT count(*) FROM schemata.apply('$W/corpus/$n/migrations')")
     HWM["floor|$n"]=$(hwm_kb "$n" -f "$W/corpus/$n/floor.sql")
+    HWM["migrate|$n"]=$(hwm_kb "$n" -c "CALL schemata.migrate('$W/corpus/$n/migrations')")
 done
 
 # ---------------------------------------------------------------- bootstrap, diff
@@ -261,12 +263,14 @@ prow() { row "$1" "$3" "$(get "$2" "$3")" "$(ratio "$(get "$2" "$3")" "$4")" "$(
     echo
     printf '%-44s %7s %9s %9s %9s %9s %9s\n' "5 backend peak memory (VmHWM)" "N" "kB" "x N=100" \
         "shared kB" "private" "x N=100"
-    for who in apply floor; do
+    declare -A WHO=([apply]='schemata.apply(dir)' [floor]='floor (same SQL, one message)'
+                    [migrate]='CALL schemata.migrate(dir)')
+    for who in apply floor migrate; do
         read -r base_hwm base_shm <<<"${HWM["$who|100"]}"
         for n in 100 "$MAXN"; do
             read -r hwm shm <<<"${HWM["$who|$n"]}"
             printf '%-44s %7s %9s %9s %9s %9s %9s\n' \
-                "  $([ $who = apply ] && echo 'schemata.apply(dir)' || echo 'floor (same SQL, one message)')" \
+                "  ${WHO[$who]}" \
                 "$n" "$hwm" "$(ratio "$hwm" "$base_hwm")" "$shm" "$((hwm - shm))" \
                 "$(ratio "$((hwm - shm))" "$((base_hwm - base_shm))")"
         done

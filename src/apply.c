@@ -207,6 +207,8 @@ schemata_build_plan(const ApplyOptions *options, PlanPurpose purpose)
 	}
 	plan->history = schemata_load_history(options->target_schema);
 	schemata_load_checksums(plan->dir, options->target_schema, purpose != PLAN_TO_SHOW);
+	if (purpose != PLAN_TO_SHOW)
+		plan->recorded = schemata_history_queue(options->target_schema);
 	to = resolve_to_version(options, plan->dir, plan->history);
 
 	applied = palloc0(sizeof(bool) * Max(plan->dir->nfiles, 1));
@@ -341,8 +343,7 @@ apply_one(const ApplyOptions *options, const MigrationPlan *plan, const PlannedM
 	duration_ms = schemata_run_migration(&scripts.up, options->target_schema, hints);
 	if (script_adds_enum_value(&scripts.up))
 		hints->enum_added_by = planned->file;
-	schemata_record_migration(options->target_schema, planned->file, &scripts, batch,
-							  duration_ms);
+	schemata_queue_migration(plan->recorded, planned->file, &scripts, batch, duration_ms);
 	schemata_offer_checksum(plan->dir, planned->file->up_file, &scripts.up_stamp,
 							scripts.up.checksum);
 	return duration_ms;
@@ -374,6 +375,17 @@ schemata_report_applied(const PlannedMigration *planned, double duration_ms)
 }
 
 /*
+ * Insert what a plan's migrations recorded so far: their history rows and
+ * the checksums of the files read.  Before every commit.
+ */
+void
+schemata_save_records(const MigrationPlan *plan)
+{
+	schemata_flush_history(plan->recorded);
+	schemata_save_checksums(plan->dir);
+}
+
+/*
  * apply(): run every pending migration, in this transaction, under the lock.
  */
 void
@@ -384,7 +396,7 @@ schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, vo
 	MemoryContext work;
 	int			batch;
 
-	schemata_save_checksums(plan->dir);
+	schemata_save_records(plan);
 	if (!schemata_start_batch(options, plan, &batch))
 		return;
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata migration",
@@ -400,6 +412,6 @@ schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, vo
 		schemata_report_applied(planned, duration_ms);
 	}
 	schemata_close_directory(plan->dir);
-	schemata_save_checksums(plan->dir);
+	schemata_save_records(plan);
 	MemoryContextDelete(work);
 }

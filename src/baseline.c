@@ -66,6 +66,7 @@ record_directory_baseline(const char *target_schema, const MigrationDir *dir,
 	const HistoryRow *row;
 	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "schemata baseline",
 											   ALLOCSET_DEFAULT_SIZES);
+	HistoryQueue *queue = schemata_history_queue(target_schema);
 	int			recorded = 0;
 
 	while (schemata_merge_next(&cursor, &file, &row))
@@ -80,13 +81,13 @@ record_directory_baseline(const char *target_schema, const MigrationDir *dir,
 			break;
 		outer = MemoryContextSwitchTo(work);
 		schemata_check_migration(dir, file, &scripts, false);
-		schemata_record_baseline(target_schema, file->version.text, file->name,
-								 scripts.up.checksum,
-								 scripts.has_down ? scripts.down.sql : NULL);
+		schemata_queue_baseline(queue, file->version.text, file->name, scripts.up.checksum,
+								scripts.has_down ? scripts.down.sql : NULL);
 		MemoryContextSwitchTo(outer);
 		MemoryContextReset(work);
 		recorded++;
 	}
+	schemata_flush_history(queue);
 	MemoryContextDelete(work);
 	return recorded;
 }
@@ -101,6 +102,7 @@ schemata_baseline_migrations(const char *version, const char *target_schema, con
 	MigrationVersion upto;
 	MigrationDir *migrations = NULL;
 	History    *history;
+	HistoryQueue *queue;
 
 	schemata_check_target_schema(target_schema);
 	upto = schemata_version_argument("version", version);
@@ -123,7 +125,9 @@ schemata_baseline_migrations(const char *version, const char *target_schema, con
 
 	if (migrations != NULL)
 		return record_directory_baseline(target_schema, migrations, history, &upto);
-	schemata_record_baseline(target_schema, upto.text, upto.text, NULL, NULL);
+	queue = schemata_history_queue(target_schema);
+	schemata_queue_baseline(queue, upto.text, upto.text, NULL, NULL);
+	schemata_flush_history(queue);
 	return 1;
 }
 

@@ -86,6 +86,8 @@ typedef struct ChecksumCache
 {
 	MemoryContext cxt;			/* of the MigrationDir */
 	const char *target_schema;
+	const char *dir;			/* the directory's path */
+	Size		dir_len;
 	bool		record;			/* the caller records offered stamps */
 	checksum_table_hash *recorded;
 	OfferedChecksums offered;
@@ -123,20 +125,24 @@ receive_cached_row(TupleTableSlot *slot, DestReceiver *self)
 	ChecksumCache *cache = ((CacheReceiver *) self)->cache;
 	MemoryContext outer = MemoryContextSwitchTo(cache->cxt);
 	Datum	   *values = slot->tts_values;
+	text	   *dir;
 	text	   *checksum;
 	CachedChecksum *entry;
 	bool		found;
 
 	slot_getallattrs(slot);
-	checksum = DatumGetTextPP(values[6]);
-	if (VARSIZE_ANY_EXHDR(checksum) == SCHEMATA_CHECKSUM_LEN)
+	dir = DatumGetTextPP(values[0]);
+	checksum = DatumGetTextPP(values[7]);
+	if (VARSIZE_ANY_EXHDR(dir) == cache->dir_len &&
+		memcmp(VARDATA_ANY(dir), cache->dir, cache->dir_len) == 0 &&
+		VARSIZE_ANY_EXHDR(checksum) == SCHEMATA_CHECKSUM_LEN)
 	{
-		entry = checksum_table_insert(cache->recorded, TextDatumGetCString(values[0]), &found);
-		entry->stamp.device = DatumGetInt64(values[1]);
-		entry->stamp.inode = DatumGetInt64(values[2]);
-		entry->stamp.size = DatumGetInt64(values[3]);
-		entry->stamp.mtime_ns = DatumGetInt64(values[4]);
-		entry->stamp.ctime_ns = DatumGetInt64(values[5]);
+		entry = checksum_table_insert(cache->recorded, TextDatumGetCString(values[1]), &found);
+		entry->stamp.device = DatumGetInt64(values[2]);
+		entry->stamp.inode = DatumGetInt64(values[3]);
+		entry->stamp.size = DatumGetInt64(values[4]);
+		entry->stamp.mtime_ns = DatumGetInt64(values[5]);
+		entry->stamp.ctime_ns = DatumGetInt64(values[6]);
 		memcpy(entry->checksum, VARDATA_ANY(checksum), SCHEMATA_CHECKSUM_LEN);
 		entry->checksum[SCHEMATA_CHECKSUM_LEN] = '\0';
 	}
@@ -178,14 +184,19 @@ schemata_load_checksums(MigrationDir *dir, const char *target_schema, bool recor
 	cache->record = record;
 	cache->recorded = checksum_table_create(cache->cxt, Max(dir->nfiles, 16), NULL);
 
-	params = makeParamList(2);
+	cache->dir = dir->path;
+	cache->dir_len = strlen(dir->path);
+	params = makeParamList(1);
 	set_param(params, 0, NAMEOID, DirectFunctionCall1(namein, CStringGetDatum(target_schema)));
-	set_param(params, 1, TEXTOID, CStringGetTextDatum(dir->path));
 	receiver.cache = cache;
-	rc = schemata_select_as_owner("SELECT file, device, inode, size, mtime_ns, ctime_ns, checksum"
+	/*
+	 * The rows of the target schema, the directory picked out as they
+	 * arrive: with both in the condition, a table without statistics yet
+	 * (just filled by the first apply) is read by a slower plain index scan.
+	 */
+	rc = schemata_select_as_owner("SELECT dir, file, device, inode, size, mtime_ns, ctime_ns, checksum"
 								  " FROM schemata.file_checksums"
-								  " WHERE target_schema OPERATOR(pg_catalog.=) $1"
-								  " AND dir OPERATOR(pg_catalog.=) $2",
+								  " WHERE target_schema OPERATOR(pg_catalog.=) $1",
 								  params, &receiver.pub, receive_cached_row);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read checksum cache: %s", SPI_result_code_string(rc));

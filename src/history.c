@@ -51,6 +51,7 @@
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -476,78 +477,152 @@ schemata_execute_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *args
 	return rc;
 }
 
-/* A text parameter, or a NULL one. */
-static void
-text_param(const char *value, Datum *arg, char *null)
-{
-	if (value != NULL)
-		*arg = CStringGetTextDatum(value);
-	else
-		*null = 'n';
-}
-
 /*
- * The INSERT of a history row, prepared once per session and kept (as
- * PL/pgSQL keeps its plans): apply() records one row per migration, and
- * parsing and planning the INSERT each time cost about a tenth of applying
- * thousands of small migrations.  The plan cache re-plans it when the table
- * changes.  Prepared as the owner, who alone may look into the table.
+ * History rows are inserted in batches, by one INSERT ... SELECT FROM
+ * unnest() of up to HISTORY_QUEUE_ROWS rows or HISTORY_QUEUE_BYTES of text:
+ * apply() runs all its migrations in one transaction, and one INSERT per
+ * migration, even prepared, cost a tenth of applying thousands of small
+ * ones.  Callers flush the queue before their transaction commits: apply()
+ * at its end, migrate() after each migration.  Inserted as the owner, who
+ * alone may write the table.
  */
-static SPIPlanPtr
-history_insert_plan(void)
-{
-	static SPIPlanPtr plan = NULL;
-	Oid			argtypes[8] = {NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
-	NAMEOID, FLOAT8OID};
-	SPIPlanPtr	prepared;
+#define HISTORY_QUEUE_ROWS 1024
+#define HISTORY_QUEUE_BYTES (1024 * 1024)
 
-	if (plan != NULL)
-		return plan;
-	prepared = SPI_prepare("INSERT INTO schemata.migrations"
-						   " (target_schema, version, name, checksum, down_sql, batch, applied_by, duration_ms)"
-						   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-						   8, argtypes);
-	if (prepared == NULL || SPI_keepplan(prepared) != 0)
-		elog(ERROR, "could not prepare history insert: %s", SPI_result_code_string(SPI_result));
-	plan = prepared;
-	return plan;
+struct HistoryQueue
+{
+	const char *target_schema;
+	MemoryContext strings;		/* of the queued rows, reset by each flush */
+	int			n;
+	Size		bytes;
+	char	   *version[HISTORY_QUEUE_ROWS];
+	char	   *name[HISTORY_QUEUE_ROWS];
+	char	   *checksum[HISTORY_QUEUE_ROWS];	/* may be NULL */
+	char	   *down_sql[HISTORY_QUEUE_ROWS];	/* may be NULL */
+	int32		batch[HISTORY_QUEUE_ROWS];
+	float8		duration_ms[HISTORY_QUEUE_ROWS];
+};
+
+/* An empty queue of history rows for a target schema, in the current context. */
+HistoryQueue *
+schemata_history_queue(const char *target_schema)
+{
+	HistoryQueue *queue = palloc0(sizeof(HistoryQueue));
+
+	queue->target_schema = pstrdup(target_schema);
+	queue->strings = AllocSetContextCreate(CurrentMemoryContext, "schemata history queue",
+										   ALLOCSET_DEFAULT_SIZES);
+	return queue;
 }
 
-/* Insert one history row; checksum and down_sql may be NULL. */
-static void
-insert_history_row(const char *target_schema, const char *version, const char *name,
-				   const char *checksum, const char *down_sql, int batch, double duration_ms)
+/* A text[] of n strings, NULL ones included. */
+static Datum
+text_array(char **strings, int n)
 {
-	MemoryContext cxt = CurrentMemoryContext;
+	Datum	   *values = palloc(sizeof(Datum) * Max(n, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	for (int i = 0; i < n; i++)
+	{
+		nulls[i] = strings[i] == NULL;
+		values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(strings[i]);
+	}
+	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, TEXTOID, -1, false,
+											  TYPALIGN_INT));
+}
+
+static Datum
+int4_array(const int32 *ints, int n)
+{
+	Datum	   *values = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		values[i] = Int32GetDatum(ints[i]);
+	return PointerGetDatum(construct_array(values, n, INT4OID, sizeof(int32), true,
+										   TYPALIGN_INT));
+}
+
+static Datum
+float8_array(const float8 *floats, int n)
+{
+	Datum	   *values = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		values[i] = Float8GetDatum(floats[i]);
+	return PointerGetDatum(construct_array(values, n, FLOAT8OID, sizeof(float8),
+										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* Insert the queued rows, and empty the queue. */
+void
+schemata_flush_history(HistoryQueue *queue)
+{
+	Oid			argtypes[8] = {NAMEOID, NAMEOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTARRAYOID, INT4ARRAYOID, FLOAT8ARRAYOID};
 	Datum		args[8];
-	char		nulls[8] = "        ";
-	OwnerSwitch sw;
+	MemoryContext outer;
 	int			rc;
 
-	args[0] = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
-	args[1] = CStringGetTextDatum(version);
-	args[2] = CStringGetTextDatum(name);
-	text_param(checksum, &args[3], &nulls[3]);
-	text_param(down_sql, &args[4], &nulls[4]);
-	args[5] = Int32GetDatum(batch);
-	args[6] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
-	args[7] = Float8GetDatum(duration_ms);
-
-	become_owner(&sw);
-	rc = SPI_execute_plan(history_insert_plan(), args, nulls, false, 0);
-	restore_user(&sw);
-	MemoryContextSwitchTo(cxt);
+	if (queue->n == 0)
+		return;
+	outer = MemoryContextSwitchTo(queue->strings);
+	args[0] = DirectFunctionCall1(namein, CStringGetDatum(queue->target_schema));
+	args[1] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+	args[2] = text_array(queue->version, queue->n);
+	args[3] = text_array(queue->name, queue->n);
+	args[4] = text_array(queue->checksum, queue->n);
+	args[5] = text_array(queue->down_sql, queue->n);
+	args[6] = int4_array(queue->batch, queue->n);
+	args[7] = float8_array(queue->duration_ms, queue->n);
+	rc = schemata_execute_as_owner("INSERT INTO schemata.migrations"
+								   " (target_schema, version, name, checksum, down_sql, batch, applied_by, duration_ms)"
+								   " SELECT $1, r.version, r.name, r.checksum, r.down_sql, r.batch, $2, r.duration_ms"
+								   " FROM unnest($3, $4, $5, $6, $7, $8)"
+								   " AS r(version, name, checksum, down_sql, batch, duration_ms)",
+								   8, argtypes, args, NULL, false);
+	MemoryContextSwitchTo(outer);
 	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "could not record migration: %s", SPI_result_code_string(rc));
+		elog(ERROR, "could not record migrations: %s", SPI_result_code_string(rc));
+	queue->n = 0;
+	queue->bytes = 0;
+	MemoryContextReset(queue->strings);
 }
 
-/* Record one applied migration. */
-void
-schemata_record_migration(const char *target_schema, const MigrationFile *file,
-						  const MigrationScripts *scripts, int batch, double duration_ms)
+static char *
+queued_string(HistoryQueue *queue, const char *value)
 {
-	insert_history_row(target_schema, file->version.text, file->name, scripts->up.checksum,
-					   scripts->has_down ? scripts->down.sql : NULL, batch, duration_ms);
+	if (value == NULL)
+		return NULL;
+	queue->bytes += strlen(value);
+	return MemoryContextStrdup(queue->strings, value);
+}
+
+/* Queue one history row; checksum and down_sql may be NULL. */
+static void
+queue_history_row(HistoryQueue *queue, const char *version, const char *name,
+				  const char *checksum, const char *down_sql, int batch, double duration_ms)
+{
+	int			i = queue->n++;
+
+	queue->version[i] = queued_string(queue, version);
+	queue->name[i] = queued_string(queue, name);
+	queue->checksum[i] = queued_string(queue, checksum);
+	queue->down_sql[i] = queued_string(queue, down_sql);
+	queue->batch[i] = batch;
+	queue->duration_ms[i] = duration_ms;
+	if (queue->n == HISTORY_QUEUE_ROWS || queue->bytes >= HISTORY_QUEUE_BYTES)
+		schemata_flush_history(queue);
+}
+
+/* Record one applied migration (inserted at the latest by the next flush). */
+void
+schemata_queue_migration(HistoryQueue *queue, const MigrationFile *file,
+						 const MigrationScripts *scripts, int batch, double duration_ms)
+{
+	queue_history_row(queue, file->version.text, file->name, scripts->up.checksum,
+					  scripts->has_down ? scripts->down.sql : NULL, batch, duration_ms);
 }
 
 /*
@@ -555,11 +630,10 @@ schemata_record_migration(const char *target_schema, const MigrationFile *file,
  * SCHEMATA_BASELINE_BATCH, duration 0.  checksum and down_sql may be NULL.
  */
 void
-schemata_record_baseline(const char *target_schema, const char *version, const char *name,
-						 const char *checksum, const char *down_sql)
+schemata_queue_baseline(HistoryQueue *queue, const char *version, const char *name,
+						const char *checksum, const char *down_sql)
 {
-	insert_history_row(target_schema, version, name, checksum, down_sql,
-					   SCHEMATA_BASELINE_BATCH, 0.0);
+	queue_history_row(queue, version, name, checksum, down_sql, SCHEMATA_BASELINE_BATCH, 0.0);
 }
 
 /* The parameters ($1, $2) that select one history row. */
@@ -628,6 +702,16 @@ same_text(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/* A text parameter, or a NULL one. */
+static void
+text_param(const char *value, Datum *arg, char *null)
+{
+	if (value != NULL)
+		*arg = CStringGetTextDatum(value);
+	else
+		*null = 'n';
+}
+
 /*
  * Re-record the name, checksum and down script of an applied migration.
  * Returns whether anything differed from what was recorded.
@@ -651,8 +735,8 @@ schemata_update_recorded(const char *target_schema, const HistoryRow *row, const
 	text_param(checksum, &args[3], &nulls[3]);
 	text_param(down_sql, &args[4], &nulls[4]);
 	rc = schemata_execute_as_owner("UPDATE schemata.migrations SET name = $3, checksum = $4, down_sql = $5"
-						  ROW_KEY_CONDITION,
-						  5, argtypes, args, nulls, false);
+								   ROW_KEY_CONDITION,
+								   5, argtypes, args, nulls, false);
 	if (rc != SPI_OK_UPDATE || SPI_processed != 1)
 		elog(ERROR, "could not update the history row of migration \"%s\": %s",
 			 row->name, SPI_result_code_string(rc));

@@ -49,7 +49,7 @@ migrate_locked(const ApplyOptions *options)
 	SPI_commit();
 
 	plan = schemata_build_plan(options, PLAN_FOR_MIGRATE);
-	schemata_save_checksums(plan->dir);
+	schemata_save_records(plan);
 	if (!schemata_start_batch(options, plan, &batch))
 		return;
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata migration",
@@ -60,7 +60,7 @@ migrate_locked(const ApplyOptions *options)
 		double		duration_ms = schemata_apply_step(options, plan, planned, batch,
 													  &hints, work);
 
-		schemata_save_checksums(plan->dir);
+		schemata_save_records(plan);
 		SPI_commit();
 		schemata_report_applied(planned, duration_ms);
 	}

@@ -77,7 +77,12 @@ typedef struct MigrationVersion
 	char	   *digits;			/* comparison key, see above */
 	bool		is_date;		/* >= 8 digits starting with 19 or 20 */
 	int			ndigits;		/* strlen(digits), for comparing */
+	uint64		key;			/* digits as a number, if ndigits <=
+								 * SCHEMATA_VERSION_KEY_DIGITS; else 0 */
 } MigrationVersion;
+
+/* Most digits whose number fits a uint64. */
+#define SCHEMATA_VERSION_KEY_DIGITS 19
 
 extern bool schemata_version_from_name(const char *name, MigrationVersion *version);
 extern bool schemata_version_from_text(const char *text, MigrationVersion *version);
@@ -230,18 +235,21 @@ extern int	schemata_select_as_owner(const char *sql, ParamListInfo params,
 									 bool (*receive) (TupleTableSlot *slot, DestReceiver *self));
 extern int	schemata_execute_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *args,
 									  const char *nulls, bool read_only);
-extern void schemata_record_migration(const char *target_schema, const MigrationFile *file,
-									  const MigrationScripts *scripts, int batch,
-									  double duration_ms);
+typedef struct HistoryQueue HistoryQueue;
+extern HistoryQueue *schemata_history_queue(const char *target_schema);
+extern void schemata_queue_migration(HistoryQueue *queue, const MigrationFile *file,
+									 const MigrationScripts *scripts, int batch,
+									 double duration_ms);
+extern void schemata_flush_history(HistoryQueue *queue);
 extern const HistoryRow *schemata_history_latest(const History *history);
 extern bool schemata_covered_by_baseline(const History *history, const MigrationFile *file);
 
 /* The batch of history rows recorded by baseline(); apply's batches are > 0. */
 #define SCHEMATA_BASELINE_BATCH 0
 
-extern void schemata_record_baseline(const char *target_schema, const char *version,
-									 const char *name, const char *checksum,
-									 const char *down_sql);
+extern void schemata_queue_baseline(HistoryQueue *queue, const char *version,
+									const char *name, const char *checksum,
+									const char *down_sql);
 extern char *schemata_load_down_sql(const char *target_schema, const HistoryRow *row);
 extern void schemata_delete_migration(const char *target_schema, const HistoryRow *row);
 extern bool schemata_update_recorded(const char *target_schema, const HistoryRow *row,
@@ -300,6 +308,8 @@ typedef struct MigrationPlan
 	History    *history;
 	int			npending;
 	PlannedMigration *pending;
+	HistoryQueue *recorded;		/* rows of the migrations run, not yet
+								 * inserted (see schemata_save_records) */
 } MigrationPlan;
 
 /* A walk over directory entries and history rows together (apply.c). */
@@ -330,6 +340,7 @@ typedef enum PlanPurpose
 } PlanPurpose;
 
 extern MigrationPlan *schemata_build_plan(const ApplyOptions *options, PlanPurpose purpose);
+extern void schemata_save_records(const MigrationPlan *plan);
 extern void schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback,
 								   void *arg);
 extern double schemata_apply_step(const ApplyOptions *options, const MigrationPlan *plan,

@@ -83,6 +83,10 @@ parse_version(const char *name, MigrationVersion *version, int *consumed)
 	}
 	version->digits = digits;
 	version->ndigits = ndigits - skip;
+	version->key = 0;
+	if (version->ndigits <= SCHEMATA_VERSION_KEY_DIGITS)
+		for (int i = 0; i < version->ndigits; i++)
+			version->key = version->key * 10 + (digits[i] - '0');
 	*consumed = end - name;
 	return true;
 }
@@ -138,5 +142,8 @@ schemata_version_cmp(const MigrationVersion *a, const MigrationVersion *b)
 		return a->is_date ? 1 : -1;
 	if (!a->is_date && a->ndigits != b->ndigits)
 		return a->ndigits < b->ndigits ? -1 : 1;
+	/* digit strings of one length compare as their numbers do */
+	if (a->ndigits == b->ndigits && a->ndigits <= SCHEMATA_VERSION_KEY_DIGITS)
+		return a->key < b->key ? -1 : (a->key > b->key ? 1 : 0);
 	return strcmp(a->digits, b->digits);
 }

@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "utils/memutils.h"
 
 #include "schemata.h"
 
@@ -57,6 +58,7 @@ schemata_report_status(const char *dir, const char *target_schema,
 	MergeCursor cursor;
 	const MigrationFile *file;
 	const HistoryRow *row;
+	MemoryContext per_row;
 
 	schemata_check_target_schema(target_schema);
 	if (dir != NULL)
@@ -69,10 +71,14 @@ schemata_report_status(const char *dir, const char *target_schema,
 	cursor.history = history;
 	cursor.next_file = 0;
 	cursor.next_row = 0;
+	/* what one row needs is freed after it: thousands of rows reuse memory */
+	per_row = AllocSetContextCreate(CurrentMemoryContext, "schemata status row",
+									ALLOCSET_DEFAULT_SIZES);
 	if (migrations != NULL)
 		schemata_open_directory(migrations);
 	while (schemata_merge_next(&cursor, &file, &row))
 	{
+		MemoryContext outer = MemoryContextSwitchTo(per_row);
 		const char *state;
 		char		checksum[SCHEMATA_CHECKSUM_LEN + 1];
 
@@ -81,9 +87,12 @@ schemata_report_status(const char *dir, const char *target_schema,
 		if (row == NULL)
 			schemata_migration_checksum(migrations, file, checksum);
 		callback(file, row, state, row ? row->checksum : checksum, arg);
+		MemoryContextSwitchTo(outer);
+		MemoryContextReset(per_row);
 	}
 	if (migrations != NULL)
 		schemata_close_directory(migrations);
+	MemoryContextDelete(per_row);
 }
 
 /* The highest applied version of a target schema, or NULL. */

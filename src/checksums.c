@@ -288,16 +288,6 @@ stamp_column(const OfferedChecksums *offered, Size offset)
 										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
-static Datum
-text_column(const char *const *strings, int n)
-{
-	Datum	   *values = palloc(sizeof(Datum) * n);
-
-	for (int i = 0; i < n; i++)
-		values[i] = CStringGetTextDatum(strings[i]);
-	return PointerGetDatum(construct_array(values, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
 /*
  * Record the offered stamps of dir's files, in one statement (the latest
  * offer of a file wins), and forget them.  The caller holds the target
@@ -323,13 +313,13 @@ schemata_save_checksums(const MigrationDir *dir)
 	outer = MemoryContextSwitchTo(work);
 	args[0] = DirectFunctionCall1(namein, CStringGetDatum(cache->target_schema));
 	args[1] = CStringGetTextDatum(dir->path);
-	args[2] = text_column(offered->files, offered->n);
+	args[2] = schemata_text_array(offered->files, offered->n);
 	args[3] = stamp_column(offered, offsetof(FileStamp, device));
 	args[4] = stamp_column(offered, offsetof(FileStamp, inode));
 	args[5] = stamp_column(offered, offsetof(FileStamp, size));
 	args[6] = stamp_column(offered, offsetof(FileStamp, mtime_ns));
 	args[7] = stamp_column(offered, offsetof(FileStamp, ctime_ns));
-	args[8] = text_column((const char *const *) offered->checksums, offered->n);
+	args[8] = schemata_text_array((const char *const *) offered->checksums, offered->n);
 	rc = schemata_execute_as_owner("INSERT INTO schemata.file_checksums AS c"
 								   " (target_schema, dir, file, device, inode, size, mtime_ns, ctime_ns, checksum)"
 								   " SELECT DISTINCT ON (f.file) $1, $2, f.file, f.device, f.inode,"

@@ -516,8 +516,8 @@ schemata_history_queue(const char *target_schema)
 }
 
 /* A text[] of n strings, NULL ones included. */
-static Datum
-text_array(char **strings, int n)
+Datum
+schemata_text_array(const char *const *strings, int n)
 {
 	Datum	   *values = palloc(sizeof(Datum) * Max(n, 1));
 	bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
@@ -570,10 +570,10 @@ schemata_flush_history(HistoryQueue *queue)
 	outer = MemoryContextSwitchTo(queue->strings);
 	args[0] = DirectFunctionCall1(namein, CStringGetDatum(queue->target_schema));
 	args[1] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
-	args[2] = text_array(queue->version, queue->n);
-	args[3] = text_array(queue->name, queue->n);
-	args[4] = text_array(queue->checksum, queue->n);
-	args[5] = text_array(queue->down_sql, queue->n);
+	args[2] = schemata_text_array((const char *const *) queue->version, queue->n);
+	args[3] = schemata_text_array((const char *const *) queue->name, queue->n);
+	args[4] = schemata_text_array((const char *const *) queue->checksum, queue->n);
+	args[5] = schemata_text_array((const char *const *) queue->down_sql, queue->n);
 	args[6] = int4_array(queue->batch, queue->n);
 	args[7] = float8_array(queue->duration_ms, queue->n);
 	rc = schemata_execute_as_owner("INSERT INTO schemata.migrations"

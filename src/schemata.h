@@ -241,6 +241,7 @@ extern void schemata_queue_migration(HistoryQueue *queue, const MigrationFile *f
 									 const MigrationScripts *scripts, int batch,
 									 double duration_ms);
 extern void schemata_flush_history(HistoryQueue *queue);
+extern Datum schemata_text_array(const char *const *strings, int n);
 extern const HistoryRow *schemata_history_latest(const History *history);
 extern bool schemata_covered_by_baseline(const History *history, const MigrationFile *file);
 

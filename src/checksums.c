@@ -37,7 +37,6 @@
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -150,16 +149,6 @@ receive_cached_row(TupleTableSlot *slot, DestReceiver *self)
 	return true;
 }
 
-/* A constant parameter of a query. */
-static void
-set_param(ParamListInfo params, int n, Oid type, Datum value)
-{
-	params->params[n].value = value;
-	params->params[n].isnull = false;
-	params->params[n].pflags = PARAM_FLAG_CONST;
-	params->params[n].ptype = type;
-}
-
 /*
  * Give dir the recorded checksums of its files for target_schema, in the
  * current memory context (which must be dir's).  With record, the caller
@@ -173,7 +162,6 @@ schemata_load_checksums(MigrationDir *dir, const char *target_schema, bool recor
 {
 	ChecksumCache *cache;
 	CacheReceiver receiver;
-	ParamListInfo params;
 	int			rc;
 
 	if (!schemata_cache_checksums)
@@ -186,8 +174,6 @@ schemata_load_checksums(MigrationDir *dir, const char *target_schema, bool recor
 
 	cache->dir = dir->path;
 	cache->dir_len = strlen(dir->path);
-	params = makeParamList(1);
-	set_param(params, 0, NAMEOID, DirectFunctionCall1(namein, CStringGetDatum(target_schema)));
 	receiver.cache = cache;
 	/*
 	 * The rows of the target schema, the directory picked out as they
@@ -197,7 +183,7 @@ schemata_load_checksums(MigrationDir *dir, const char *target_schema, bool recor
 	rc = schemata_select_as_owner("SELECT dir, file, device, inode, size, mtime_ns, ctime_ns, checksum"
 								  " FROM schemata.file_checksums"
 								  " WHERE target_schema OPERATOR(pg_catalog.=) $1",
-								  params, &receiver.pub, receive_cached_row);
+								  target_schema, &receiver.pub, receive_cached_row);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read checksum cache: %s", SPI_result_code_string(rc));
 	dir->checksums = cache;
@@ -284,8 +270,7 @@ stamp_column(const OfferedChecksums *offered, Size offset)
 
 	for (int i = 0; i < offered->n; i++)
 		values[i] = Int64GetDatum(*(const int64 *) ((const char *) &offered->stamps[i] + offset));
-	return PointerGetDatum(construct_array(values, offered->n, INT8OID, sizeof(int64),
-										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	return schemata_datum_array(values, offered->n, INT8OID);
 }
 
 /*

@@ -51,6 +51,7 @@
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -364,20 +365,26 @@ receiver_done(DestReceiver *self)
 }
 
 /*
- * Run a query as the extension owner, each row handed to receive(row, dest),
- * where dest is the first member of the caller's receiver: long results cost
- * less so than in SPI's tuple table.  Not read-only, so that in READ
+ * Run a query about one target schema ($1, a name) as the extension owner,
+ * each row handed to receive(row, dest), where dest is the first member of
+ * the caller's receiver: long results cost less so than in SPI's tuple table.  Not read-only, so that in READ
  * COMMITTED the query takes a new snapshot.  Returns the SPI result code;
  * CurrentMemoryContext is the caller's again.
  */
 int
-schemata_select_as_owner(const char *sql, ParamListInfo params, DestReceiver *dest,
+schemata_select_as_owner(const char *sql, const char *target_schema, DestReceiver *dest,
 						 bool (*receive) (TupleTableSlot *slot, DestReceiver *self))
 {
 	MemoryContext cxt = CurrentMemoryContext;
+	ParamListInfo params = makeParamList(1);
 	SPIExecuteOptions options;
 	OwnerSwitch sw;
 	int			rc;
+
+	params->params[0].value = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
+	params->params[0].isnull = false;
+	params->params[0].pflags = PARAM_FLAG_CONST;
+	params->params[0].ptype = NAMEOID;
 
 	dest->receiveSlot = receive;
 	dest->rStartup = receiver_startup;
@@ -407,7 +414,6 @@ schemata_load_history(const char *target_schema)
 	MemoryContext cxt = CurrentMemoryContext;
 	History    *history = palloc0(sizeof(History));
 	HistoryReceiver receiver;
-	ParamListInfo params;
 	int			rc;
 
 	receiver.cxt = cxt;
@@ -416,14 +422,9 @@ schemata_load_history(const char *target_schema)
 	receiver.pack = NULL;
 	receiver.pack_left = 0;
 
-	params = makeParamList(1);
-	params->params[0].value = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
-	params->params[0].isnull = false;
-	params->params[0].pflags = PARAM_FLAG_CONST;
-	params->params[0].ptype = NAMEOID;
 	rc = schemata_select_as_owner("SELECT version, name, checksum, batch, applied_at, applied_by, duration_ms"
 								  " FROM schemata.migrations WHERE target_schema OPERATOR(pg_catalog.=) $1",
-								  params, &receiver.pub, receive_history_row);
+								  target_schema, &receiver.pub, receive_history_row);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read migration history: %s", SPI_result_code_string(rc));
 
@@ -499,8 +500,8 @@ struct HistoryQueue
 	char	   *name[HISTORY_QUEUE_ROWS];
 	char	   *checksum[HISTORY_QUEUE_ROWS];	/* may be NULL */
 	char	   *down_sql[HISTORY_QUEUE_ROWS];	/* may be NULL */
-	int32		batch[HISTORY_QUEUE_ROWS];
-	float8		duration_ms[HISTORY_QUEUE_ROWS];
+	Datum		batch[HISTORY_QUEUE_ROWS];	/* int4 */
+	Datum		duration_ms[HISTORY_QUEUE_ROWS];	/* float8 */
 };
 
 /* An empty queue of history rows for a target schema, in the current context. */
@@ -533,26 +534,16 @@ schemata_text_array(const char *const *strings, int n)
 											  TYPALIGN_INT));
 }
 
-static Datum
-int4_array(const int32 *ints, int n)
+/* An array of n Datums of a built-in element type. */
+Datum
+schemata_datum_array(Datum *values, int n, Oid elemtype)
 {
-	Datum	   *values = palloc(sizeof(Datum) * Max(n, 1));
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
 
-	for (int i = 0; i < n; i++)
-		values[i] = Int32GetDatum(ints[i]);
-	return PointerGetDatum(construct_array(values, n, INT4OID, sizeof(int32), true,
-										   TYPALIGN_INT));
-}
-
-static Datum
-float8_array(const float8 *floats, int n)
-{
-	Datum	   *values = palloc(sizeof(Datum) * Max(n, 1));
-
-	for (int i = 0; i < n; i++)
-		values[i] = Float8GetDatum(floats[i]);
-	return PointerGetDatum(construct_array(values, n, FLOAT8OID, sizeof(float8),
-										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_array(values, n, elemtype, typlen, typbyval, typalign));
 }
 
 /* Insert the queued rows, and empty the queue. */
@@ -574,8 +565,8 @@ schemata_flush_history(HistoryQueue *queue)
 	args[3] = schemata_text_array((const char *const *) queue->name, queue->n);
 	args[4] = schemata_text_array((const char *const *) queue->checksum, queue->n);
 	args[5] = schemata_text_array((const char *const *) queue->down_sql, queue->n);
-	args[6] = int4_array(queue->batch, queue->n);
-	args[7] = float8_array(queue->duration_ms, queue->n);
+	args[6] = schemata_datum_array(queue->batch, queue->n, INT4OID);
+	args[7] = schemata_datum_array(queue->duration_ms, queue->n, FLOAT8OID);
 	rc = schemata_execute_as_owner("INSERT INTO schemata.migrations"
 								   " (target_schema, version, name, checksum, down_sql, batch, applied_by, duration_ms)"
 								   " SELECT $1, r.version, r.name, r.checksum, r.down_sql, r.batch, $2, r.duration_ms"
@@ -610,8 +601,8 @@ queue_history_row(HistoryQueue *queue, const char *version, const char *name,
 	queue->name[i] = queued_string(queue, name);
 	queue->checksum[i] = queued_string(queue, checksum);
 	queue->down_sql[i] = queued_string(queue, down_sql);
-	queue->batch[i] = batch;
-	queue->duration_ms[i] = duration_ms;
+	queue->batch[i] = Int32GetDatum(batch);
+	queue->duration_ms[i] = Float8GetDatum(duration_ms);
 	if (queue->n == HISTORY_QUEUE_ROWS || queue->bytes >= HISTORY_QUEUE_BYTES)
 		schemata_flush_history(queue);
 }

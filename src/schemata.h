@@ -47,7 +47,6 @@
 #include "common/sha2.h"
 #include "datatype/timestamp.h"
 #include "nodes/nodes.h"
-#include "nodes/params.h"
 #include "nodes/pg_list.h"
 #include "tcop/dest.h"
 #include "utils/array.h"
@@ -230,7 +229,7 @@ extern void schemata_lock_target_session(const char *target_schema);
 extern void schemata_unlock_target_session(const char *target_schema);
 extern void schemata_check_history_snapshot(const char *target_schema);
 extern History *schemata_load_history(const char *target_schema);
-extern int	schemata_select_as_owner(const char *sql, ParamListInfo params,
+extern int	schemata_select_as_owner(const char *sql, const char *target_schema,
 									 DestReceiver *dest,
 									 bool (*receive) (TupleTableSlot *slot, DestReceiver *self));
 extern int	schemata_execute_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *args,
@@ -242,6 +241,7 @@ extern void schemata_queue_migration(HistoryQueue *queue, const MigrationFile *f
 									 double duration_ms);
 extern void schemata_flush_history(HistoryQueue *queue);
 extern Datum schemata_text_array(const char *const *strings, int n);
+extern Datum schemata_datum_array(Datum *values, int n, Oid elemtype);
 extern const HistoryRow *schemata_history_latest(const History *history);
 extern bool schemata_covered_by_baseline(const History *history, const MigrationFile *file);
 

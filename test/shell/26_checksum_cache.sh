@@ -45,6 +45,8 @@ Q -c "UPDATE schemata.file_checksums SET checksum = repeat('0', 64) WHERE file =
 expect_eq "$(states)" "0001=modified,0002=applied,0003=applied" "status takes the recorded checksum of an unchanged file"
 expect_eq "$(Q -c "SET schemata.cache_checksums = off" -c "SELECT string_agg(state, ',') FROM schemata.status('$dir')")" \
           "applied,applied,applied" "with schemata.cache_checksums off every file is read"
+Q -c "UPDATE schemata.file_checksums SET checksum = 'not a checksum' WHERE file = '0001_a.sql'"
+expect_eq "$(states)" "0001=applied,0002=applied,0003=applied" "a recorded value that is no checksum is ignored: the file is read"
 Q -c "DELETE FROM schemata.file_checksums WHERE file = '0001_a.sql'"
 expect_eq "$(states)" "0001=applied,0002=applied,0003=applied" "without a recorded checksum the file is read"
 Q -c "SELECT count(*) FROM schemata.apply('$dir')" >/dev/null

@@ -26,18 +26,20 @@ SELECT pg_catalog.pg_extension_config_dump('schemata.migrations', '');
 
 -- The checksum cache (src/checksums.c): the stat data and up-script checksum
 -- of each migration file an apply() read, so that an unchanged file need not
--- be read again to check it for drift.  Not dumped: it fills anew.
+-- be read again to check it for drift.  One row per target schema and
+-- directory, element i of each array about files[i].  Not dumped: it fills
+-- anew.
 CREATE TABLE schemata.file_checksums (
     target_schema name NOT NULL,
     dir text NOT NULL,
-    file text NOT NULL,
-    device int8 NOT NULL,
-    inode int8 NOT NULL,
-    size int8 NOT NULL,
-    mtime_ns int8 NOT NULL,
-    ctime_ns int8 NOT NULL,
-    checksum text NOT NULL,
-    PRIMARY KEY (target_schema, dir, file)
+    files text[] NOT NULL,
+    devices int8[] NOT NULL,
+    inodes int8[] NOT NULL,
+    sizes int8[] NOT NULL,
+    mtimes_ns int8[] NOT NULL,
+    ctimes_ns int8[] NOT NULL,
+    checksums text[] NOT NULL,
+    PRIMARY KEY (target_schema, dir)
 );
 COMMENT ON TABLE schemata.file_checksums IS 'checksums of migration files, valid while their stat data are unchanged';
 

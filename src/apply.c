@@ -344,7 +344,7 @@ apply_one(const ApplyOptions *options, const MigrationPlan *plan, const PlannedM
 	if (script_adds_enum_value(&scripts.up))
 		hints->enum_added_by = planned->file;
 	schemata_queue_migration(plan->recorded, planned->file, &scripts, batch, duration_ms);
-	schemata_offer_checksum(plan->dir, planned->file->up_file, &scripts.up_stamp,
+	schemata_offer_checksum(plan->dir, planned->file, &scripts.up_stamp,
 							scripts.up.checksum);
 	return duration_ms;
 }
@@ -375,14 +375,15 @@ schemata_report_applied(const PlannedMigration *planned, double duration_ms)
 }
 
 /*
- * Insert what a plan's migrations recorded so far: their history rows and
- * the checksums of the files read.  Before every commit.
+ * Insert what a plan's migrations recorded so far: their history rows, and
+ * the checksums of the files read (with all, all of them; else only once
+ * there are many).  Before every commit.
  */
 void
-schemata_save_records(const MigrationPlan *plan)
+schemata_save_records(const MigrationPlan *plan, bool all)
 {
 	schemata_flush_history(plan->recorded);
-	schemata_save_checksums(plan->dir);
+	schemata_save_checksums(plan->dir, all);
 }
 
 /*
@@ -396,7 +397,7 @@ schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, vo
 	MemoryContext work;
 	int			batch;
 
-	schemata_save_records(plan);
+	schemata_save_records(plan, true);
 	if (!schemata_start_batch(options, plan, &batch))
 		return;
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata migration",
@@ -412,6 +413,6 @@ schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, vo
 		schemata_report_applied(planned, duration_ms);
 	}
 	schemata_close_directory(plan->dir);
-	schemata_save_records(plan);
+	schemata_save_records(plan, true);
 	MemoryContextDelete(work);
 }

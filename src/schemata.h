@@ -196,11 +196,11 @@ extern void schemata_statement_context(const Script *script, const ScriptStateme
  * checksums.c
  */
 extern void schemata_load_checksums(MigrationDir *dir, const char *target_schema, bool record);
-extern bool schemata_cached_checksum(const MigrationDir *dir, const char *relpath,
+extern bool schemata_cached_checksum(const MigrationDir *dir, const MigrationFile *file,
 									 char *checksum);
-extern void schemata_offer_checksum(const MigrationDir *dir, const char *relpath,
+extern void schemata_offer_checksum(const MigrationDir *dir, const MigrationFile *file,
 									const FileStamp *stamp, const char *checksum);
-extern void schemata_save_checksums(const MigrationDir *dir);
+extern void schemata_save_checksums(const MigrationDir *dir, bool all);
 
 /*
  * history.c
@@ -341,7 +341,7 @@ typedef enum PlanPurpose
 } PlanPurpose;
 
 extern MigrationPlan *schemata_build_plan(const ApplyOptions *options, PlanPurpose purpose);
-extern void schemata_save_records(const MigrationPlan *plan);
+extern void schemata_save_records(const MigrationPlan *plan, bool all);
 extern void schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback,
 								   void *arg);
 extern double schemata_apply_step(const ApplyOptions *options, const MigrationPlan *plan,

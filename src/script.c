@@ -789,7 +789,7 @@ schemata_migration_checksum(const MigrationDir *dir, const MigrationFile *file,
 	MemoryContext outer;
 	MigrationScripts scripts;
 
-	if (schemata_cached_checksum(dir, file->up_file, checksum))
+	if (schemata_cached_checksum(dir, file, checksum))
 		return;
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata checksum",
 								 ALLOCSET_DEFAULT_SIZES);
@@ -798,6 +798,6 @@ schemata_migration_checksum(const MigrationDir *dir, const MigrationFile *file,
 	schemata_scan_script(&scripts.up);
 	MemoryContextSwitchTo(outer);
 	memcpy(checksum, scripts.up.checksum, SCHEMATA_CHECKSUM_LEN + 1);
-	schemata_offer_checksum(dir, file->up_file, &scripts.up_stamp, checksum);
+	schemata_offer_checksum(dir, file, &scripts.up_stamp, checksum);
 	MemoryContextDelete(work);
 }

@@ -22,7 +22,11 @@
  *
  * Memory.  The plan lives in SPI's procedure context, which belongs to the
  * CALL's portal and survives the commits; each migration's work is done in a
- * context reset after it (schemata_apply_step).
+ * context reset after it (schemata_apply_step).  A backend keeps a relcache
+ * and catcache entry for every relation and catalog row it has used, so ten
+ * thousand migrations that create thousands of tables would grow it by tens
+ * of megabytes; every CACHE_RESET_INTERVAL commits the caches are dropped,
+ * as when a backend misses invalidation messages, and refill on demand.
  *
  * IDENTIFICATION
  *	  src/migrate.c
@@ -32,9 +36,13 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
 
 #include "schemata.h"
+
+/* Migrations committed between two resets of the system caches. */
+#define CACHE_RESET_INTERVAL 64
 
 /* Plan and run the pending migrations, each committed; the lock is held. */
 static void
@@ -49,7 +57,7 @@ migrate_locked(const ApplyOptions *options)
 	SPI_commit();
 
 	plan = schemata_build_plan(options, PLAN_FOR_MIGRATE);
-	schemata_save_records(plan);
+	schemata_save_records(plan, true);
 	if (!schemata_start_batch(options, plan, &batch))
 		return;
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata migration",
@@ -60,8 +68,10 @@ migrate_locked(const ApplyOptions *options)
 		double		duration_ms = schemata_apply_step(options, plan, planned, batch,
 													  &hints, work);
 
-		schemata_save_records(plan);
+		schemata_save_records(plan, i == plan->npending - 1);
 		SPI_commit();
+		if ((i + 1) % CACHE_RESET_INTERVAL == 0)
+			InvalidateSystemCaches();
 		schemata_report_applied(planned, duration_ms);
 	}
 	MemoryContextDelete(work);

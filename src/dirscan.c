@@ -384,25 +384,62 @@ candidate_cmp(const void *a, const void *b)
 }
 
 /*
+ * A candidate with what decides most comparisons inline: the number of a
+ * version of up to SCHEMATA_VERSION_KEY_DIGITS digits, and a rank that is
+ * equal only for versions of one kind and length, whose numbers then compare
+ * as schemata_version_cmp() compares them.  Sorting thousands of pointers
+ * that had to be followed for every comparison was slow.
+ */
+typedef struct CandidateKey
+{
+	uint64		key;
+	uint32		rank;			/* 0: no key; compare in full */
+	Candidate  *c;
+} CandidateKey;
+
+static inline int
+candidate_key_cmp(const CandidateKey *a, const CandidateKey *b)
+{
+	if (a->rank != 0 && a->rank == b->rank && a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return candidate_cmp(&a->c, &b->c);
+}
+
+/* sort_candidate_keys(): qsort with the comparison inlined */
+#define ST_SORT sort_candidate_keys
+#define ST_ELEMENT_TYPE CandidateKey
+#define ST_COMPARE(a, b) candidate_key_cmp(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/*
  * Sort the candidates by version, an up script before its down script, then
- * by name.  Pointers are sorted, then the entries put in their order:
- * swapping the wide entries themselves made sorting thousands slow.
+ * by name.  Keys are sorted, then the entries put in their order: swapping
+ * the wide entries themselves made sorting thousands slow.
  */
 static void
 sort_candidates(CandidateList *list)
 {
-	Candidate **order;
+	CandidateKey *order;
 	Candidate  *sorted;
 
 	if (list->count == 0)
 		return;
-	order = palloc(sizeof(Candidate *) * list->count);
+	order = palloc(sizeof(CandidateKey) * list->count);
 	for (int i = 0; i < list->count; i++)
-		order[i] = &list->items[i];
-	qsort(order, list->count, sizeof(Candidate *), candidate_cmp);
+	{
+		const MigrationVersion *v = &list->items[i].version;
+
+		order[i].c = &list->items[i];
+		order[i].key = v->key;
+		order[i].rank = v->ndigits <= SCHEMATA_VERSION_KEY_DIGITS
+			? (uint32) v->ndigits + (v->is_date ? 32 : 0) : 0;
+	}
+	sort_candidate_keys(order, list->count);
 	sorted = palloc(sizeof(Candidate) * list->count);
 	for (int i = 0; i < list->count; i++)
-		sorted[i] = *order[i];
+		sorted[i] = *order[i].c;
 	pfree(order);
 	pfree(list->items);
 	list->items = sorted;

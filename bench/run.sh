@@ -140,9 +140,16 @@ NPGM_URL="postgresql://postgres@localhost:$PORT/bench_run?host=$SOCK"
 run_dbmate() { DATABASE_URL=$DBMATE_URL "$DBMATE" --migrations-dir "$W/corpus/$1/migrations" --no-dump-schema up; }
 run_npgm()   { DATABASE_URL=$NPGM_URL "$NPGM" up -m "$W/corpus/$1/npm" --no-check-order; }
 
+# Runs of a second or two vary between runs by more than schemata's cost, so
+# sizes up to SMALL_N get SMALL_REPS_FACTOR times the runs.
+SMALL_N=1000
+SMALL_REPS_FACTOR=3
+reps_for() { if [ "$1" -le "$SMALL_N" ]; then echo $(( REPS * SMALL_REPS_FACTOR )); else echo "$REPS"; fi; }
+
 for n in "${NS[@]}"; do
-    for rep in $(seq "$REPS"); do
-        log "N=$n run $rep/$REPS"
+    reps=$(reps_for "$n")
+    for rep in $(seq "$reps"); do
+        log "N=$n run $rep/$reps"
         for c in floor psql1 apply; do
             fresh_db
             case $c in
@@ -236,7 +243,7 @@ prow() { row "$1" "$3" "$(get "$2" "$3")" "$(ratio "$(get "$2" "$3")" "$4")" "$(
     echo "         (one transaction creating N/5 tables needs ~N locks; the default 64 fails near N = 6,400)"
     echo "timing:  wall = one client process timed in the shell (date +%s.%N), cpu = user+system time of"
     echo "         its backend (/proc/<pid>/stat, read at the end of the same session; 1/$TICK s ticks);"
-    echo "         median of $REPS runs (peers: $PEER_REPS, wall only); each apply-like run on a fresh database"
+    echo "         median of $REPS runs, $(( REPS * SMALL_REPS_FACTOR )) for N <= $SMALL_N (peers: $PEER_REPS, wall only); each apply-like run on a fresh database"
     echo "         psql connection start alone: $(get connect "${NS[0]}") s (included in every psql row)"
     [ -n "$DBMATE$NPGM" ] && echo "peers:   ${PEER_VERSIONS:-}, installed from npm; each migration in its own transaction (their default)"
     echo

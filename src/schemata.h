@@ -292,6 +292,11 @@ typedef struct PlannedMigration
 	int			nstatements;
 	bool		has_down;
 	char	   *up_sql;			/* kept only when planning */
+	/* the up script's statements as checked, for running it; NULL: none kept */
+	ScriptStatement *statements;
+	int			nparsed;
+	int			up_len;			/* the text they were parsed from */
+	uint64		up_hash;
 } PlannedMigration;
 
 typedef struct ApplyOptions

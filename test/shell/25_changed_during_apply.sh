@@ -2,8 +2,9 @@
 # apply() checks every pending file before the first migration runs, then
 # reads each one again just before running it: a file edited in between --
 # its up script, or the down script recorded with it -- stops the call with
-# an error naming the file, and nothing is applied.  Migration 0001 waits for
-# a lock held by this test, which edits 0002 while apply() waits.
+# an error naming the file, and nothing is applied; an edit the checksum
+# ignores is run as it is now.  Migration 0001 waits for a lock held by this
+# test, which edits 0002 while apply() waits.
 set -euo pipefail
 source "$(dirname "$0")/../lib/shell.sh"
 
@@ -87,5 +88,16 @@ expect_eq "$(apply_while_editing 's/^DROP TABLE second;/-- a comment\nDROP TABLE
           "a comment added to the down script is not a change"
 expect_eq "$(q -d changed -c "SELECT string_agg(version, ',' ORDER BY version) FROM schemata.migrations")" \
           "0001,0002" "both migrations applied"
+
+# a comment added above an up statement moves it: the script is split into
+# statements again, not by where the checks found them
+fresh_db changed
+q -d changed -c "CREATE TABLE public.gate (id int)"
+expect_eq "$(apply_while_editing 's/^CREATE TABLE second (id int);/-- a comment that moves the statement below it\nCREATE TABLE second (id int);/')" "" \
+          "a comment added to the up script is not a change"
+expect_eq "$(q -d changed -c "SELECT string_agg(version, ',' ORDER BY version) FROM schemata.migrations")" \
+          "0001,0002" "both migrations applied"
+expect_eq "$(q -d changed -c "SELECT to_regclass('public.second') IS NOT NULL")" "t" \
+          "the moved statement ran"
 
 "$SCHEMATA_PGBIN/dropdb" changed

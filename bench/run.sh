@@ -232,6 +232,16 @@ fi
 # ---------------------------------------------------------------- report
 get() { printf '%s' "${TIMES["$1|$2"]:-}" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f\n", a / b }'; }
+# pratio CASE FLOOR N: the median over runs of each run's CASE / its own FLOOR.
+# A slow spell of the machine slows both of a pair, where it moves the medians
+# of the cases taken apart by different amounts.
+pratio() {
+    paste -d' ' <(printf '%s' "${TIMES["$1|$3"]:-}" | tr ' ' '\n' | grep .) \
+                <(printf '%s' "${TIMES["$2|$3"]:-}" | tr ' ' '\n' | grep .) |
+        awk 'NF == 2 && $2 > 0 { printf "%s ", $1 / $2 }' | median |
+        awk '{ if ($1 == "-") print "-"; else printf "%.2f\n", $1 }'
+}
+prrow() { printf '%-44s %7s %9s %9s\n' "$1" "$4" "$(pratio "$2" "$3" "$4")" "$(pratio "cpu_$2" "cpu_$3" "$4")"; }
 row() { printf '%-44s %7s %9s %9s %9s %9s\n' "$@"; }
 # row for a psql case: label, case, N, floor wall, floor cpu
 prow() { row "$1" "$3" "$(get "$2" "$3")" "$(ratio "$(get "$2" "$3")" "$4")" "$(get "cpu_$2" "$3")" "$(ratio "$(get "cpu_$2" "$3")" "$5")"; }
@@ -267,6 +277,15 @@ prow() { row "$1" "$3" "$(get "$2" "$3")" "$(ratio "$(get "$2" "$3")" "$4")" "$(
         fi
     done
     [ -z "$DBMATE$NPGM" ] && echo "7 peers: skipped (BENCH_PEERS=0 or npm registry not reachable)"
+    echo
+    printf '%-44s %7s %9s %9s\n' "paired: median of each run's x its own floor" "N" "wall" "cpu"
+    for n in "${NS[@]}"; do
+        prrow "  2 psql -1 -f (concatenated files)" psql1 floor "$n"
+        prrow "  3 schemata.apply(dir)" apply floor "$n"
+    done
+    if [ "$(get bootstrap "$BOOT_TABLES")" != "-" ]; then
+        prrow "  6 schemata.bootstrap(models) (tables)" bootstrap boot_ddl "$BOOT_TABLES"
+    fi
     echo
     printf '%-44s %7s %9s %9s %9s %9s %9s\n' "5 backend peak memory (VmHWM)" "N" "kB" "x N=100" \
         "shared kB" "private" "x N=100"

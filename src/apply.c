@@ -209,7 +209,6 @@ check_pending(const MigrationDir *dir, PlannedMigration *planned, bool keep_sql,
 	planned->nstatements = scripts.up.nstatements;
 	planned->has_down = scripts.has_down;
 	planned->up_sql = keep_sql ? pstrdup(scripts.up.sql) : NULL;
-	planned->statements = NULL;
 	if (!keep_sql)
 		keep_statements(planned, &scripts.up);
 	MemoryContextReset(work);
@@ -449,9 +448,12 @@ schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, vo
 	MemoryContext work;
 	int			batch;
 
-	schemata_save_records(plan, true);
+	/* one transaction: what the plan and the migrations record is saved once */
 	if (!schemata_start_batch(options, plan, &batch))
+	{
+		schemata_save_records(plan, true);
 		return;
+	}
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata migration",
 								 ALLOCSET_DEFAULT_SIZES);
 	schemata_open_directory(plan->dir);

@@ -27,11 +27,11 @@
  * Layout.  One row per target schema and directory, its files in parallel
  * arrays: one row of arrays is read in half the time ten thousand rows took.
  * In memory, the cache is an array beside the directory's files, with no
- * hash table to build.  A save rewrites the row
- * with the files of the directory as scanned now, in its order (so files gone
- * from it drop out, and the next load finds each file where the previous one
- * ended); migrate() saves only every SAVE_BATCH changes and at its end, not
- * after each migration.
+ * hash table to build.  A save rewrites the row with the files of the
+ * directory as scanned now, in its order (so files gone from it drop out,
+ * and the next load finds each file where the previous one ended); apply()
+ * saves once, at its end, and migrate() after its plan, every SAVE_BATCH
+ * changes and at its end, not after each migration.
  *
  * IDENTIFICATION
  *	  src/checksums.c
@@ -198,17 +198,18 @@ static void
 enter_cached_files(const MigrationDir *dir, ChecksumCache *cache, Datum *values)
 {
 	ArrayType  *files = DatumGetArrayTypeP(values[COL_FILES]);
-	MemoryContext work = MemoryContextSwitchTo(cache->cxt);
-	/* a copy even of a row short enough to be read in place */
-	ArrayType  *checksums = DatumGetArrayTypePCopy(values[COL_CHECKSUMS]);
+	ArrayType  *checksums;
 	int			n = ArrayGetNItems(ARR_NDIM(files), ARR_DIMS(files));
 	const int64 *stamps[5];		/* device, inode, size, mtime_ns, ctime_ns */
 	Datum	   *file_elems;
 	Datum	   *checksum_elems;
 	file_index_hash *index = NULL;
 	int			next = 0;
+	MemoryContext row_cxt = MemoryContextSwitchTo(cache->cxt);
 
-	MemoryContextSwitchTo(work);
+	/* a copy even of a row short enough to be read in place */
+	checksums = DatumGetArrayTypePCopy(values[COL_CHECKSUMS]);
+	MemoryContextSwitchTo(row_cxt);
 	if (!is_plain_array(files, TEXTOID, n) || !is_plain_array(checksums, TEXTOID, n))
 		return;
 	for (int c = 0; c < 5; c++)

@@ -367,9 +367,10 @@ receiver_done(DestReceiver *self)
 /*
  * Run a query about one target schema ($1, a name) as the extension owner,
  * each row handed to receive(row, dest), where dest is the first member of
- * the caller's receiver: long results cost less so than in SPI's tuple table.  Not read-only, so that in READ
- * COMMITTED the query takes a new snapshot.  Returns the SPI result code;
- * CurrentMemoryContext is the caller's again.
+ * the caller's receiver: long results cost less so than in SPI's tuple
+ * table.  Not read-only, so that in READ COMMITTED the query takes a new
+ * snapshot.  Returns the SPI result code; CurrentMemoryContext is the
+ * caller's again.
  */
 int
 schemata_select_as_owner(const char *sql, const char *target_schema, DestReceiver *dest,

@@ -54,6 +54,8 @@ expect_eq "$(states)" "0001=applied,0002=applied,0003=applied" "a recorded value
 set_checksum 0001_a.sql "repeat('0', 64)"
 Q -c "UPDATE schemata.file_checksums SET sizes = sizes[1:2]"
 expect_eq "$(states)" "0001=applied,0002=applied,0003=applied" "a row whose arrays differ in length is ignored"
+Q -c "UPDATE schemata.file_checksums SET sizes = array_append(sizes, NULL)"
+expect_eq "$(states)" "0001=applied,0002=applied,0003=applied" "a row with a NULL element is ignored"
 Q -c "UPDATE schemata.file_checksums SET sizes = '{}'"
 expect_eq "$(Q -c "SELECT count(*) FROM schemata.apply('$dir')")" "0" "a no-op apply reads the files of an ignored row"
 expect_eq "$(Q -c "SELECT array_length(sizes, 1) || ' ' || (checksums[1] <> repeat('0', 64)) FROM schemata.file_checksums")" \

@@ -14,10 +14,12 @@
  *
  * Memory.  Checking keeps only a few bytes per pending migration (the
  * checksums of its up and down scripts, and where the up script's statements
- * begin and end, if it has at most KEPT_STATEMENTS_MAX); each migration is
- * read again, checked to be unchanged, up and down script, and run in a
- * memory context of its own that is reset after it, so memory is bounded by
- * the largest migration, not by their number.
+ * begin and end, if it has at most KEPT_STATEMENTS_MAX), and the texts of its
+ * scripts while those kept fit in work_mem.  Each migration runs in a memory
+ * context of its own that is reset after it: from its kept texts if stat()
+ * shows its files unwritten since (trusted as the checksum cache trusts it),
+ * else read again and checked to be unchanged, up and down script.  So memory
+ * is bounded by work_mem and the largest migration, not by their number.
  *
  * IDENTIFICATION
  *	  src/apply.c
@@ -190,12 +192,74 @@ keep_statements(PlannedMigration *planned, const Script *up)
 }
 
 /*
+ * The texts of a pending migration's scripts as checked, kept in the plan to
+ * run them without reading them again, and the stat data of their files.
+ */
+typedef struct KeptScripts
+{
+	char	   *up_sql;
+	char	   *down_sql;		/* NULL: no down script */
+	int			up_len;
+	int			down_len;
+	int			up_first_line;
+	int			down_first_line;
+	FileStamp	up_stamp;
+	FileStamp	down_stamp;		/* of a separate down file */
+} KeptScripts;
+
+/* Copy a script's text to dst, NUL-terminated; returns the byte after it. */
+static char *
+copy_script_text(char *dst, const Script *script)
+{
+	memcpy(dst, script->sql, script->len);
+	dst[script->len] = '\0';
+	return dst + script->len + 1;
+}
+
+/*
+ * Keep a pending migration's scripts as checked (take_kept_scripts()), in one
+ * chunk: if the plan keeps its statements, the stat data of its files can be
+ * trusted to show any change (checksums.c), and it fits in the *budget bytes
+ * left, which is reduced by the chunk's size as allocated.
+ */
+static void
+keep_scripts(PlannedMigration *planned, const MigrationScripts *scripts, Size *budget)
+{
+	Size		size = sizeof(KeptScripts) + scripts->up.len + 1 +
+		(scripts->has_down ? scripts->down.len + 1 : 0);
+	KeptScripts *kept;
+	char	   *next;
+
+	if (planned->statements == NULL || size > *budget ||
+		!schemata_stamp_trusted(&scripts->up_stamp) ||
+		(planned->file->down_file != NULL && !schemata_stamp_trusted(&scripts->down_stamp)))
+		return;
+	kept = palloc0(size);
+	kept->up_sql = (char *) kept + sizeof(KeptScripts);
+	next = copy_script_text(kept->up_sql, &scripts->up);
+	kept->up_len = scripts->up.len;
+	kept->up_first_line = scripts->up.first_line;
+	kept->up_stamp = scripts->up_stamp;
+	if (scripts->has_down)
+	{
+		kept->down_sql = next;
+		copy_script_text(kept->down_sql, &scripts->down);
+		kept->down_len = scripts->down.len;
+		kept->down_first_line = scripts->down.first_line;
+		kept->down_stamp = scripts->down_stamp;
+	}
+	planned->kept = kept;
+	*budget -= Min(GetMemoryChunkSpace(kept), *budget);
+}
+
+/*
  * Read and check one pending migration's scripts; keep what the plan needs:
- * for plan(), the up script's text; else its statements.
+ * for plan(), the up script's text; else its statements, and with room left
+ * in *budget, its scripts.
  */
 static void
 check_pending(const MigrationDir *dir, PlannedMigration *planned, bool keep_sql,
-			  MemoryContext work)
+			  Size *budget, MemoryContext work)
 {
 	MemoryContext outer = MemoryContextSwitchTo(work);
 	MigrationScripts scripts;
@@ -210,7 +274,10 @@ check_pending(const MigrationDir *dir, PlannedMigration *planned, bool keep_sql,
 	planned->has_down = scripts.has_down;
 	planned->up_sql = keep_sql ? pstrdup(scripts.up.sql) : NULL;
 	if (!keep_sql)
+	{
 		keep_statements(planned, &scripts.up);
+		keep_scripts(planned, &scripts, budget);
+	}
 	MemoryContextReset(work);
 }
 
@@ -228,6 +295,7 @@ schemata_build_plan(const ApplyOptions *options, PlanPurpose purpose)
 	const HistoryRow *latest;
 	MigrationVersion *to;
 	bool	   *applied;
+	Size		budget = (Size) work_mem * 1024;
 	MemoryContext work;
 
 	schemata_check_target_schema(options->target_schema);
@@ -276,7 +344,7 @@ schemata_build_plan(const ApplyOptions *options, PlanPurpose purpose)
 		planned = &plan->pending[plan->npending++];
 		memset(planned, 0, sizeof(PlannedMigration));
 		planned->file = file;
-		check_pending(plan->dir, planned, keep_sql, work);
+		check_pending(plan->dir, planned, keep_sql, &budget, work);
 	}
 	schemata_close_directory(plan->dir);
 	MemoryContextDelete(work);
@@ -374,6 +442,70 @@ take_planned_statements(const PlannedMigration *planned, Script *up)
 	return true;
 }
 
+/* A script from kept text, with its checksum as checked. */
+static void
+script_from_kept(Script *script, const char *file, char *sql, int len, int first_line,
+				 const char *checksum)
+{
+	memset(script, 0, sizeof(Script));
+	script->file = file;
+	script->sql = sql;
+	script->len = len;
+	script->first_line = first_line;
+	memcpy(script->checksum, checksum, sizeof(script->checksum));
+}
+
+/* Whether a file's stat data are still those of *stamp. */
+static bool
+file_unchanged(const MigrationDir *dir, const char *file, const FileStamp *stamp)
+{
+	FileStamp	now;
+
+	return schemata_stat_file(dir, file, &now) && schemata_same_stamp(&now, stamp);
+}
+
+/*
+ * The scripts the plan kept, if the stat data of their files are still those
+ * they were read with: the files have not been written to since.
+ */
+static bool
+take_kept_scripts(const MigrationDir *dir, const PlannedMigration *planned,
+				  MigrationScripts *scripts)
+{
+	const KeptScripts *kept = planned->kept;
+	const MigrationFile *file = planned->file;
+
+	if (kept == NULL || !file_unchanged(dir, file->up_file, &kept->up_stamp) ||
+		(file->down_file != NULL && !file_unchanged(dir, file->down_file, &kept->down_stamp)))
+		return false;
+	memset(scripts, 0, sizeof(MigrationScripts));
+	script_from_kept(&scripts->up, file->up_file, kept->up_sql, kept->up_len,
+					 kept->up_first_line, planned->checksum);
+	scripts->up.statements = planned->statements;
+	scripts->up.nparsed = planned->nparsed;
+	scripts->up.nstatements = planned->nstatements;
+	scripts->up_stamp = kept->up_stamp;
+	scripts->has_down = planned->has_down;
+	if (planned->has_down)
+		script_from_kept(&scripts->down, file->down_file ? file->down_file : file->up_file,
+						 kept->down_sql, kept->down_len, kept->down_first_line,
+						 planned->down_checksum);
+	return true;
+}
+
+/* The scripts of a planned migration as they are now, checked and parsed. */
+static void
+take_scripts(const MigrationDir *dir, const PlannedMigration *planned,
+			 MigrationScripts *scripts)
+{
+	if (take_kept_scripts(dir, planned, scripts))
+		return;
+	schemata_read_migration(dir, planned->file, scripts);
+	check_unchanged_since_planned(planned, scripts);
+	if (!take_planned_statements(planned, &scripts->up))
+		schemata_parse_script(&scripts->up, false);
+}
+
 /*
  * Run one planned migration and record it.  hints tells the runner about
  * the earlier migrations of this call, and learns about this one.
@@ -385,11 +517,7 @@ apply_one(const ApplyOptions *options, const MigrationPlan *plan, const PlannedM
 	MigrationScripts scripts;
 	double		duration_ms;
 
-	schemata_read_migration(plan->dir, planned->file, &scripts);
-	check_unchanged_since_planned(planned, &scripts);
-	if (!take_planned_statements(planned, &scripts.up))
-		schemata_parse_script(&scripts.up, false);
-
+	take_scripts(plan->dir, planned, &scripts);
 	hints->migration = planned->file;
 	duration_ms = schemata_run_migration(&scripts.up, options->target_schema, hints);
 	if (script_adds_enum_value(&scripts.up))

@@ -13,8 +13,10 @@
  * index does.  Any write to a file sets its ctime to the current time, and
  * no user can set it back; a stamp is recorded only once its ctime and mtime
  * are SCHEMATA_STAMP_SETTLE_NS old, so that a second change within the
- * timestamp granularity of the file system cannot go unseen.  With
- * schemata.cache_checksums off, every file is read.
+ * timestamp granularity of the file system cannot go unseen.  apply() trusts
+ * stamps the same way for the scripts it keeps between its checks and their
+ * run (schemata_stamp_trusted()).  With schemata.cache_checksums off, every
+ * file is read.
  *
  * Writes.  apply() and migrate() record the stamps of the files they read, as
  * the extension's owner, under the target schema's advisory lock (the key
@@ -116,8 +118,9 @@ enum
 	COL_CHECKSUMS
 };
 
-static bool
-same_stamp(const FileStamp *a, const FileStamp *b)
+/* Whether two stamps are those of one file, unchanged. */
+bool
+schemata_same_stamp(const FileStamp *a, const FileStamp *b)
 {
 	return a->device == b->device && a->inode == b->inode && a->size == b->size &&
 		a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
@@ -133,6 +136,16 @@ stamp_is_recent(const FileStamp *stamp)
 	/* TimestampTz counts microseconds from 2000-01-01 */
 	now_ns = (now + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY) * 1000;
 	return Max(stamp->mtime_ns, stamp->ctime_ns) > now_ns - SCHEMATA_STAMP_SETTLE_NS;
+}
+
+/*
+ * Whether a file whose stat data are still *stamp may be taken to hold what
+ * it held when they were taken: the cache is on, and the stamp has settled.
+ */
+bool
+schemata_stamp_trusted(const FileStamp *stamp)
+{
+	return schemata_cache_checksums && !stamp_is_recent(stamp);
 }
 
 /* Whether an array is one-dimensional, of n elements of elemtype, none NULL. */
@@ -324,7 +337,7 @@ schemata_cached_checksum(const MigrationDir *dir, const MigrationFile *file, cha
 	entry = &cache->files[file - dir->files];
 	if (entry->checksum == NULL ||
 		!schemata_stat_file(dir, file->up_file, &stamp) ||
-		!same_stamp(&stamp, &entry->stamp))
+		!schemata_same_stamp(&stamp, &entry->stamp))
 		return false;
 	memcpy(checksum, entry->checksum, SCHEMATA_CHECKSUM_LEN);
 	checksum[SCHEMATA_CHECKSUM_LEN] = '\0';
@@ -353,7 +366,7 @@ schemata_offer_checksum(const MigrationDir *dir, const MigrationFile *file,
 	if (cache == NULL || !cache->record || !may_record() || stamp_is_recent(stamp))
 		return;
 	entry = &cache->files[file - dir->files];
-	if (entry->checksum != NULL && same_stamp(&entry->stamp, stamp) &&
+	if (entry->checksum != NULL && schemata_same_stamp(&entry->stamp, stamp) &&
 		memcmp(entry->checksum, checksum, SCHEMATA_CHECKSUM_LEN) == 0)
 		return;
 	entry->stamp = *stamp;

@@ -178,6 +178,7 @@ typedef struct MigrationScripts
 	Script		down;
 	bool		has_down;
 	FileStamp	up_stamp;		/* of the up script's file, as it was read */
+	FileStamp	down_stamp;		/* of a separate down script's file */
 } MigrationScripts;
 
 extern void schemata_read_migration(const MigrationDir *dir, const MigrationFile *file,
@@ -201,6 +202,8 @@ extern bool schemata_cached_checksum(const MigrationDir *dir, const MigrationFil
 extern void schemata_offer_checksum(const MigrationDir *dir, const MigrationFile *file,
 									const FileStamp *stamp, const char *checksum);
 extern void schemata_save_checksums(const MigrationDir *dir, bool all);
+extern bool schemata_same_stamp(const FileStamp *a, const FileStamp *b);
+extern bool schemata_stamp_trusted(const FileStamp *stamp);
 
 /*
  * history.c
@@ -297,6 +300,8 @@ typedef struct PlannedMigration
 	int			nparsed;
 	int			up_len;			/* the text they were parsed from */
 	uint64		up_hash;
+	/* the scripts as checked, to run unless their files changed; or NULL */
+	struct KeptScripts *kept;
 } PlannedMigration;
 
 typedef struct ApplyOptions

@@ -771,7 +771,7 @@ schemata_read_migration(const MigrationDir *dir, const MigrationFile *file,
 
 	if (file->down_file != NULL)
 	{
-		whole_file_script(dir, file->down_file, &scripts->down, NULL);
+		whole_file_script(dir, file->down_file, &scripts->down, &scripts->down_stamp);
 		scripts->has_down = true;
 	}
 }

@@ -4,7 +4,10 @@
 # its up script, or the down script recorded with it -- stops the call with
 # an error naming the file, and nothing is applied; an edit the checksum
 # ignores is run as it is now.  Migration 0001 waits for a lock held by this
-# test, which edits 0002 while apply() waits.
+# test, which edits 0002 or 0003 while apply() waits.  With files older than
+# two seconds, apply() keeps their scripts from the checks and runs them
+# without reading them again unless stat() shows a write: the same edits are
+# seen, one that keeps the size too.
 set -euo pipefail
 source "$(dirname "$0")/../lib/shell.sh"
 
@@ -29,16 +32,21 @@ CREATE TABLE second (id int);
 -- migrate:down
 DROP TABLE second;
 EOF
+    echo 'CREATE TABLE third (id int);' >"$dir/0003_third.up.sql"
+    echo 'DROP TABLE third;' >"$dir/0003_third.down.sql"
     chmod -R a+rX "$dir"
+    if [ -n "$settle" ]; then sleep 2.5; fi
 }
+settle=
 
 # wait_for SQL: poll until the query returns t
 wait_for() {
     until [ "$(q -d changed -c "$1")" = t ]; do sleep 0.1; done
 }
 
-# apply_while_editing SED_SCRIPT: apply() with 0001 held at the gate while
-# 0002 is edited with SED_SCRIPT; prints what apply() reported.
+# apply_while_editing SED_SCRIPT [FILE]: apply() with 0001 held at the gate
+# while FILE (0002_second.sql) is edited with SED_SCRIPT; prints what apply()
+# reported.
 apply_while_editing() {
     local apply_pid
     write_migrations
@@ -60,7 +68,7 @@ apply_while_editing() {
     # apply() waits in 0001: every file has been checked
     wait_for "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 'public.gate'::regclass
                                 AND NOT granted)"
-    sed -i "$1" "$dir/0002_second.sql"
+    sed -i "$1" "$dir/${2:-0002_second.sql}"
     touch "$marker"
     wait "$gate_pid"
     gate_pid=
@@ -87,7 +95,7 @@ expect_eq "$(nothing_applied)" "0 rows, first: none" "nothing applied after the 
 expect_eq "$(apply_while_editing 's/^DROP TABLE second;/-- a comment\nDROP TABLE second;/')" "" \
           "a comment added to the down script is not a change"
 expect_eq "$(q -d changed -c "SELECT string_agg(version, ',' ORDER BY version) FROM schemata.migrations")" \
-          "0001,0002" "both migrations applied"
+          "0001,0002,0003" "all migrations applied"
 
 # a comment added above an up statement moves it: the script is split into
 # statements again, not by where the checks found them
@@ -96,8 +104,31 @@ q -d changed -c "CREATE TABLE public.gate (id int)"
 expect_eq "$(apply_while_editing 's/^CREATE TABLE second (id int);/-- a comment that moves the statement below it\nCREATE TABLE second (id int);/')" "" \
           "a comment added to the up script is not a change"
 expect_eq "$(q -d changed -c "SELECT string_agg(version, ',' ORDER BY version) FROM schemata.migrations")" \
-          "0001,0002" "both migrations applied"
+          "0001,0002,0003" "all migrations applied"
 expect_eq "$(q -d changed -c "SELECT to_regclass('public.second') IS NOT NULL")" "t" \
           "the moved statement ran"
+
+# files settled: the scripts kept from the checks are not run over an edit
+settle=1
+fresh_db changed
+q -d changed -c "CREATE TABLE public.gate (id int)"
+expect_eq "$(apply_while_editing 's/(id int)/(ab int)/')" \
+'ERROR:  migration file "0002_second.sql" changed while it was being applied
+DETAIL:  It was checked before the first migration of the call ran.' "a settled up script edited after the checks, to the same size, is refused"
+expect_eq "$(nothing_applied)" "0 rows, first: none" "nothing applied after the settled up script changed"
+
+expect_eq "$(apply_while_editing 's/DROP TABLE third;/DROP TABLE third CASCADE;/' 0003_third.down.sql)" \
+'ERROR:  migration file "0003_third.down.sql" changed while it was being applied
+DETAIL:  It was checked before the first migration of the call ran.' "a settled down file edited after the checks is refused"
+expect_eq "$(nothing_applied)" "0 rows, first: none" "nothing applied after the settled down file changed"
+
+expect_eq "$(apply_while_editing 's/^CREATE TABLE second (id int);/-- a comment that moves the statement below it\nCREATE TABLE second (id int);/')" "" \
+          "a comment added to a settled up script is not a change"
+expect_eq "$(q -d changed -c "SELECT string_agg(version, ',' ORDER BY version) FROM schemata.migrations")" \
+          "0001,0002,0003" "all migrations applied from settled files"
+expect_eq "$(q -d changed -c "SELECT down_sql FROM schemata.migrations WHERE version = '0003'")" \
+          "DROP TABLE third;" "the kept down script is recorded"
+expect_eq "$(q -d changed -c "SELECT to_regclass('public.second') IS NOT NULL AND to_regclass('public.third') IS NOT NULL")" "t" \
+          "the moved statement and the kept script ran"
 
 "$SCHEMATA_PGBIN/dropdb" changed

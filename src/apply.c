@@ -14,12 +14,13 @@
  *
  * Memory.  Checking keeps only a few bytes per pending migration (the
  * checksums of its up and down scripts, and where the up script's statements
- * begin and end, if it has at most KEPT_STATEMENTS_MAX), and the texts of its
- * scripts while those kept fit in work_mem.  Each migration runs in a memory
- * context of its own that is reset after it: from its kept texts if stat()
- * shows its files unwritten since (trusted as the checksum cache trusts it),
- * else read again and checked to be unchanged, up and down script.  So memory
- * is bounded by work_mem and the largest migration, not by their number.
+ * begin and end, if it has at most KEPT_STATEMENTS_MAX); apply() also keeps
+ * the texts of its scripts while those kept fit in work_mem.  Each migration
+ * runs in a memory context of its own that is reset after it: from its kept
+ * texts if stat() shows its files unwritten since (trusted as the checksum
+ * cache trusts it), else read again and checked to be unchanged, up and down
+ * script.  So memory is bounded by work_mem and the largest migration, not
+ * by their number.
  *
  * IDENTIFICATION
  *	  src/apply.c
@@ -283,9 +284,12 @@ check_pending(const MigrationDir *dir, PlannedMigration *planned, bool keep_sql,
 
 /*
  * Everything apply() checks before it runs anything.  For apply(), the
- * target schema's advisory lock is taken before the history is read; plan()
- * keeps the up scripts' SQL; apply() and migrate() record the checksums of
- * the files they read (checksums.c).
+ * target schema's advisory lock is taken before the history is read, and the
+ * scripts are kept within work_mem; not for migrate(), whose commit after
+ * each migration costs far more than reading it again, and whose memory
+ * would stay up for all its transactions.  plan() keeps the up scripts' SQL;
+ * apply() and migrate() record the checksums of the files they read
+ * (checksums.c).
  */
 MigrationPlan *
 schemata_build_plan(const ApplyOptions *options, PlanPurpose purpose)
@@ -295,7 +299,7 @@ schemata_build_plan(const ApplyOptions *options, PlanPurpose purpose)
 	const HistoryRow *latest;
 	MigrationVersion *to;
 	bool	   *applied;
-	Size		budget = (Size) work_mem * 1024;
+	Size		budget = purpose == PLAN_FOR_APPLY ? (Size) work_mem * 1024 : 0;
 	MemoryContext work;
 
 	schemata_check_target_schema(options->target_schema);

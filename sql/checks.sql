@@ -41,6 +41,7 @@ SELECT * FROM schemata.apply(fixture('bad_commit_chain'));
 SELECT * FROM schemata.apply(fixture('bad_cic'));
 SELECT * FROM schemata.apply(fixture('bad_dic'));
 SELECT * FROM schemata.apply(fixture('bad_reindex'));
+SELECT * FROM schemata.apply(fixture('bad_detach'));
 SELECT * FROM schemata.apply(fixture('bad_vacuum'));
 SELECT * FROM schemata.apply(fixture('bad_createdb'));
 SELECT * FROM schemata.apply(fixture('bad_altersystem'));

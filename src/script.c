@@ -436,6 +436,24 @@ is_concurrent_reindex(const ReindexStmt *reindex)
 #endif
 }
 
+/* Whether ALTER TABLE detaches a partition CONCURRENTLY (14 and later). */
+static bool
+detaches_concurrently(const AlterTableStmt *stmt)
+{
+#if PG_VERSION_NUM >= 140000
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_DetachPartition && ((PartitionCmd *) cmd->def)->concurrent)
+			return true;
+	}
+#endif
+	return false;
+}
+
 /*
  * The name of a statement that cannot run inside a transaction block, or
  * NULL.
@@ -463,6 +481,9 @@ non_transactional_statement(Node *node)
 					return "REINDEX DATABASE";
 				return NULL;
 			}
+		case T_AlterTableStmt:
+			return detaches_concurrently((AlterTableStmt *) node)
+				? "ALTER TABLE ... DETACH CONCURRENTLY" : NULL;
 		case T_VacuumStmt:
 			return ((VacuumStmt *) node)->is_vacuumcmd ? "VACUUM" : NULL;
 		case T_ClusterStmt:

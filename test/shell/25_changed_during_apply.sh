@@ -131,4 +131,31 @@ expect_eq "$(q -d changed -c "SELECT down_sql FROM schemata.migrations WHERE ver
 expect_eq "$(q -d changed -c "SELECT to_regclass('public.second') IS NOT NULL AND to_regclass('public.third') IS NOT NULL")" "t" \
           "the moved statement and the kept script ran"
 
+# a failing statement of a kept script is named by file and line, as for a
+# script read again
+fresh_db changed
+faildir=$dir/failing
+mkdir "$faildir"
+cat >"$faildir/0001_fail.sql" <<'EOF'
+-- migrate:up
+CREATE TABLE ok_table (id int);
+
+INSERT INTO missing_table VALUES (1);
+-- migrate:down
+DROP TABLE ok_table;
+EOF
+mkdir "$faildir/0002_folder"
+echo 'CREATE TABLE folder_table (id int);' >"$faildir/0002_folder/up.sql"
+echo 'DROP TABLE folder_table;' >"$faildir/0002_folder/down.sql"
+chmod -R a+rX "$faildir"
+sleep 2.5
+expect_eq "$("$PSQL" -X -q -d changed -c "SELECT count(*) FROM schemata.apply('$faildir')" 2>&1 | grep CONTEXT || true)" \
+          'CONTEXT:  migration file "0001_fail.sql", line 4: INSERT INTO missing_table VALUES (1)' \
+          "a kept script's failing statement is named by file and line"
+rm "$faildir/0001_fail.sql"
+expect_eq "$(PGOPTIONS="-c client_min_messages=warning" q -d changed -c "SELECT version FROM schemata.apply('$faildir')")" \
+          "0002" "a kept folder migration runs"
+expect_eq "$(q -d changed -c "SELECT down_sql FROM schemata.migrations WHERE version = '0002'")" \
+          "DROP TABLE folder_table;" "the folder's kept down script is recorded"
+
 "$SCHEMATA_PGBIN/dropdb" changed

@@ -142,6 +142,7 @@ run_npgm()   { DATABASE_URL=$NPGM_URL "$NPGM" up -m "$W/corpus/$1/npm" --no-chec
 
 # Runs of a second or two vary between runs by more than schemata's cost, so
 # sizes up to SMALL_N get SMALL_REPS_FACTOR times the runs.
+CASES=(floor psql1 apply)
 SMALL_N=1000
 SMALL_REPS_FACTOR=3
 reps_for() { if [ "$1" -le "$SMALL_N" ]; then echo $(( REPS * SMALL_REPS_FACTOR )); else echo "$REPS"; fi; }
@@ -150,7 +151,10 @@ for n in "${NS[@]}"; do
     reps=$(reps_for "$n")
     for rep in $(seq "$reps"); do
         log "N=$n run $rep/$reps"
-        for c in floor psql1 apply; do
+        # each run starts with another of the three, so that none always
+        # follows the same one
+        for k in 0 1 2; do
+            c=${CASES[$(( (rep - 1 + k) % 3 ))]}
             fresh_db
             case $c in
                 floor) measure floor "$n" -f "$W/corpus/$n/floor.sql" ;;
@@ -158,10 +162,11 @@ for n in "${NS[@]}"; do
                 apply) measure apply "$n" -c "SELECT count(*) FROM schemata.apply('$W/corpus/$n/migrations')" ;;
             esac
             expect_functions "$n" "$c"
-        done
-        # with N applied (the database of this run's apply)
-        for c in apply status plan; do
-            measure "noop_$c" "$n" -c "SELECT count(*) FROM schemata.$c('$W/corpus/$n/migrations')"
+            [ "$c" = apply ] || continue
+            # with N applied: the database of this run's apply
+            for noop in apply status plan; do
+                measure "noop_$noop" "$n" -c "SELECT count(*) FROM schemata.$noop('$W/corpus/$n/migrations')"
+            done
         done
         record connect "$n" "$(elapsed q bench_run 'SELECT 1')"
     done
@@ -253,7 +258,8 @@ prow() { row "$1" "$3" "$(get "$2" "$3")" "$(ratio "$(get "$2" "$3")" "$4")" "$(
     echo "         (one transaction creating N/5 tables needs ~N locks; the default 64 fails near N = 6,400)"
     echo "timing:  wall = one client process timed in the shell (date +%s.%N), cpu = user+system time of"
     echo "         its backend (/proc/<pid>/stat, read at the end of the same session; 1/$TICK s ticks);"
-    echo "         median of $REPS runs, $(( REPS * SMALL_REPS_FACTOR )) for N <= $SMALL_N (peers: $PEER_REPS, wall only); each apply-like run on a fresh database"
+    echo "         median of $REPS runs, $(( REPS * SMALL_REPS_FACTOR )) for N <= $SMALL_N (peers: $PEER_REPS, wall only); each apply-like run on a fresh database;"
+    echo "         cases 1-3 in turn, each run starting with the next of them"
     echo "         psql connection start alone: $(get connect "${NS[0]}") s (included in every psql row)"
     [ -n "$DBMATE$NPGM" ] && echo "peers:   ${PEER_VERSIONS:-}, installed from npm; each migration in its own transaction (their default)"
     echo

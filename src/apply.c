@@ -428,6 +428,15 @@ check_unchanged_since_planned(const PlannedMigration *planned, MigrationScripts 
 		report_changed(scripts->down.file);
 }
 
+/* Give an up script the statements the plan kept for it. */
+static void
+use_planned_statements(const PlannedMigration *planned, Script *up)
+{
+	up->statements = planned->statements;
+	up->nparsed = planned->nparsed;
+	up->nstatements = planned->nstatements;
+}
+
 /*
  * Give the up script, read again, the statements the plan kept, if its text
  * is byte for byte the one they were parsed from: the checksum leaves out
@@ -440,9 +449,7 @@ take_planned_statements(const PlannedMigration *planned, Script *up)
 	if (planned->statements == NULL || up->len != planned->up_len ||
 		script_text_hash(up) != planned->up_hash)
 		return false;
-	up->statements = planned->statements;
-	up->nparsed = planned->nparsed;
-	up->nstatements = planned->nstatements;
+	use_planned_statements(planned, up);
 	return true;
 }
 
@@ -485,9 +492,7 @@ take_kept_scripts(const MigrationDir *dir, const PlannedMigration *planned,
 	memset(scripts, 0, sizeof(MigrationScripts));
 	script_from_kept(&scripts->up, file->up_file, kept->up_sql, kept->up_len,
 					 kept->up_first_line, planned->checksum);
-	scripts->up.statements = planned->statements;
-	scripts->up.nparsed = planned->nparsed;
-	scripts->up.nstatements = planned->nstatements;
+	use_planned_statements(planned, &scripts->up);
 	scripts->up_stamp = kept->up_stamp;
 	scripts->has_down = planned->has_down;
 	if (planned->has_down)

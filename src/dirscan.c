@@ -767,8 +767,7 @@ report_read_failure(const FileContents *fr, const char *relpath, int64 limit)
 /*
  * The whole text of dir/relpath, NUL-terminated, checked to hold no NUL byte
  * and to be valid in the database encoding.  A UTF-8 byte order mark is
- * dropped.  *stamp (unless NULL) gets the file's stat data from before it
- * was read.
+ * dropped.  *stamp gets the file's stat data from before it was read.
  */
 char *
 schemata_read_file(const MigrationDir *dir, const char *relpath, int *len, FileStamp *stamp)
@@ -812,8 +811,7 @@ schemata_read_file(const MigrationDir *dir, const char *relpath, int *len, FileS
 				 errhint("Save the file in the database encoding.")));
 
 	*len = (int) nread;
-	if (stamp != NULL)
-		*stamp = fr.stamp;
+	*stamp = fr.stamp;
 	return buf;
 }
 

@@ -750,7 +750,7 @@ split_sections(const char *file, char *text, int len, MigrationScripts *scripts)
 		text[down.line_start] = '\0';
 }
 
-/* A whole file as one script; *stamp (unless NULL) gets its stat data. */
+/* A whole file as one script; *stamp gets its stat data. */
 static void
 whole_file_script(const MigrationDir *dir, const char *relpath, Script *script,
 				  FileStamp *stamp)

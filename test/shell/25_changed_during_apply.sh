@@ -81,15 +81,19 @@ nothing_applied() {
                        FROM schemata.migrations"
 }
 
-expect_eq "$(apply_while_editing 's/DROP TABLE second;/DROP TABLE second CASCADE;/')" \
-'ERROR:  migration file "0002_second.sql" changed while it was being applied
-DETAIL:  It was checked before the first migration of the call ran.' "a down script edited after the checks is refused"
-expect_eq "$(nothing_applied)" "0 rows, first: none" "nothing applied after the down script changed"
+# expect_refused SED_SCRIPT FILE WHAT: the edit stops apply(), which names
+# FILE, and nothing is applied
+expect_refused() {
+    expect_eq "$(apply_while_editing "$1" "$2")" \
+"ERROR:  migration file \"$2\" changed while it was being applied
+DETAIL:  It was checked before the first migration of the call ran." "$3 is refused"
+    expect_eq "$(nothing_applied)" "0 rows, first: none" "nothing applied after $3"
+}
 
-expect_eq "$(apply_while_editing 's/CREATE TABLE second (id int);/CREATE TABLE second (id bigint);/')" \
-'ERROR:  migration file "0002_second.sql" changed while it was being applied
-DETAIL:  It was checked before the first migration of the call ran.' "an up script edited after the checks is refused"
-expect_eq "$(nothing_applied)" "0 rows, first: none" "nothing applied after the up script changed"
+expect_refused 's/DROP TABLE second;/DROP TABLE second CASCADE;/' 0002_second.sql \
+               "a down script edited after the checks"
+expect_refused 's/CREATE TABLE second (id int);/CREATE TABLE second (id bigint);/' 0002_second.sql \
+               "an up script edited after the checks"
 
 # a change the checksum ignores (a comment) is no change
 expect_eq "$(apply_while_editing 's/^DROP TABLE second;/-- a comment\nDROP TABLE second;/')" "" \
@@ -112,15 +116,10 @@ expect_eq "$(q -d changed -c "SELECT to_regclass('public.second') IS NOT NULL")"
 settle=1
 fresh_db changed
 q -d changed -c "CREATE TABLE public.gate (id int)"
-expect_eq "$(apply_while_editing 's/(id int)/(ab int)/')" \
-'ERROR:  migration file "0002_second.sql" changed while it was being applied
-DETAIL:  It was checked before the first migration of the call ran.' "a settled up script edited after the checks, to the same size, is refused"
-expect_eq "$(nothing_applied)" "0 rows, first: none" "nothing applied after the settled up script changed"
-
-expect_eq "$(apply_while_editing 's/DROP TABLE third;/DROP TABLE third CASCADE;/' 0003_third.down.sql)" \
-'ERROR:  migration file "0003_third.down.sql" changed while it was being applied
-DETAIL:  It was checked before the first migration of the call ran.' "a settled down file edited after the checks is refused"
-expect_eq "$(nothing_applied)" "0 rows, first: none" "nothing applied after the settled down file changed"
+expect_refused 's/(id int)/(ab int)/' 0002_second.sql \
+               "a settled up script edited to the same size after the checks"
+expect_refused 's/DROP TABLE third;/DROP TABLE third CASCADE;/' 0003_third.down.sql \
+               "a settled down file edited after the checks"
 
 expect_eq "$(apply_while_editing 's/^CREATE TABLE second (id int);/-- a comment that moves the statement below it\nCREATE TABLE second (id int);/')" "" \
           "a comment added to a settled up script is not a change"
@@ -147,14 +146,19 @@ EOF
 mkdir "$faildir/0002_folder"
 echo 'CREATE TABLE folder_table (id int);' >"$faildir/0002_folder/up.sql"
 echo 'DROP TABLE folder_table;' >"$faildir/0002_folder/down.sql"
+# larger than work_mem below: not kept, read again
+{ echo 'CREATE TABLE big_table (id int);'; for i in $(seq 2000); do echo "-- padding line $i of a migration larger than 64 kB"; done; } \
+    >"$faildir/0003_big.sql"
 chmod -R a+rX "$faildir"
 sleep 2.5
 expect_eq "$("$PSQL" -X -q -d changed -c "SELECT count(*) FROM schemata.apply('$faildir')" 2>&1 | grep CONTEXT || true)" \
           'CONTEXT:  migration file "0001_fail.sql", line 4: INSERT INTO missing_table VALUES (1)' \
           "a kept script's failing statement is named by file and line"
 rm "$faildir/0001_fail.sql"
-expect_eq "$(PGOPTIONS="-c client_min_messages=warning" q -d changed -c "SELECT version FROM schemata.apply('$faildir')")" \
-          "0002" "a kept folder migration runs"
+expect_eq "$(PGOPTIONS="-c client_min_messages=warning" q -d changed -c "SET work_mem = '64kB'" \
+               -c "SELECT string_agg(version, ',' ORDER BY version) FROM schemata.apply('$faildir')")" \
+          "0002,0003" "a kept folder migration runs, and one too large for work_mem is read again"
+expect_eq "$(q -d changed -c "SELECT to_regclass('big_table') IS NOT NULL")" "t" "the migration read again ran"
 expect_eq "$(q -d changed -c "SELECT down_sql FROM schemata.migrations WHERE version = '0002'")" \
           "DROP TABLE folder_table;" "the folder's kept down script is recorded"
 

@@ -238,3 +238,42 @@ SELECT * FROM schemata.diff(pg_temp.canon_model($$"'new'"$$, NULL, true));
 -- each difference found
 SELECT operation, object_name, sql FROM schemata.diff(pg_temp.canon_model('"old"', '"x"', false)) ORDER BY step;
 DROP SCHEMA canon CASCADE;
+
+-- Without the TEMP privilege on the database, a model whose forms need a
+-- scratch table (here a check) cannot be diffed: PostgreSQL's error, 42501,
+-- and nothing changes.  A model of columns and keys alone needs none.  A new
+-- session: PostgreSQL checks TEMP when a session makes its first temporary
+-- object, and this one has made some.
+\c
+CREATE SCHEMA notemp;
+CREATE TABLE notemp.t (id int PRIMARY KEY, n int CONSTRAINT t_n_check CHECK (n > 0));
+CREATE ROLE regress_diff_user;
+GRANT USAGE ON SCHEMA schemata TO regress_diff_user;
+GRANT EXECUTE ON FUNCTION schemata.diff(jsonb, name) TO regress_diff_user;
+SELECT format('REVOKE TEMP ON DATABASE %I FROM PUBLIC', current_database()) \gexec
+SET ROLE regress_diff_user;
+SELECT has_database_privilege(current_database(), 'TEMP') AS may_create_temp;
+SELECT operation, object_name FROM schemata.diff(
+    '[{"dbSchema": "notemp", "table": "t",
+       "columns": [{"name": "id", "type": "int"}, {"name": "n", "type": "int"}],
+       "constraints": {"primaryKey": ["id"]}}]');
+SELECT replace(error_of($$SELECT * FROM schemata.diff(
+    '[{"dbSchema": "notemp", "table": "t",
+       "columns": [{"name": "id", "type": "int"}, {"name": "n", "type": "int"}],
+       "constraints": {"primaryKey": ["id"], "checks": ["n > 0"]}}]')$$),
+    current_database(), '<db>') AS error;
+RESET ROLE;
+SELECT format('GRANT TEMP ON DATABASE %I TO PUBLIC', current_database()) \gexec
+SELECT count(*) AS tables FROM pg_tables WHERE schemaname = 'notemp';
+-- with TEMP again (a new session), the same model is in sync
+\c
+SET ROLE regress_diff_user;
+SELECT count(*) AS steps FROM schemata.diff(
+    '[{"dbSchema": "notemp", "table": "t",
+       "columns": [{"name": "id", "type": "int"}, {"name": "n", "type": "int"}],
+       "constraints": {"primaryKey": ["id"], "checks": ["n > 0"]}}]');
+RESET ROLE;
+DROP SCHEMA notemp CASCADE;
+REVOKE ALL ON FUNCTION schemata.diff(jsonb, name) FROM regress_diff_user;
+REVOKE ALL ON SCHEMA schemata FROM regress_diff_user;
+DROP ROLE regress_diff_user;

@@ -15,7 +15,10 @@
  * 'pending'::character varying; keys are written as pg_get_constraintdef()
  * writes them.  Checks, indexes and generation expressions name columns, so
  * for a model that has any, its table is created as a temporary table inside
- * a subtransaction that is then rolled back, and they are read from there.
+ * a subtransaction that is then rolled back, and they are read from there:
+ * once as the model names its columns, and once more after giving the
+ * columns that diff renames their live names, so that a check or index on a
+ * renamed column compares equal to the live one, which the rename carries.
  * A column whose default is the nextval() of a sequence it owns is described
  * as "serial", and so is a model's serial column.
  *
@@ -203,9 +206,54 @@ schemata_catalog_table(const CatalogTables *tables, Oid relid)
 }
 
 /*
- * The scratch table of "model", described: a temporary table with its
- * indexes but without foreign keys, created in a subtransaction that is
- * rolled back.
+ * The live name of model column "column": its former name while the live
+ * table has it under that name alone.
+ */
+const char *
+schemata_live_column_name(const CatalogTable *live, const ModelColumn *column)
+{
+	if (column->renamed_from == NULL)
+		return column->name;
+	for (int i = 0; i < live->nitems; i++)
+		if (live->items[i].kind == ITEM_COLUMN && strcmp(live->items[i].name, column->name) == 0)
+			return column->name;
+	return column->renamed_from;
+}
+
+/*
+ * Give the columns of scratch table "scratch" whose live names differ those
+ * names, so that its checks, indexes and generation expressions read as the
+ * live table's will once diff's renames have run.  diff has refused renames
+ * whose names collide.  False when no column is renamed.
+ */
+static bool
+rename_scratch_columns(const ModelTable *scratch, const CatalogTable *live)
+{
+	bool		renamed = false;
+
+	for (int i = 0; i < scratch->ncolumns; i++)
+	{
+		const ModelColumn *column = &scratch->columns[i];
+		const char *name = schemata_live_column_name(live, column);
+
+		if (strcmp(name, column->name) == 0)
+			continue;
+		schemata_execute_ddl(psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s",
+									  quote_qualified_identifier(scratch->schema, scratch->name),
+									  quote_identifier(column->name), quote_identifier(name)),
+							 column->path);
+		renamed = true;
+	}
+	return renamed;
+}
+
+/*
+ * The scratch table of "model", described twice: "as_model", a temporary
+ * table with its indexes but without foreign keys, created in a
+ * subtransaction that is rolled back; and "as_live", the same once its
+ * renamed columns have their live names (see rename_scratch_columns(); the
+ * same description when none has).  Both list the same items in the same
+ * order: renaming a column renames no constraint or index.
  *
  * An error (the model's default does not fit its type, ...) rolls back that
  * subtransaction before it propagates.  Left open, the caller's exception
@@ -213,13 +261,13 @@ schemata_catalog_table(const CatalogTables *tables, Oid relid)
  * session would stay inside a subtransaction for good: nothing it did
  * afterwards would ever commit, and the backend crashed at exit.
  */
-static CatalogTable *
-describe_scratch_table(const ModelTable *model)
+static void
+describe_scratch_table(const ModelTable *model, const CatalogTable *live,
+					   CatalogTable **as_model, CatalogTable **as_live)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	ModelTable	scratch = *model;
-	CatalogTable *table;
 	Oid			relid;
 
 	scratch.schema = "pg_temp";
@@ -234,7 +282,10 @@ describe_scratch_table(const ModelTable *model)
 			schemata_execute_ddl(schemata_create_index_sql(&scratch, &scratch.indexes[i]),
 								 scratch.indexes[i].path);
 		relid = RangeVarGetRelid(makeRangeVar("pg_temp", scratch.name, -1), NoLock, false);
-		table = schemata_catalog_table(schemata_describe_tables(&relid, 1), relid);
+		*as_model = schemata_catalog_table(schemata_describe_tables(&relid, 1), relid);
+		*as_live = *as_model;
+		if (rename_scratch_columns(&scratch, live))
+			*as_live = schemata_catalog_table(schemata_describe_tables(&relid, 1), relid);
 	}
 	PG_CATCH();
 	{
@@ -253,7 +304,7 @@ describe_scratch_table(const ModelTable *model)
 	RollbackAndReleaseCurrentSubTransaction();
 	MemoryContextSwitchTo(cxt);
 	CurrentResourceOwner = owner;
-	return table;
+	Assert((*as_live)->nitems == (*as_model)->nitems);
 }
 
 /*
@@ -346,22 +397,27 @@ names_tablespace(const ModelTable *model, const char *name)
 }
 
 /*
- * The checks, indexes and generation expressions of "scratch" into "table".
- * The tablespace of an index is kept only when the model names one: the
- * scratch table's indexes are where temp_tablespaces puts them.
+ * The checks, indexes and generation expressions of the scratch table into
+ * "table", in their forms under the live column names ("as_live"); a check
+ * keeps its form under the model's names too, to be added.  The tablespace
+ * of an index is kept only when the model names one: the scratch table's
+ * indexes are where temp_tablespaces puts them.
  */
 static void
-add_scratch_items(CatalogTable *table, const ModelTable *model, const CatalogTable *scratch)
+add_scratch_items(CatalogTable *table, const ModelTable *model, const CatalogTable *as_model,
+				  const CatalogTable *as_live)
 {
-	for (int i = 0; i < scratch->nitems; i++)
+	for (int i = 0; i < as_live->nitems; i++)
 	{
-		const CatalogItem *item = &scratch->items[i];
+		const CatalogItem *item = &as_live->items[i];
 
 		if (item->kind == ITEM_CHECK || item->kind == ITEM_INDEX)
 		{
 			CatalogItem *copy = &table->items[table->nitems++];
 
 			*copy = *item;
+			if (item->kind == ITEM_CHECK)
+				copy->model_definition = as_model->items[i].definition;
 			if (item->kind == ITEM_INDEX && !names_tablespace(model, item->name))
 				copy->tablespace = NULL;
 		}
@@ -369,7 +425,7 @@ add_scratch_items(CatalogTable *table, const ModelTable *model, const CatalogTab
 		{
 			for (int c = 0; c < table->nitems; c++)
 				if (table->items[c].kind == ITEM_COLUMN &&
-					strcmp(table->items[c].name, item->name) == 0)
+					strcmp(table->items[c].name, as_model->items[i].name) == 0)
 					table->items[c].default_expr = item->default_expr;
 		}
 	}
@@ -381,16 +437,20 @@ add_scratch_items(CatalogTable *table, const ModelTable *model, const CatalogTab
  * as CREATE TABLE resolves them, defaults cooked as it cooks them, and the
  * keys written as pg_get_constraintdef() writes them.  Checks, indexes and
  * generation expressions come from the model's scratch table, built only
- * when the model has any.
+ * when the model has any, in their forms under the live column names of
+ * "live", the live table the model is compared with.
  */
 CatalogTable *
-schemata_describe_model(const ModelTable *model)
+schemata_describe_model(const ModelTable *model, const CatalogTable *live)
 {
-	CatalogTable *scratch = needs_scratch_table(model) ? describe_scratch_table(model) : NULL;
+	CatalogTable *as_model = NULL;
+	CatalogTable *as_live = NULL;
 	CatalogTable *table = palloc0(sizeof(CatalogTable));
 
+	if (needs_scratch_table(model))
+		describe_scratch_table(model, live, &as_model, &as_live);
 	table->items = palloc0((model->ncolumns + 1 + model->nuniques +
-							(scratch ? scratch->nitems : 0)) * sizeof(CatalogItem));
+							(as_model ? as_model->nitems : 0)) * sizeof(CatalogItem));
 	for (int i = 0; i < model->ncolumns; i++)
 		describe_model_column(model, &model->columns[i], &table->items[table->nitems++]);
 	if (model->primary_key.n > 0)
@@ -399,8 +459,8 @@ schemata_describe_model(const ModelTable *model)
 	for (int i = 0; i < model->nuniques; i++)
 		add_item(table, ITEM_UNIQUE, model->uniques[i].name,
 				 schemata_unique_key_sql(&model->uniques[i]));
-	if (scratch != NULL)
-		add_scratch_items(table, model, scratch);
+	if (as_model != NULL)
+		add_scratch_items(table, model, as_model, as_live);
 	return table;
 }
 

@@ -14,9 +14,11 @@
  * its column.  renamedFrom turns what would be a drop and an add into a
  * rename; the names derived from the old names (primary key, checks, serial
  * sequences, and pg-schemata's uidx_/fk_/idx_ names) are renamed with them,
- * so that the catalog becomes the one bootstrap() makes; keys whose columns
- * are renamed are compared under the columns' live names, so the rename
- * carries them.  An index's tablespace is compared only when the model
+ * so that the catalog becomes the one bootstrap() makes; keys, checks,
+ * indexes and generation expressions on renamed columns are compared under
+ * the columns' live names, so the rename carries them.  Renames that cannot
+ * run (from a name the model also gives, or two from one name) are refused
+ * before any step is made.  An index's tablespace is compared only when the model
  * names one; an identity column is NOT NULL whatever the model says.
  *
  * Steps are ordered so that their SQL runs as written: schemas, renames,
@@ -277,6 +279,49 @@ diff_column(const TableDiff *td, const ModelColumn *column, const CatalogItem *w
 						 psprintf("ALTER COLUMN %s SET DEFAULT %s", col, column->default_sql));
 }
 
+/*
+ * Refuse the column renames of the model that cannot be run: from a column
+ * the live table does not have, from a column whose name the model also
+ * gives another column (renamed away and added again, or a chain of
+ * renames), or from a column that another one is renamed from too.  A
+ * rename is pending while the live table lacks the column's model name.
+ */
+static void
+check_column_renames(const TableDiff *td, CatalogTable *live)
+{
+	const ModelTable *model = td->model;
+
+	for (int i = 0; i < model->ncolumns; i++)
+	{
+		const ModelColumn *column = &model->columns[i];
+
+		if (strcmp(schemata_live_column_name(live, column), column->name) == 0)
+			continue;
+		if (find_item(live, ITEM_COLUMN, column->renamed_from, NULL) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" named by %s.renamedFrom does not exist in table %s",
+							column->renamed_from, column->path, td->qualified)));
+		if (schemata_find_model_column(model, column->renamed_from) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot rename column \"%s\" of table %s to \"%s\" while the model has another column \"%s\"",
+							column->renamed_from, td->qualified, column->name, column->renamed_from),
+					 errdetail("The rename is at %s.renamedFrom.", column->path),
+					 errhint("Sync in two steps: first the model without that other column, then the whole model.")));
+		for (int j = 0; j < i; j++)
+			if (strcmp(schemata_live_column_name(live, &model->columns[j]),
+					   model->columns[j].name) != 0 &&
+				strcmp(model->columns[j].renamed_from, column->renamed_from) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("columns \"%s\" and \"%s\" of table %s are both renamed from \"%s\"",
+								model->columns[j].name, column->name, td->qualified,
+								column->renamed_from),
+						 errdetail("The second rename is at %s.renamedFrom.", column->path)));
+	}
+}
+
 static void
 diff_columns(TableDiff *td, CatalogTable *want, CatalogTable *live)
 {
@@ -288,11 +333,6 @@ diff_columns(TableDiff *td, CatalogTable *want, CatalogTable *live)
 		if (have == NULL && column->renamed_from != NULL)
 		{
 			have = find_item(live, ITEM_COLUMN, column->renamed_from, NULL);
-			if (have == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_COLUMN),
-						 errmsg("column \"%s\" named by %s.renamedFrom does not exist in table %s",
-								column->renamed_from, column->path, td->qualified)));
 			alter_table_step(td, PHASE_RENAME_COLUMN, "rename_column", column->name, false,
 							 psprintf("RENAME COLUMN %s TO %s", quote_identifier(column->renamed_from),
 									  quote_identifier(column->name)));
@@ -313,15 +353,6 @@ diff_columns(TableDiff *td, CatalogTable *want, CatalogTable *live)
 
 /*---- constraints and indexes ----*/
 
-/* The live name of model column "column": its former name until renamed. */
-static const char *
-live_column_name(CatalogTable *live, const ModelColumn *column)
-{
-	if (column->renamed_from != NULL && find_item(live, ITEM_COLUMN, column->name, NULL) == NULL)
-		return column->renamed_from;
-	return column->name;
-}
-
 /* Model columns "columns" under their live names. */
 static ModelColumnList
 live_column_list(const TableDiff *td, CatalogTable *live, const ModelColumnList *columns)
@@ -331,9 +362,9 @@ live_column_list(const TableDiff *td, CatalogTable *live, const ModelColumnList 
 	list.n = columns->n;
 	list.names = palloc(list.n * sizeof(char *));
 	for (int i = 0; i < list.n; i++)
-		list.names[i] = (char *) live_column_name(live,
-												  schemata_find_model_column(td->model,
-																			 columns->names[i]));
+		list.names[i] = (char *) schemata_live_column_name(live,
+														   schemata_find_model_column(td->model,
+																					  columns->names[i]));
 	return list;
 }
 
@@ -473,7 +504,7 @@ diff_constraints(const TableDiff *td, CatalogTable *want, CatalogTable *live)
 	for (int i = 0; i < want->nitems; i++)
 		if (want->items[i].kind == ITEM_CHECK && !want->items[i].matched)
 			alter_table_step(td, PHASE_ADD_CONSTRAINT, "add_constraint", want->items[i].name,
-							 false, psprintf("ADD %s", want->items[i].definition));
+							 false, psprintf("ADD %s", want->items[i].model_definition));
 
 	/* foreign keys: a model's description has none, so compare with the model */
 	for (int i = 0; i < live->nitems; i++)
@@ -614,7 +645,7 @@ rename_derived_sequences(const TableDiff *td, Oid relid, CatalogTable *live)
 		{
 			const ModelColumn *column = &td->model->columns[i];
 
-			if (column->is_serial && strcmp(live_column_name(live, column), live_column) == 0)
+			if (column->is_serial && strcmp(schemata_live_column_name(live, column), live_column) == 0)
 				new_name = makeObjectName(td->model->name, column->name, "seq");
 		}
 		old_name = makeObjectName(td->live_name, live_column, "seq");
@@ -629,6 +660,23 @@ rename_derived_sequences(const TableDiff *td, Oid relid, CatalogTable *live)
 						  quote_qualified_identifier(schema, old_name),
 						  quote_identifier(new_name)));
 	}
+}
+
+/* pg-schemata's name for "index" from the live names of its table and columns. */
+static char *
+live_index_name(const TableDiff *td, CatalogTable *live, const ModelIndex *index)
+{
+	ModelIndex	copy = *index;
+
+	copy.columns = palloc(copy.ncolumns * sizeof(ModelIndexColumn));
+	for (int c = 0; c < copy.ncolumns; c++)
+	{
+		copy.columns[c] = index->columns[c];
+		copy.columns[c].name = (char *)
+			schemata_live_column_name(live, schemata_find_model_column(td->model,
+																	   index->columns[c].name));
+	}
+	return schemata_index_name(td->live_name, &copy);
 }
 
 /*
@@ -651,17 +699,23 @@ rename_derived_names(const TableDiff *td, Oid relid, CatalogTable *want, Catalog
 	rename_derived_sequences(td, relid, live);
 	for (int i = 0; i < model->nuniques; i++)
 		if (model->uniques[i].derived_name)
-			rename_derived(td, live, ITEM_UNIQUE,
-						   schemata_unique_name(td->live_name, &model->uniques[i].columns),
+		{
+			ModelColumnList columns = live_column_list(td, live, &model->uniques[i].columns);
+
+			rename_derived(td, live, ITEM_UNIQUE, schemata_unique_name(td->live_name, &columns),
 						   model->uniques[i].name);
+		}
 	for (int i = 0; i < model->nforeign_keys; i++)
-		rename_derived(td, live, ITEM_FOREIGN_KEY,
-					   schemata_foreign_key_name(td->live_name, &model->foreign_keys[i]),
-					   model->foreign_keys[i].name);
+	{
+		ModelForeignKey fk = model->foreign_keys[i];
+
+		fk.columns = live_column_list(td, live, &fk.columns);
+		rename_derived(td, live, ITEM_FOREIGN_KEY, schemata_foreign_key_name(td->live_name, &fk),
+					   fk.name);
+	}
 	for (int i = 0; i < model->nindexes; i++)
 		if (model->indexes[i].derived_name)
-			rename_derived(td, live, ITEM_INDEX,
-						   schemata_index_name(td->live_name, &model->indexes[i]),
+			rename_derived(td, live, ITEM_INDEX, live_index_name(td, live, &model->indexes[i]),
 						   model->indexes[i].name);
 }
 
@@ -691,6 +745,48 @@ create_table_steps(TableDiff *td)
 		add_foreign_key_step(td, &model->foreign_keys[k]);
 }
 
+/* Whether the rename of model table "model" has yet to run. */
+static bool
+table_rename_is_pending(const ModelTable *model)
+{
+	return model->renamed_from != NULL && !OidIsValid(live_table(model->schema, model->name));
+}
+
+/*
+ * Refuse the table renames that cannot be run, as check_column_renames()
+ * does for columns: from a table whose name another model gives, or from a
+ * table that another model is renamed from too.  A rename from a table that
+ * does not exist is diff_table()'s to report.
+ */
+static void
+check_table_renames(const ModelSet *set)
+{
+	for (int t = 0; t < set->ntables; t++)
+	{
+		const ModelTable *model = &set->tables[t];
+
+		if (!table_rename_is_pending(model))
+			continue;
+		if (schemata_find_model(set, model->schema, model->renamed_from) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot rename table %s to \"%s\" while another model is named \"%s\"",
+							quote_qualified_identifier(model->schema, model->renamed_from),
+							model->name, model->renamed_from),
+					 errdetail("The rename is at %s.renamedFrom.", model->path),
+					 errhint("Sync in two steps: first the models without that other one, then all of them.")));
+		for (int u = 0; u < t; u++)
+			if (table_rename_is_pending(&set->tables[u]) &&
+				strcmp(set->tables[u].schema, model->schema) == 0 &&
+				strcmp(set->tables[u].renamed_from, model->renamed_from) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("tables \"%s\" and \"%s\" of schema \"%s\" are both renamed from \"%s\"",
+								set->tables[u].name, model->name, model->schema, model->renamed_from),
+						 errdetail("The second rename is at %s.renamedFrom.", model->path)));
+	}
+}
+
 /* Compare one model table with the live catalog.  Returns the live name. */
 static const char *
 diff_table(Diff *diff, const ModelTable *model)
@@ -703,7 +799,7 @@ diff_table(Diff *diff, const ModelTable *model)
 	td.qualified = quote_qualified_identifier(model->schema, model->name);
 	td.live_name = model->name;
 	td.renames = false;
-	if (!OidIsValid(relid) && model->renamed_from != NULL)
+	if (table_rename_is_pending(model))
 	{
 		relid = live_table(model->schema, model->renamed_from);
 		if (!OidIsValid(relid))
@@ -722,8 +818,11 @@ diff_table(Diff *diff, const ModelTable *model)
 		create_table_steps(&td);
 	else
 	{
-		CatalogTable *want = schemata_describe_model(model);
 		CatalogTable *live = schemata_catalog_table(diff->live, relid);
+		CatalogTable *want;
+
+		check_column_renames(&td, live);
+		want = schemata_describe_model(model, live);
 
 		diff_columns(&td, want, live);
 		rename_derived_names(&td, relid, want, live);
@@ -831,6 +930,7 @@ compute_diff(const ModelSet *set)
 			add_step(diff, PHASE_CREATE_SCHEMA, "create_schema", pstrdup(quote_identifier(schema)),
 					 false, psprintf("CREATE SCHEMA %s", quote_identifier(schema)));
 	}
+	check_table_renames(set);
 	diff->live = describe_live_tables(set, schemas);
 	foreach(lc, schemas)
 	{

@@ -321,7 +321,9 @@ schemata_unique_name(const char *table, const ModelColumnList *columns)
 char *
 schemata_foreign_key_name(const char *table, const ModelForeignKey *fk)
 {
-	return psprintf("fk_%s_%s", table, short_md5(psprintf("%s%s", table, fk->hash_input)));
+	return psprintf("fk_%s_%s", table,
+					short_md5(psprintf("%s%s%s", table, fk->references_hash_input,
+									   join_names(&fk->columns))));
 }
 
 /* pg-schemata's default name for index "index" of "table", in lower case. */
@@ -669,7 +671,7 @@ fk_action(const JsonbValue *value, const char *path)
  */
 static void
 read_references(const ModelReader *reader, const ModelTable *table, const JsonbValue *value,
-				const char *path, ModelForeignKey *fk, char **hash_input)
+				const char *path, ModelForeignKey *fk)
 {
 	JsonbContainer *object = checked_object(value, path, references_keys, no_keys);
 	char	   *ref = string_value(required_field(object, "table", path), key_path(path, "table"));
@@ -701,7 +703,8 @@ read_references(const ModelReader *reader, const ModelTable *table, const JsonbV
 	check_name_length(fk->ref_table, key_path(path, "table"), NULL);
 	fk->ref_columns = read_column_list(required_field(object, "columns", path),
 									   key_path(path, "columns"), NULL);
-	*hash_input = psprintf("%s%s", ref, dot == NULL && schema != NULL ? fk->ref_schema : "");
+	fk->references_hash_input = psprintf("%s%s", ref,
+										 dot == NULL && schema != NULL ? fk->ref_schema : "");
 }
 
 static void
@@ -710,7 +713,6 @@ read_foreign_key(const ModelReader *reader, const ModelTable *table, const Jsonb
 {
 	JsonbContainer *object = checked_object(value, path, foreign_key_keys, no_keys);
 	JsonbValue *item;
-	char	   *hash_input;
 
 	memset(fk, 0, sizeof(ModelForeignKey));
 	fk->path = pstrdup(path);
@@ -722,7 +724,7 @@ read_foreign_key(const ModelReader *reader, const ModelTable *table, const Jsonb
 	fk->columns = read_column_list(required_field(object, "columns", path),
 								   key_path(path, "columns"), table);
 	read_references(reader, table, required_field(object, "references", path),
-					key_path(path, "references"), fk, &hash_input);
+					key_path(path, "references"), fk);
 	if (fk->ref_columns.n != fk->columns.n)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_FOREIGN_KEY),
@@ -734,7 +736,6 @@ read_foreign_key(const ModelReader *reader, const ModelTable *table, const Jsonb
 		fk->on_delete = fk_action(item, key_path(path, "onDelete"));
 	if ((item = field(object, "onUpdate")) != NULL)
 		fk->on_update = fk_action(item, key_path(path, "onUpdate"));
-	fk->hash_input = psprintf("%s%s", hash_input, join_names(&fk->columns));
 	fk->name = schemata_foreign_key_name(table->name, fk);
 	check_name_length(fk->name, path, "Foreign key names are made from the table name; shorten it.");
 }

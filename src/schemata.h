@@ -472,8 +472,9 @@ typedef struct ModelUnique
 typedef struct ModelForeignKey
 {
 	char	   *name;
-	char	   *hash_input;		/* what follows the table name in the md5
-								 * input of the name */
+	char	   *references_hash_input;	/* what follows the table name and
+										 * precedes the columns in the md5
+										 * input of the name */
 	ModelColumnList columns;
 	char	   *ref_schema;
 	char	   *ref_table;
@@ -599,6 +600,9 @@ typedef struct CatalogItem
 	CatalogItemKind kind;
 	char	   *name;
 	char	   *definition;		/* constraints and indexes: canonical form */
+	char	   *model_definition;	/* a model's check: its definition under
+									 * the model's column names, where
+									 * definition has the live ones */
 	/* columns */
 	char	   *type;			/* format_type() */
 	Oid			type_oid;
@@ -630,7 +634,8 @@ typedef struct CatalogTables
 
 extern CatalogTables *schemata_describe_tables(const Oid *relids, int n);
 extern CatalogTable *schemata_catalog_table(const CatalogTables *tables, Oid relid);
-extern CatalogTable *schemata_describe_model(const ModelTable *table);
+extern CatalogTable *schemata_describe_model(const ModelTable *table, const CatalogTable *live);
+extern const char *schemata_live_column_name(const CatalogTable *live, const ModelColumn *column);
 extern char *schemata_model_foreign_key_definition(const ModelForeignKey *fk);
 extern List *schemata_schema_tables(const char *schema);
 

@@ -18,8 +18,9 @@
  * indexes and generation expressions on renamed columns are compared under
  * the columns' live names, so the rename carries them.  Renames that cannot
  * run (from a name the model also gives, or two from one name) are refused
- * before any step is made.  An index's tablespace is compared only when the model
- * names one; an identity column is NOT NULL whatever the model says.
+ * before any step is made.  An index's tablespace is compared only when
+ * the model names one; an identity column is NOT NULL whatever the model
+ * says.
  *
  * Steps are ordered so that their SQL runs as written: schemas, renames,
  * drops of constraints and indexes, of tables, of columns, column changes,

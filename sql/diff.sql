@@ -216,43 +216,49 @@ DROP SCHEMA renames, renames_out CASCADE;
 -- the generated columns that use it: PostgreSQL's rename carries them, and
 -- they compare equal under the column's live name.  Names derived from the
 -- column's name follow it: the check, pg-schemata's unique constraint,
--- foreign key and index.  Only renames; the catalog is then the one
+-- foreign key and index; so do the names of foreign keys that reference a
+-- renamed table or column.  Only renames; the catalog is then the one
 -- bootstrap makes.
-CREATE FUNCTION pg_temp.carried_model(price text, code text, renamed boolean) RETURNS jsonb
-LANGUAGE sql AS $$
-    SELECT replace(replace(replace(replace(
-        '[{"dbSchema": "carried", "table": "p", "columns": [{"name": "id", "type": "int"}], "constraints": {"primaryKey": ["id"]}},
+CREATE FUNCTION pg_temp.carried_model(renamed boolean) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT replace(replace(replace(replace(replace(replace(
+        '[{"dbSchema": "carried", "table": "PTABLE" RENAMED_TABLE, "columns": [{"name": "id", "type": "int"}], "constraints": {"primaryKey": ["id"]}},
           {"dbSchema": "carried", "table": "t",
            "columns": [{"name": "id", "type": "serial"}, {"name": "PRICE", "type": "int" RENAMED_PRICE},
                        {"name": "twice", "type": "int", "generated": "always", "expression": "PRICE * 2", "stored": true},
                        {"name": "CODE", "type": "text" RENAMED_CODE}],
            "constraints": {"primaryKey": ["id"], "checks": ["PRICE > 0"], "unique": [["CODE"]],
-                           "foreignKeys": [{"columns": ["PRICE"], "references": {"table": "p", "columns": ["id"]}}],
-                           "indexes": [{"columns": ["PRICE"]}, {"columns": ["CODE"], "name": "t_cheap", "where": "PRICE < 5"}]}}]',
+                           "foreignKeys": [{"columns": ["PRICE"], "references": {"table": "PTABLE", "columns": ["id"]}}],
+                           "indexes": [{"columns": ["PRICE"]}, {"columns": ["CODE"], "name": "t_cheap", "where": "PRICE < 5"}]}},
+          {"dbSchema": "carried", "table": "r", "columns": [{"name": "t_code", "type": "text"}],
+           "constraints": {"foreignKeys": [{"columns": ["t_code"], "references": {"table": "t", "columns": ["CODE"]}}]}}]',
+        'RENAMED_TABLE', CASE WHEN renamed THEN ', "renamedFrom": "p"' ELSE '' END),
         'RENAMED_PRICE', CASE WHEN renamed THEN ', "renamedFrom": "price"' ELSE '' END),
         'RENAMED_CODE', CASE WHEN renamed THEN ', "renamedFrom": "code"' ELSE '' END),
-        'PRICE', price), 'CODE', code)::jsonb
+        'PTABLE', CASE WHEN renamed THEN 'parents' ELSE 'p' END),
+        'PRICE', CASE WHEN renamed THEN 'cost' ELSE 'price' END),
+        'CODE', CASE WHEN renamed THEN 'sku' ELSE 'code' END)::jsonb
 $$;
-SELECT count(*) FROM schemata.bootstrap(pg_temp.carried_model('price', 'code', false), extensions => '{}');
+SELECT count(*) FROM schemata.bootstrap(pg_temp.carried_model(false), extensions => '{}');
 INSERT INTO carried.p VALUES (1), (7);
 INSERT INTO carried.t (price, code) VALUES (1, 'a'), (7, 'b');
+INSERT INTO carried.r VALUES ('a');
 -- Renames that cannot run are refused before anything runs: a column
 -- renamed away while the model has another one of its name (added again,
 -- or a chain of renames), two columns renamed from one, and the same for
 -- tables.
-SELECT error_of(format('SELECT * FROM schemata.diff(%L)', replace(pg_temp.carried_model('cost', 'sku', true)::text,
+SELECT error_of(format('SELECT * FROM schemata.diff(%L)', replace(pg_temp.carried_model(true)::text,
     '{"name": "id", "type": "serial"}', '{"name": "id", "type": "serial"}, {"name": "price", "type": "int"}')));
-SELECT error_of(format('SELECT * FROM schemata.diff(%L)', replace(pg_temp.carried_model('cost', 'sku', true)::text,
+SELECT error_of(format('SELECT * FROM schemata.diff(%L)', replace(pg_temp.carried_model(true)::text,
     '"renamedFrom": "code"', '"renamedFrom": "price"')));
 SELECT error_of($$SELECT * FROM schemata.diff('[{"dbSchema": "carried", "table": "q", "renamedFrom": "p", "columns": [{"name": "id", "type": "int"}]},
                                                 {"dbSchema": "carried", "table": "p", "columns": [{"name": "id", "type": "int"}]}]')$$);
 SELECT error_of($$SELECT * FROM schemata.diff('[{"dbSchema": "carried", "table": "q", "renamedFrom": "p", "columns": [{"name": "id", "type": "int"}]},
-                                                {"dbSchema": "carried", "table": "r", "renamedFrom": "p", "columns": [{"name": "id", "type": "int"}]}]')$$);
-SELECT step, operation, sql FROM schemata.diff(pg_temp.carried_model('cost', 'sku', true));
-SELECT step, operation FROM schemata.sync(pg_temp.carried_model('cost', 'sku', true));
-SELECT * FROM schemata.diff(pg_temp.carried_model('cost', 'sku', true));
+                                                {"dbSchema": "carried", "table": "q2", "renamedFrom": "p", "columns": [{"name": "id", "type": "int"}]}]')$$);
+SELECT step, operation, sql FROM schemata.diff(pg_temp.carried_model(true));
+SELECT step, operation FROM schemata.sync(pg_temp.carried_model(true));
+SELECT * FROM schemata.diff(pg_temp.carried_model(true));
 SELECT cost, twice, sku FROM carried.t ORDER BY id;
-SELECT count(*) FROM schemata.bootstrap(pg_temp.carried_model('cost', 'sku', false), 'carried_fresh', '{}');
+SELECT count(*) FROM schemata.bootstrap(pg_temp.carried_model(true), 'carried_fresh', '{}');
 SELECT * FROM pg_temp.describe('carried') EXCEPT SELECT * FROM pg_temp.describe('carried_fresh') ORDER BY 1, 2, 3, 4;
 SELECT * FROM pg_temp.describe('carried_fresh') EXCEPT SELECT * FROM pg_temp.describe('carried') ORDER BY 1, 2, 3, 4;
 DROP SCHEMA carried, carried_fresh CASCADE;

@@ -81,6 +81,7 @@ typedef struct Diff
 	int			nsteps;
 	int			allocated;
 	PhasedStep *steps;
+	const ModelSet *set;		/* the models */
 	CatalogTables *live;		/* the live tables the diff reads */
 } Diff;
 
@@ -153,6 +154,22 @@ find_item(CatalogTable *table, CatalogItemKind kind, const char *name, const cha
 			return item;
 	}
 	return NULL;
+}
+
+/* The live table "schema"."name", or InvalidOid. */
+static Oid
+live_table(const char *schema, const char *name)
+{
+	Oid			nsp = get_namespace_oid(schema, true);
+
+	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+}
+
+/* Whether the rename of model table "model" has yet to run. */
+static bool
+table_rename_is_pending(const ModelTable *model)
+{
+	return model->renamed_from != NULL && !OidIsValid(live_table(model->schema, model->name));
 }
 
 static bool
@@ -354,9 +371,9 @@ diff_columns(TableDiff *td, CatalogTable *want, CatalogTable *live)
 
 /*---- constraints and indexes ----*/
 
-/* Model columns "columns" under their live names. */
+/* Columns "columns" of model table "model" under their names in "live". */
 static ModelColumnList
-live_column_list(const TableDiff *td, CatalogTable *live, const ModelColumnList *columns)
+live_column_list(const ModelTable *model, CatalogTable *live, const ModelColumnList *columns)
 {
 	ModelColumnList list;
 
@@ -364,7 +381,7 @@ live_column_list(const TableDiff *td, CatalogTable *live, const ModelColumnList 
 	list.names = palloc(list.n * sizeof(char *));
 	for (int i = 0; i < list.n; i++)
 		list.names[i] = (char *) schemata_live_column_name(live,
-														   schemata_find_model_column(td->model,
+														   schemata_find_model_column(model,
 																					  columns->names[i]));
 	return list;
 }
@@ -382,7 +399,7 @@ use_live_column_names(const TableDiff *td, CatalogTable *want, CatalogTable *liv
 
 	if (pk != NULL)
 	{
-		ModelColumnList columns = live_column_list(td, live, &model->primary_key);
+		ModelColumnList columns = live_column_list(model, live, &model->primary_key);
 
 		pk->definition = schemata_primary_key_sql(&columns);
 	}
@@ -390,20 +407,37 @@ use_live_column_names(const TableDiff *td, CatalogTable *want, CatalogTable *liv
 	{
 		ModelUnique unique = model->uniques[i];
 
-		unique.columns = live_column_list(td, live, &model->uniques[i].columns);
+		unique.columns = live_column_list(model, live, &model->uniques[i].columns);
 		find_item(want, ITEM_UNIQUE, unique.name, NULL)->definition =
 			schemata_unique_key_sql(&unique);
 	}
 }
 
-/* Foreign key "fk" of the model as the live table would have it. */
-static char *
-live_foreign_key_definition(const TableDiff *td, CatalogTable *live, const ModelForeignKey *fk)
+/*
+ * Foreign key "fk" of the model as the live table has it before the renames:
+ * its columns under their live names, and when it references a model table,
+ * that table and its columns under their live names too.
+ */
+static ModelForeignKey
+live_foreign_key(const TableDiff *td, CatalogTable *live, const ModelForeignKey *fk)
 {
 	ModelForeignKey copy = *fk;
+	const ModelTable *target = schemata_find_model(td->diff->set, fk->ref_schema, fk->ref_table);
 
-	copy.columns = live_column_list(td, live, &fk->columns);
-	return schemata_model_foreign_key_definition(&copy);
+	copy.columns = live_column_list(td->model, live, &fk->columns);
+	if (target != NULL)
+	{
+		Oid			relid;
+
+		if (table_rename_is_pending(target))
+			copy.ref_table = target->renamed_from;
+		relid = live_table(target->schema, copy.ref_table);
+		if (OidIsValid(relid))
+			copy.ref_columns = live_column_list(target,
+												schemata_catalog_table(td->diff->live, relid),
+												&fk->ref_columns);
+	}
+	return copy;
 }
 
 static void
@@ -487,7 +521,11 @@ diff_constraints(const TableDiff *td, CatalogTable *want, CatalogTable *live)
 
 	use_live_column_names(td, want, live);
 	for (int k = 0; k < model->nforeign_keys; k++)
-		fk_definitions[k] = live_foreign_key_definition(td, live, &model->foreign_keys[k]);
+	{
+		ModelForeignKey fk = live_foreign_key(td, live, &model->foreign_keys[k]);
+
+		fk_definitions[k] = schemata_model_foreign_key_definition(&fk);
+	}
 
 	drop_unwanted(td, want, live, ITEM_PRIMARY_KEY);
 	pk = find_item(want, ITEM_PRIMARY_KEY, NULL, NULL);
@@ -569,17 +607,18 @@ rename_item_step(const TableDiff *td, CatalogItem *item, const char *name)
 /*
  * Rename the live item of kind "kind" named "old_name", the name derived
  * from the table's live name, to "new_name", derived from the model's name;
- * nothing when the two are the same or "new_name" is taken.
+ * nothing when the two are the same or "new_name" is taken, or when
+ * "definition" is given and the item has another.
  */
 static void
 rename_derived(const TableDiff *td, CatalogTable *live, CatalogItemKind kind,
-			   const char *old_name, const char *new_name)
+			   const char *old_name, const char *new_name, const char *definition)
 {
 	CatalogItem *item;
 
 	if (strcmp(old_name, new_name) == 0 || find_named(live, new_name) != NULL)
 		return;
-	item = find_item(live, kind, old_name, NULL);
+	item = find_item(live, kind, old_name, definition);
 	if (item != NULL)
 		rename_item_step(td, item, new_name);
 }
@@ -685,50 +724,43 @@ live_index_name(const TableDiff *td, CatalogTable *live, const ModelIndex *index
  * pg-schemata derived from the old names follow, so that the catalog is the
  * one bootstrap() makes: the primary key, checks, serial sequences, and the
  * unique constraints, foreign keys and indexes whose names the model does
- * not give.
+ * not give.  A foreign key's name follows the renames of the table and
+ * columns it references too, whether or not its own table is renamed, when
+ * nothing else about it changes.
  */
 static void
 rename_derived_names(const TableDiff *td, Oid relid, CatalogTable *want, CatalogTable *live)
 {
 	const ModelTable *model = td->model;
 
+	for (int i = 0; i < model->nforeign_keys; i++)
+	{
+		ModelForeignKey fk = live_foreign_key(td, live, &model->foreign_keys[i]);
+
+		rename_derived(td, live, ITEM_FOREIGN_KEY, schemata_foreign_key_name(td->live_name, &fk),
+					   fk.name, schemata_model_foreign_key_definition(&fk));
+	}
 	if (!td->renames)
 		return;
 	rename_derived(td, live, ITEM_PRIMARY_KEY, makeObjectName(td->live_name, NULL, "pkey"),
-				   makeObjectName(model->name, NULL, "pkey"));
+				   makeObjectName(model->name, NULL, "pkey"), NULL);
 	rename_derived_checks(td, want, live);
 	rename_derived_sequences(td, relid, live);
 	for (int i = 0; i < model->nuniques; i++)
 		if (model->uniques[i].derived_name)
 		{
-			ModelColumnList columns = live_column_list(td, live, &model->uniques[i].columns);
+			ModelColumnList columns = live_column_list(model, live, &model->uniques[i].columns);
 
 			rename_derived(td, live, ITEM_UNIQUE, schemata_unique_name(td->live_name, &columns),
-						   model->uniques[i].name);
+						   model->uniques[i].name, NULL);
 		}
-	for (int i = 0; i < model->nforeign_keys; i++)
-	{
-		ModelForeignKey fk = model->foreign_keys[i];
-
-		fk.columns = live_column_list(td, live, &fk.columns);
-		rename_derived(td, live, ITEM_FOREIGN_KEY, schemata_foreign_key_name(td->live_name, &fk),
-					   fk.name);
-	}
 	for (int i = 0; i < model->nindexes; i++)
 		if (model->indexes[i].derived_name)
 			rename_derived(td, live, ITEM_INDEX, live_index_name(td, live, &model->indexes[i]),
-						   model->indexes[i].name);
+						   model->indexes[i].name, NULL);
 }
 
 /*---- tables ----*/
-
-static Oid
-live_table(const char *schema, const char *name)
-{
-	Oid			nsp = get_namespace_oid(schema, true);
-
-	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
-}
 
 static void
 create_table_steps(TableDiff *td)
@@ -744,13 +776,6 @@ create_table_steps(TableDiff *td)
 		create_index_step(td, &model->indexes[i]);
 	for (int k = 0; k < model->nforeign_keys; k++)
 		add_foreign_key_step(td, &model->foreign_keys[k]);
-}
-
-/* Whether the rename of model table "model" has yet to run. */
-static bool
-table_rename_is_pending(const ModelTable *model)
-{
-	return model->renamed_from != NULL && !OidIsValid(live_table(model->schema, model->name));
 }
 
 /*
@@ -932,6 +957,7 @@ compute_diff(const ModelSet *set)
 					 false, psprintf("CREATE SCHEMA %s", quote_identifier(schema)));
 	}
 	check_table_renames(set);
+	diff->set = set;
 	diff->live = describe_live_tables(set, schemas);
 	foreach(lc, schemas)
 	{

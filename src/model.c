@@ -322,8 +322,8 @@ char *
 schemata_foreign_key_name(const char *table, const ModelForeignKey *fk)
 {
 	return psprintf("fk_%s_%s", table,
-					short_md5(psprintf("%s%s%s", table, fk->references_hash_input,
-									   join_names(&fk->columns))));
+					short_md5(psprintf("%s%s%s%s%s", table, fk->ref_hash_prefix, fk->ref_table,
+									   fk->ref_hash_suffix, join_names(&fk->columns))));
 }
 
 /* pg-schemata's default name for index "index" of "table", in lower case. */
@@ -703,8 +703,8 @@ read_references(const ModelReader *reader, const ModelTable *table, const JsonbV
 	check_name_length(fk->ref_table, key_path(path, "table"), NULL);
 	fk->ref_columns = read_column_list(required_field(object, "columns", path),
 									   key_path(path, "columns"), NULL);
-	fk->references_hash_input = psprintf("%s%s", ref,
-										 dot == NULL && schema != NULL ? fk->ref_schema : "");
+	fk->ref_hash_prefix = dot != NULL ? psprintf("%s.", fk->ref_schema) : "";
+	fk->ref_hash_suffix = dot == NULL && schema != NULL ? fk->ref_schema : "";
 }
 
 static void

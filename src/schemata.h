@@ -472,9 +472,9 @@ typedef struct ModelUnique
 typedef struct ModelForeignKey
 {
 	char	   *name;
-	char	   *references_hash_input;	/* what follows the table name and
-										 * precedes the columns in the md5
-										 * input of the name */
+	/* the md5 input of the name: table, then references.table as written */
+	char	   *ref_hash_prefix;	/* "schema." of a dotted references.table */
+	char	   *ref_hash_suffix;	/* references.schema after an undotted one */
 	ModelColumnList columns;
 	char	   *ref_schema;
 	char	   *ref_table;

@@ -307,6 +307,18 @@ prow() { row "$1" "$3" "$(get "$2" "$3")" "$(ratio "$(get "$2" "$3")" "$4")" "$(
                 "$(ratio "$((hwm - shm))" "$((base_hwm - base_shm))")"
         done
     done
+    # what apply holds beyond what the same SQL costs PostgreSQL: schemata's own
+    read -r base_hwm base_shm <<<"${HWM["apply|100"]}"
+    read -r floor_hwm floor_shm <<<"${HWM["floor|100"]}"
+    base_own=$((base_hwm - floor_hwm)); base_own_private=$((base_hwm - base_shm - floor_hwm + floor_shm))
+    for n in 100 "$MAXN"; do
+        read -r hwm shm <<<"${HWM["apply|$n"]}"
+        read -r floor_hwm floor_shm <<<"${HWM["floor|$n"]}"
+        printf '%-44s %7s %9s %9s %9s %9s %9s\n' "  apply minus floor (schemata's own)" "$n" \
+            "$((hwm - floor_hwm))" "$(ratio "$((hwm - floor_hwm))" "$base_own")" "$((shm - floor_shm))" \
+            "$((hwm - shm - floor_hwm + floor_shm))" \
+            "$(ratio "$((hwm - shm - floor_hwm + floor_shm))" "$base_own_private")"
+    done
     echo
     if [ "$(get bootstrap "$BOOT_TABLES")" != "-" ]; then
         bfloor=$(get boot_ddl "$BOOT_TABLES"); cbfloor=$(get cpu_boot_ddl "$BOOT_TABLES")

@@ -17,6 +17,7 @@ import glob
 import json
 import os
 import random
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -163,6 +164,41 @@ def m_renamed_from(rng, doc):
     return "%s.renamedFrom = %r" % (path, value)
 
 
+def renamed_in(value, old, new):
+    """value with every use of column "old" named "new": list items and
+    {"column": ...} equal to it, and the word in expressions."""
+    if isinstance(value, str):
+        return re.sub(r"\b%s\b" % re.escape(old), new, value)
+    if isinstance(value, list):
+        return [renamed_in(v, old, new) for v in value]
+    if isinstance(value, dict):
+        # a key's references name the other table's columns
+        return {k: (v if k in ("type", "name", "table", "dbSchema", "default", "references")
+                    else renamed_in(v, old, new))
+                for k, v in value.items()}
+    return value
+
+
+def m_rename_column(rng, doc):
+    """A column renamed as a user renames one: a new name, renamedFrom the
+    old one, and its table's keys, checks, indexes and generation
+    expressions following it, so that after the original models diff and
+    sync meet a real rename."""
+    path, _ = pick(rng, doc, lambda p, v: len(p) >= 2 and p[-2] == "columns" and isinstance(v, dict)
+                   and isinstance(v.get("name"), str) and re.fullmatch(r"[a-z_][a-z0-9_]*", v["name"]))
+    if path is None:
+        return "no column to rename"
+    table = at(doc, path[:-2])
+    old = at(doc, path)["name"]
+    new = rng.choice([old + "_renamed", "renamed_" + old])
+    for key in ("constraints", "columns"):
+        if key in table:
+            table[key] = renamed_in(table[key], old, new)
+    column = at(doc, path)
+    column["name"], column["renamedFrom"] = new, old
+    return "%s renamed from %r to %r" % (path, old, new)
+
+
 def m_shape(rng, doc):
     """Whole-document shapes: object form, scalars, deep nesting."""
     shape = rng.randrange(6)
@@ -184,7 +220,7 @@ def m_shape(rng, doc):
 
 
 MUTATIONS = [m_delete, m_wrong_type, m_odd_string, m_odd_string, m_odd_type, m_odd_type, m_odd_default,
-             m_odd_default, m_duplicate, m_reference, m_renamed_from]
+             m_odd_default, m_duplicate, m_reference, m_renamed_from, m_rename_column, m_rename_column]
 
 
 # bootstrap's extensions argument: NULL means the default, {pgcrypto}

@@ -466,15 +466,6 @@ script_from_kept(Script *script, const char *file, char *sql, int len, int first
 	memcpy(script->checksum, checksum, sizeof(script->checksum));
 }
 
-/* Whether a file's stat data are still those of *stamp. */
-static bool
-file_unchanged(const MigrationDir *dir, const char *file, const FileStamp *stamp)
-{
-	FileStamp	now;
-
-	return schemata_stat_file(dir, file, &now) && schemata_same_stamp(&now, stamp);
-}
-
 /*
  * The scripts the plan kept, if the stat data of their files are still those
  * they were read with: the files have not been written to since.
@@ -486,8 +477,8 @@ take_kept_scripts(const MigrationDir *dir, const PlannedMigration *planned,
 	const KeptScripts *kept = planned->kept;
 	const MigrationFile *file = planned->file;
 
-	if (kept == NULL || !file_unchanged(dir, file->up_file, &kept->up_stamp) ||
-		(file->down_file != NULL && !file_unchanged(dir, file->down_file, &kept->down_stamp)))
+	if (kept == NULL || !schemata_file_unchanged(dir, file->up_file, &kept->up_stamp) ||
+		(file->down_file != NULL && !schemata_file_unchanged(dir, file->down_file, &kept->down_stamp)))
 		return false;
 	memset(scripts, 0, sizeof(MigrationScripts));
 	script_from_kept(&scripts->up, file->up_file, kept->up_sql, kept->up_len,

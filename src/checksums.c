@@ -119,8 +119,8 @@ enum
 };
 
 /* Whether two stamps are those of one file, unchanged. */
-bool
-schemata_same_stamp(const FileStamp *a, const FileStamp *b)
+static bool
+same_stamp(const FileStamp *a, const FileStamp *b)
 {
 	return a->device == b->device && a->inode == b->inode && a->size == b->size &&
 		a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
@@ -136,6 +136,15 @@ stamp_is_recent(const FileStamp *stamp)
 	/* TimestampTz counts microseconds from 2000-01-01 */
 	now_ns = (now + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY) * 1000;
 	return Max(stamp->mtime_ns, stamp->ctime_ns) > now_ns - SCHEMATA_STAMP_SETTLE_NS;
+}
+
+/* Whether the stat data of dir/relpath are still *stamp. */
+bool
+schemata_file_unchanged(const MigrationDir *dir, const char *relpath, const FileStamp *stamp)
+{
+	FileStamp	now;
+
+	return schemata_stat_file(dir, relpath, &now) && same_stamp(&now, stamp);
 }
 
 /*
@@ -330,14 +339,11 @@ schemata_cached_checksum(const MigrationDir *dir, const MigrationFile *file, cha
 {
 	ChecksumCache *cache = dir->checksums;
 	const CachedChecksum *entry;
-	FileStamp	stamp;
 
 	if (cache == NULL)
 		return false;
 	entry = &cache->files[file - dir->files];
-	if (entry->checksum == NULL ||
-		!schemata_stat_file(dir, file->up_file, &stamp) ||
-		!schemata_same_stamp(&stamp, &entry->stamp))
+	if (entry->checksum == NULL || !schemata_file_unchanged(dir, file->up_file, &entry->stamp))
 		return false;
 	memcpy(checksum, entry->checksum, SCHEMATA_CHECKSUM_LEN);
 	checksum[SCHEMATA_CHECKSUM_LEN] = '\0';
@@ -366,7 +372,7 @@ schemata_offer_checksum(const MigrationDir *dir, const MigrationFile *file,
 	if (cache == NULL || !cache->record || !may_record() || stamp_is_recent(stamp))
 		return;
 	entry = &cache->files[file - dir->files];
-	if (entry->checksum != NULL && schemata_same_stamp(&entry->stamp, stamp) &&
+	if (entry->checksum != NULL && same_stamp(&entry->stamp, stamp) &&
 		memcmp(entry->checksum, checksum, SCHEMATA_CHECKSUM_LEN) == 0)
 		return;
 	entry->stamp = *stamp;

@@ -93,6 +93,9 @@ typedef struct TableDiff
 	char	   *qualified;		/* "schema"."table" */
 	const char *live_name;		/* the table's name before a rename */
 	bool		renames;		/* the table or one of its columns is renamed */
+	/* the model's foreign keys as the live table has them (live_foreign_key()) */
+	char	  **live_fk_names;
+	char	  **live_fk_definitions;
 } TableDiff;
 
 static void
@@ -440,6 +443,23 @@ live_foreign_key(const TableDiff *td, CatalogTable *live, const ModelForeignKey 
 	return copy;
 }
 
+/* The live names and definitions of the model's foreign keys, into td. */
+static void
+describe_live_foreign_keys(TableDiff *td, CatalogTable *live)
+{
+	int			n = Max(td->model->nforeign_keys, 1);
+
+	td->live_fk_names = palloc(n * sizeof(char *));
+	td->live_fk_definitions = palloc(n * sizeof(char *));
+	for (int k = 0; k < td->model->nforeign_keys; k++)
+	{
+		ModelForeignKey fk = live_foreign_key(td, live, &td->model->foreign_keys[k]);
+
+		td->live_fk_names[k] = schemata_foreign_key_name(td->live_name, &fk);
+		td->live_fk_definitions[k] = schemata_model_foreign_key_definition(&fk);
+	}
+}
+
 static void
 drop_constraint_step(const TableDiff *td, const CatalogItem *item)
 {
@@ -517,15 +537,8 @@ diff_constraints(const TableDiff *td, CatalogTable *want, CatalogTable *live)
 {
 	const ModelTable *model = td->model;
 	CatalogItem *pk;
-	char	  **fk_definitions = palloc(Max(model->nforeign_keys, 1) * sizeof(char *));
 
 	use_live_column_names(td, want, live);
-	for (int k = 0; k < model->nforeign_keys; k++)
-	{
-		ModelForeignKey fk = live_foreign_key(td, live, &model->foreign_keys[k]);
-
-		fk_definitions[k] = schemata_model_foreign_key_definition(&fk);
-	}
 
 	drop_unwanted(td, want, live, ITEM_PRIMARY_KEY);
 	pk = find_item(want, ITEM_PRIMARY_KEY, NULL, NULL);
@@ -555,14 +568,15 @@ diff_constraints(const TableDiff *td, CatalogTable *want, CatalogTable *live)
 			continue;
 		for (int k = 0; k < model->nforeign_keys && !keep; k++)
 			keep = strcmp(model->foreign_keys[k].name, item->name) == 0 &&
-				strcmp(fk_definitions[k], item->definition) == 0;
+				strcmp(td->live_fk_definitions[k], item->definition) == 0;
 		if (keep)
 			item->matched = true;
 		else
 			drop_constraint_step(td, item);
 	}
 	for (int k = 0; k < model->nforeign_keys; k++)
-		if (find_item(live, ITEM_FOREIGN_KEY, model->foreign_keys[k].name, fk_definitions[k]) == NULL)
+		if (find_item(live, ITEM_FOREIGN_KEY, model->foreign_keys[k].name,
+					  td->live_fk_definitions[k]) == NULL)
 			add_foreign_key_step(td, &model->foreign_keys[k]);
 
 	drop_unwanted(td, want, live, ITEM_INDEX);
@@ -734,12 +748,8 @@ rename_derived_names(const TableDiff *td, Oid relid, CatalogTable *want, Catalog
 	const ModelTable *model = td->model;
 
 	for (int i = 0; i < model->nforeign_keys; i++)
-	{
-		ModelForeignKey fk = live_foreign_key(td, live, &model->foreign_keys[i]);
-
-		rename_derived(td, live, ITEM_FOREIGN_KEY, schemata_foreign_key_name(td->live_name, &fk),
-					   fk.name, schemata_model_foreign_key_definition(&fk));
-	}
+		rename_derived(td, live, ITEM_FOREIGN_KEY, td->live_fk_names[i],
+					   model->foreign_keys[i].name, td->live_fk_definitions[i]);
 	if (!td->renames)
 		return;
 	rename_derived(td, live, ITEM_PRIMARY_KEY, makeObjectName(td->live_name, NULL, "pkey"),
@@ -825,7 +835,7 @@ diff_table(Diff *diff, const ModelTable *model)
 	td.qualified = quote_qualified_identifier(model->schema, model->name);
 	td.live_name = model->name;
 	td.renames = false;
-	if (table_rename_is_pending(model))
+	if (!OidIsValid(relid) && model->renamed_from != NULL)
 	{
 		relid = live_table(model->schema, model->renamed_from);
 		if (!OidIsValid(relid))
@@ -849,6 +859,7 @@ diff_table(Diff *diff, const ModelTable *model)
 
 		check_column_renames(&td, live);
 		want = schemata_describe_model(model, live);
+		describe_live_foreign_keys(&td, live);
 
 		diff_columns(&td, want, live);
 		rename_derived_names(&td, relid, want, live);

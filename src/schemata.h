@@ -202,7 +202,8 @@ extern bool schemata_cached_checksum(const MigrationDir *dir, const MigrationFil
 extern void schemata_offer_checksum(const MigrationDir *dir, const MigrationFile *file,
 									const FileStamp *stamp, const char *checksum);
 extern void schemata_save_checksums(const MigrationDir *dir, bool all);
-extern bool schemata_same_stamp(const FileStamp *a, const FileStamp *b);
+extern bool schemata_file_unchanged(const MigrationDir *dir, const char *relpath,
+									const FileStamp *stamp);
 extern bool schemata_stamp_trusted(const FileStamp *stamp);
 
 /*

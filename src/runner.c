@@ -33,6 +33,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
+#include "tcop/dest.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
@@ -202,9 +203,18 @@ rethrow_with_hint(const RunErrorContext *ctx, const RunHints *hints, MemoryConte
 	ReThrowError(edata);
 }
 
+/*
+ * Run each statement of a script.  The rows a statement returns (SELECT,
+ * INSERT ... RETURNING, SHOW, EXPLAIN, ...) go to a receiver that discards
+ * them, so memory does not grow with them.
+ */
 static void
 run_statements(const Script *script, RunErrorContext *ctx, MemoryContext cxt)
 {
+	SPIExecuteOptions discard_rows;
+
+	memset(&discard_rows, 0, sizeof(discard_rows));
+	discard_rows.dest = None_Receiver;
 	for (int i = 0; i < script->nparsed; i++)
 	{
 		const ScriptStatement *stmt = &script->statements[i];
@@ -216,12 +226,11 @@ run_statements(const Script *script, RunErrorContext *ctx, MemoryContext cxt)
 		ctx->statement = stmt;
 		CHECK_FOR_INTERRUPTS();
 		sql = schemata_statement_text(script, stmt);
-		rc = SPI_execute(sql, false, 0);
+		rc = SPI_execute_extended(sql, &discard_rows);
 		MemoryContextSwitchTo(cxt);
 		/* the checks refuse what SPI cannot run (COPY to the client, ...) */
 		if (rc < 0)
-			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-		SPI_freetuptable(SPI_tuptable);
+			elog(ERROR, "SPI_execute_extended failed: %s", SPI_result_code_string(rc));
 		pfree(sql);
 	}
 }

@@ -49,12 +49,13 @@ _PG_init(void)
 
 	DefineCustomIntVariable("schemata.max_file_size",
 							"Largest migration file that is read.",
-							"A larger file is an error naming it and its size.",
+							"A larger file is an error naming it and its size. Only superusers "
+							"may change it: the memory a file takes is the server's.",
 							&schemata_max_file_size_kb,
 							100 * 1024,
 							1,
 							(int) (MaxAllocSize / 1024) - 1,
-							PGC_USERSET,
+							PGC_SUSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 

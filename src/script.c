@@ -615,6 +615,35 @@ non_transactional_statement(Node *node)
 	}
 }
 
+/*
+ * The error for a script that changes standard_conforming_strings: found by
+ * the checks (SET, SET LOCAL, RESET) or by the runner (set_config(), RESET
+ * ALL, a function's SET clause).
+ */
+void
+schemata_refuse_string_syntax_change(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("a migration cannot change standard_conforming_strings"),
+			 errdetail("A migration's statements are split with the setting in force when it starts; after a change, the rest would run split differently."),
+			 errhint("Set standard_conforming_strings before the call (SET, ALTER ROLE ... SET or ALTER DATABASE ... SET), not in the migration.")));
+}
+
+/*
+ * Scripts are split into statements with the standard_conforming_strings in
+ * force when they are checked, so a script must not change it: the
+ * statements after the change would be read differently when they run.
+ */
+static void
+check_not_setting_string_syntax(Node *node)
+{
+	VariableSetStmt *set = (VariableSetStmt *) node;
+
+	if (set->name != NULL && pg_strcasecmp(set->name, "standard_conforming_strings") == 0)
+		schemata_refuse_string_syntax_change();
+}
+
 static void
 check_statement(const Script *script, ScriptStatement *stmt, Node *node, bool notify,
 				ErrorContextCallback *callback)
@@ -633,6 +662,8 @@ check_statement(const Script *script, ScriptStatement *stmt, Node *node, bool no
 				 errhint("Use INSERT, or COPY with a file name on the server.")));
 	if (IsA(node, AlterEnumStmt))
 		stmt->adds_enum_value = ((AlterEnumStmt *) node)->oldVal == NULL;
+	if (IsA(node, VariableSetStmt))
+		check_not_setting_string_syntax(node);
 
 	forbidden = non_transactional_statement(node);
 	if (forbidden != NULL)

@@ -20,6 +20,13 @@
  *	 other transaction control statements, client COPY, and the statements
  *	 that cannot run inside a transaction block are errors.
  *
+ * Limits.  The token arrays are huge allocations, as long as the script at
+ * most (schemata.max_file_size keeps every buffer of the scanner under 1 GB);
+ * the checksum is hashed piece by piece; a script of more than
+ * SCRIPT_STATEMENTS_MAX statements is refused (54000) before it is parsed.
+ * SET/RESET of standard_conforming_strings is refused: the split depends on
+ * it.
+ *
  * Errors raised while scanning or parsing carry the CONTEXT
  * 'migration file "x.sql", line N', with the line computed from the error's
  * position, which is then cleared (it would point into the caller's query);

@@ -625,7 +625,7 @@ non_transactional_statement(Node *node)
 /*
  * The error for a script that changes standard_conforming_strings: found by
  * the checks (SET, SET LOCAL, RESET) or by the runner (set_config(), RESET
- * ALL, a function's SET clause).
+ * ALL: a change that outlasts the statement).
  */
 void
 schemata_refuse_string_syntax_change(void)

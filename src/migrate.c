@@ -17,9 +17,10 @@
  * lock, so it is released here on every way out; a backend that exits
  * releases it with its other locks.  Holding it, nobody else changes the
  * history, so the plan made at the start stays true.  A migration that
- * releases the lock stops the call with an error (check_lock_kept()).  The plan is made in a
- * transaction started after the lock was granted, so its snapshot sees
- * everything a concurrent apply() committed (no 40001 in REPEATABLE READ).
+ * releases the lock stops the call with an error (check_lock_kept()).  The
+ * plan is made in a transaction started after the lock was granted, so its
+ * snapshot sees everything a concurrent apply() committed (no 40001 in
+ * REPEATABLE READ).
  *
  * Memory.  The plan lives in SPI's procedure context, which belongs to the
  * CALL's portal and survives the commits; each migration's work is done in a

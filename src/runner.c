@@ -41,11 +41,11 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
-#include "storage/lock.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "parser/parser.h"
 #include "portability/instr_time.h"
+#include "storage/lock.h"
 #include "tcop/dest.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"

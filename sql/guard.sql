@@ -63,6 +63,19 @@ SELECT version, name FROM schemata.migrations WHERE target_schema = 'guard_m';
 DELETE FROM schemata.migrations WHERE target_schema = 'guard_m';
 SELECT history_unchanged();
 
+-- A migration that releases migrate()'s lock stops the call: rolled back
+-- when the lock is gone before its commit (test/specs/migrate_unlock.spec),
+-- committed when it took the transaction-level form in its place, which the
+-- commit released.  No lock is left either way.
+CALL schemata.migrate(fixture('migrate_relock'), 'guard_l');
+SELECT version, name FROM schemata.migrations WHERE target_schema = 'guard_l';
+SELECT to_regclass('guard_l.relocked') IS NOT NULL AS committed,
+       to_regclass('guard_l.after_relock') IS NULL AS stopped;
+SELECT count(*) AS advisory_locks FROM pg_locks
+ WHERE locktype = 'advisory' AND pid = pg_backend_pid();
+DELETE FROM schemata.migrations WHERE target_schema = 'guard_l';
+SELECT history_unchanged();
+
 -- The checksum cache: its trigger, and past it.
 SELECT count(*) > 0 AS cache_has_rows FROM schemata.file_checksums;
 CREATE TEMP TABLE cache_before AS SELECT * FROM schemata.file_checksums;

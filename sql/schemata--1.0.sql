@@ -51,7 +51,10 @@ ALTER TABLE schemata.file_checksums
 COMMENT ON TABLE schemata.file_checksums IS 'checksums of migration files, valid while their stat data are unchanged';
 
 -- No migration may change the history while it runs (directly, or through
--- baseline() and its kin): schemata records it between migrations.
+-- baseline() and its kin): schemata records it between migrations.  Nor the
+-- checksum cache.  ENABLE ALWAYS: the guards fire under
+-- session_replication_role = replica too.  A migration that gets past them
+-- (a superuser may disable a trigger) is caught after it ran (runner.c).
 CREATE FUNCTION schemata.history_guard() RETURNS trigger
 AS 'MODULE_PATHNAME', 'schemata_history_guard'
 LANGUAGE C;
@@ -59,6 +62,15 @@ REVOKE ALL ON FUNCTION schemata.history_guard() FROM PUBLIC;
 CREATE TRIGGER history_guard
     BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON schemata.migrations
     FOR EACH STATEMENT EXECUTE FUNCTION schemata.history_guard();
+ALTER TABLE schemata.migrations ENABLE ALWAYS TRIGGER history_guard;
+CREATE FUNCTION schemata.checksums_guard() RETURNS trigger
+AS 'MODULE_PATHNAME', 'schemata_checksums_guard'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION schemata.checksums_guard() FROM PUBLIC;
+CREATE TRIGGER checksums_guard
+    BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON schemata.file_checksums
+    FOR EACH STATEMENT EXECUTE FUNCTION schemata.checksums_guard();
+ALTER TABLE schemata.file_checksums ENABLE ALWAYS TRIGGER checksums_guard;
 
 CREATE FUNCTION schemata.apply(
     dir text,

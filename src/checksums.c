@@ -23,7 +23,9 @@
  * begins with the target schema, so no two writers meet), and only in READ
  * COMMITTED and in a read-write transaction outside recovery: elsewhere they
  * would turn a harmless race into a serialization failure, or fail.  plan()
- * and status() only read.  The table is not dumped: after a restore, files
+ * and status() only read; so does an apply() that a migration calls, as the
+ * guard of the table refuses every change while a migration runs (see
+ * runner.c).  The table is not dumped: after a restore, files
  * are read again and the cache fills anew.
  *
  * Layout.  One row per target schema and directory, its files in parallel
@@ -35,6 +37,11 @@
  * saves once, at its end, and migrate() after its plan, every SAVE_BATCH
  * changes and at its end, not after each migration.
  *
+ * Guard.  While a migration runs, the statement trigger checksums_guard
+ * refuses every change to the table (schemata_checksums_guard()), as
+ * history_guard does for the history: a migration that wrote stamps of its
+ * own could make a changed file pass for an unchanged one.
+ *
  * IDENTIFICATION
  *	  src/checksums.c
  *
@@ -45,9 +52,11 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_type_d.h"
+#include "commands/trigger.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -436,6 +445,9 @@ schemata_save_checksums(const MigrationDir *dir, bool all)
 
 	if (cache == NULL || cache->changed == 0 || (!all && cache->changed < SAVE_BATCH))
 		return;
+	/* a call made by a migration: the cache must not change under it */
+	if (schemata_script_running())
+		return;
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata checksum record",
 								 ALLOCSET_DEFAULT_SIZES);
 	outer = MemoryContextSwitchTo(work);
@@ -460,4 +472,26 @@ schemata_save_checksums(const MigrationDir *dir, bool all)
 	MemoryContextSwitchTo(outer);
 	MemoryContextDelete(work);
 	cache->changed = 0;
+}
+
+PG_FUNCTION_INFO_V1(schemata_checksums_guard);
+
+/*
+ * The statement trigger of schemata.file_checksums (before INSERT, UPDATE,
+ * DELETE and TRUNCATE): no change while a migration's script runs.  Outside
+ * migrations it lets everything through.
+ */
+Datum
+schemata_checksums_guard(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("schemata.checksums_guard() must be called as a trigger")));
+	if (schemata_script_running())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("a migration cannot change the checksum cache in schemata.file_checksums"),
+				 errdetail("The cache is written by schemata itself, between migrations.")));
+	return PointerGetDatum(NULL);
 }

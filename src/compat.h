@@ -177,4 +177,15 @@ InitMaterializedSRF(FunctionCallInfo fcinfo, bits32 flags)
 #define stringToQualifiedNameList(string) stringToQualifiedNameList(string, NULL)
 #endif
 
+/*
+ * 17 and later: LockHeldByMe() takes an "orstronger" argument; false asks
+ * for the exact mode, as 13-16 do.
+ */
+#include "storage/lock.h"
+#if PG_VERSION_NUM >= 170000
+#define schemata_lock_held_by_me(tag, mode) LockHeldByMe(tag, mode, false)
+#else
+#define schemata_lock_held_by_me(tag, mode) LockHeldByMe(tag, mode)
+#endif
+
 #endif							/* SCHEMATA_COMPAT_H */

@@ -10,7 +10,8 @@
  * it in SQL (see README, "Locking").  apply() takes the transaction-level
  * form, so the lock is held until the caller's transaction ends; waits obey
  * lock_timeout.  migrate() takes the session-level form on the same key for
- * its whole call, across its commits, and releases it itself.
+ * its whole call, across its commits, and releases it itself;
+ * schemata_target_lock_held() tells whether this backend still holds it.
  *
  * Snapshots.  In READ COMMITTED every SPI query takes a new snapshot, so the
  * history read after the lock sees what a concurrent apply committed.  In
@@ -47,6 +48,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/params.h"
+#include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
@@ -162,12 +164,33 @@ schemata_lock_target_session(const char *target_schema)
 						Int32GetDatum(target_lock_key(target_schema)));
 }
 
+/*
+ * Release the session-level lock of a target schema, if this backend still
+ * holds it (a migration may have released it: see migrate.c).
+ */
 void
 schemata_unlock_target_session(const char *target_schema)
 {
+	if (!schemata_target_lock_held(target_schema))
+		return;
 	DirectFunctionCall2(pg_advisory_unlock_int4,
 						Int32GetDatum(SCHEMATA_LOCK_CLASS),
 						Int32GetDatum(target_lock_key(target_schema)));
+}
+
+/*
+ * Whether this backend holds the advisory lock of a target schema, in either
+ * form (the lock manager's local table does not tell them apart): the same
+ * lock tag as pg_advisory_lock(int4, int4) takes.
+ */
+bool
+schemata_target_lock_held(const char *target_schema)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) SCHEMATA_LOCK_CLASS,
+						 (uint32) target_lock_key(target_schema), 2);
+	return schemata_lock_held_by_me(&tag, ExclusiveLock);
 }
 
 /* md5 of the ctids of the schema's history rows seen by "snapshot". */

@@ -16,9 +16,11 @@
  * target schema wait for each other.  An abort does not release a session
  * lock, so it is released here on every way out; a backend that exits
  * releases it with its other locks.  Holding it, nobody else changes the
- * history, so the plan made at the start stays true.  The plan is made in a
- * transaction started after the lock was granted, so its snapshot sees
- * everything a concurrent apply() committed (no 40001 in REPEATABLE READ).
+ * history, so the plan made at the start stays true.  A migration that
+ * releases the lock stops the call with an error (check_lock_kept()).  The
+ * plan is made in a transaction started after the lock was granted, so its
+ * snapshot sees everything a concurrent apply() committed (no 40001 in
+ * REPEATABLE READ).
  *
  * Memory.  The plan lives in SPI's procedure context, which belongs to the
  * CALL's portal and survives the commits; each migration's work is done in a
@@ -44,6 +46,28 @@
 /* Migrations committed between two resets of the system caches. */
 #define CACHE_RESET_INTERVAL 64
 
+/*
+ * Stop when the target schema's lock is no longer held: a migration released
+ * it (pg_advisory_unlock_all(), pg_advisory_unlock() on its key), so another
+ * applier may already be at work.  Checked before each commit, so that the
+ * migration that released it is rolled back, and after it, for one that
+ * released it and took the transaction-level form in its place.
+ */
+static void
+check_lock_kept(const ApplyOptions *options, const PlannedMigration *planned, bool committed)
+{
+	if (schemata_target_lock_held(options->target_schema))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("migration \"%s\" released the advisory lock of target schema \"%s\"",
+					planned->file->name, options->target_schema),
+			 committed ?
+			 errdetail("migrate() holds the lock for the whole call, so that nobody else changes the schema's history meanwhile. The migration was committed, without the lock; the call stops after it.") :
+			 errdetail("migrate() holds the lock for the whole call, so that nobody else changes the schema's history meanwhile. The migration is rolled back and the call stops; the migrations before it stay committed."),
+			 errhint("Leave pg_advisory_unlock_all() and pg_advisory_unlock() of schemata's lock out of migrations.")));
+}
+
 /* Plan and run the pending migrations, each committed; the lock is held. */
 static void
 migrate_locked(const ApplyOptions *options)
@@ -68,8 +92,10 @@ migrate_locked(const ApplyOptions *options)
 		double		duration_ms = schemata_apply_step(options, plan, planned, batch,
 													  &hints, work);
 
+		check_lock_kept(options, planned, false);
 		schemata_save_records(plan, i == plan->npending - 1);
 		SPI_commit();
+		check_lock_kept(options, planned, true);
 		if ((i + 1) % CACHE_RESET_INTERVAL == 0)
 			InvalidateSystemCaches();
 		schemata_report_applied(planned, duration_ms);

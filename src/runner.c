@@ -18,9 +18,20 @@
  * using an enum value added earlier in the transaction (55P04), and running
  * out of room in the shared lock table.
  *
- * History.  While a script runs (running_scripts > 0) the trigger on the
- * history table refuses every change to it (schemata_history_guard()): a
- * migration cannot edit the history, nor call baseline() and its kin.
+ * History.  While a script runs (running_scripts > 0) the triggers on the
+ * history table and the checksum cache refuse every change to them
+ * (schemata_history_guard(), schemata_checksums_guard()): a migration cannot
+ * edit the history, nor call baseline() and its kin.  A superuser's
+ * migration can get past a trigger (ALTER TABLE ... DISABLE TRIGGER), so the
+ * runner also compares, before and after each script, what the transaction
+ * wrote to the two tables (its pgstat counts) and which of the locks that
+ * TRUNCATE, ALTER TABLE and DROP take it holds on them: any difference is an
+ * error (check_own_tables_unchanged()).
+ *
+ * Rows.  What statements return is discarded as it comes (run_statements()).
+ *
+ * String syntax.  A script was split with the standard_conforming_strings in
+ * force when it was checked; a statement that changes it is an error.
  *
  * IDENTIFICATION
  *	  src/runner.c
@@ -32,11 +43,36 @@
 #include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "parser/parser.h"
 #include "portability/instr_time.h"
+#include "storage/lock.h"
+#include "tcop/dest.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 
 #include "schemata.h"
+
+/*
+ * What a script could have done to one of schemata's own tables: this
+ * transaction's counts of the rows it inserted, updated and deleted there,
+ * and whether it holds each of the lock modes that TRUNCATE, ALTER TABLE
+ * (DISABLE TRIGGER among them) and DROP take.
+ */
+typedef struct TableWatch
+{
+	Oid			relid;
+	int64		changed_rows[3];
+	bool		locked[3];
+} TableWatch;
+
+/* The two tables watched: the history and the checksum cache. */
+typedef struct OwnTablesWatch
+{
+	TableWatch	history;
+	TableWatch	checksums;
+} OwnTablesWatch;
 
 typedef struct RunErrorContext
 {
@@ -83,6 +119,72 @@ schemata_check_target_schema(const char *target_schema)
 				(errcode(ERRCODE_RESERVED_NAME),
 				 errmsg("\"%s\" cannot be a target schema", target_schema),
 				 errdetail("System schemas and the schema of the extension itself cannot be migrated.")));
+}
+
+/* The relation "relname" of the extension's schema, or InvalidOid. */
+static Oid
+own_table(const char *relname)
+{
+	Oid			nsp = get_namespace_oid(SCHEMATA_SCHEMA, true);
+
+	return OidIsValid(nsp) ? get_relname_relid(relname, nsp) : InvalidOid;
+}
+
+/*
+ * Read the signs of a change to a table: O(1), whatever its size, so that
+ * it can be taken before and after each of ten thousand migrations.
+ */
+static void
+watch_table(TableWatch *watch, Oid relid)
+{
+	static const LOCKMODE modes[3] = {ShareRowExclusiveLock, ExclusiveLock, AccessExclusiveLock};
+	Datum		rel = ObjectIdGetDatum(relid);
+	LOCKTAG		tag;
+
+	memset(watch, 0, sizeof(TableWatch));
+	watch->relid = relid;
+	if (!OidIsValid(relid))
+		return;
+	watch->changed_rows[0] = DatumGetInt64(DirectFunctionCall1(pg_stat_get_xact_tuples_inserted, rel));
+	watch->changed_rows[1] = DatumGetInt64(DirectFunctionCall1(pg_stat_get_xact_tuples_updated, rel));
+	watch->changed_rows[2] = DatumGetInt64(DirectFunctionCall1(pg_stat_get_xact_tuples_deleted, rel));
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	for (int i = 0; i < 3; i++)
+		watch->locked[i] = schemata_lock_held_by_me(&tag, modes[i]);
+}
+
+static void
+watch_own_tables(OwnTablesWatch *watch)
+{
+	watch_table(&watch->history, own_table("migrations"));
+	watch_table(&watch->checksums, own_table("file_checksums"));
+}
+
+/*
+ * After a script has run: refuse it if it changed the history or the
+ * checksum cache, past the triggers that guard them (a superuser may disable
+ * a trigger).  The tables' guard triggers fire whatever
+ * session_replication_role says (ENABLE ALWAYS).
+ */
+static void
+check_own_tables_unchanged(const Script *script, const OwnTablesWatch *before)
+{
+	OwnTablesWatch after;
+
+	watch_own_tables(&after);
+	if (memcmp(&before->history, &after.history, sizeof(TableWatch)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("migration file \"%s\" changed the history in %s.migrations",
+						script->file, SCHEMATA_SCHEMA),
+				 errdetail("It wrote to the table, or took a lock that TRUNCATE, ALTER TABLE or DROP takes on it. The history is recorded by schemata itself, after each migration has run."),
+				 errhint("Change the history outside migrations, with schemata.rollback(), schemata.baseline() or schemata.repair().")));
+	if (memcmp(&before->checksums, &after.checksums, sizeof(TableWatch)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("migration file \"%s\" changed the checksum cache in %s.file_checksums",
+						script->file, SCHEMATA_SCHEMA),
+				 errdetail("It wrote to the table, or took a lock that TRUNCATE, ALTER TABLE or DROP takes on it. The cache is written by schemata itself, between migrations.")));
 }
 
 /* Create the target schema when it does not exist yet. */
@@ -202,9 +304,19 @@ rethrow_with_hint(const RunErrorContext *ctx, const RunHints *hints, MemoryConte
 	ReThrowError(edata);
 }
 
+/*
+ * Run each statement of a script.  The rows a statement returns (SELECT,
+ * INSERT ... RETURNING, SHOW, EXPLAIN, ...) go to a receiver that discards
+ * them, so memory does not grow with them.
+ */
 static void
 run_statements(const Script *script, RunErrorContext *ctx, MemoryContext cxt)
 {
+	SPIExecuteOptions discard_rows;
+	bool		string_syntax = standard_conforming_strings;
+
+	memset(&discard_rows, 0, sizeof(discard_rows));
+	discard_rows.dest = None_Receiver;
 	for (int i = 0; i < script->nparsed; i++)
 	{
 		const ScriptStatement *stmt = &script->statements[i];
@@ -216,12 +328,14 @@ run_statements(const Script *script, RunErrorContext *ctx, MemoryContext cxt)
 		ctx->statement = stmt;
 		CHECK_FOR_INTERRUPTS();
 		sql = schemata_statement_text(script, stmt);
-		rc = SPI_execute(sql, false, 0);
+		rc = SPI_execute_extended(sql, &discard_rows);
 		MemoryContextSwitchTo(cxt);
 		/* the checks refuse what SPI cannot run (COPY to the client, ...) */
 		if (rc < 0)
-			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-		SPI_freetuptable(SPI_tuptable);
+			elog(ERROR, "SPI_execute_extended failed: %s", SPI_result_code_string(rc));
+		/* the checks refuse SET; this catches set_config() and the like */
+		if (standard_conforming_strings != string_syntax)
+			schemata_refuse_string_syntax_change();
 		pfree(sql);
 	}
 }
@@ -254,11 +368,13 @@ schemata_run_migration(const Script *script, const char *target_schema,
 	MemoryContext cxt = CurrentMemoryContext;
 	ErrorContextCallback callback;
 	RunErrorContext ctx;
+	OwnTablesWatch watch;
 	instr_time	start;
 	instr_time	duration;
 	int			nestlevel;
 
 	INSTR_TIME_SET_CURRENT(start);
+	watch_own_tables(&watch);
 	nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path", migration_search_path(target_schema),
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
@@ -286,6 +402,7 @@ schemata_run_migration(const Script *script, const char *target_schema,
 	running_scripts--;
 
 	error_context_stack = callback.previous;
+	check_own_tables_unchanged(script, &watch);
 
 	/* undo every setting the script changed, as a failed function would */
 	AtEOXact_GUC(false, nestlevel);

@@ -27,6 +27,14 @@ char	   *schemata_allowed_directories = NULL;
 /* schemata.max_file_size: largest migration file read, in kB */
 int			schemata_max_file_size_kb = 100 * 1024;
 
+/*
+ * The largest schemata.max_file_size: 512 MB less 1 kB.  PostgreSQL's scanner
+ * keeps a literal or quoted name in a buffer of the next power of two above
+ * its length, which must stay within the 1 GB allocation limit; a file of at
+ * most this size holds no longer literal.
+ */
+#define MAX_FILE_SIZE_LIMIT_KB (512 * 1024 - 1)
+
 /* schemata.cache_checksums: trust recorded checksums of unchanged files */
 bool		schemata_cache_checksums = true;
 
@@ -49,12 +57,13 @@ _PG_init(void)
 
 	DefineCustomIntVariable("schemata.max_file_size",
 							"Largest migration file that is read.",
-							"A larger file is an error naming it and its size.",
+							"A larger file is an error naming it and its size. Only superusers "
+							"may change it: the memory a file takes is the server's.",
 							&schemata_max_file_size_kb,
 							100 * 1024,
 							1,
-							(int) (MaxAllocSize / 1024) - 1,
-							PGC_USERSET,
+							MAX_FILE_SIZE_LIMIT_KB,
+							PGC_SUSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 

@@ -190,6 +190,7 @@ extern void schemata_sha256(const char *data, size_t len, uint8 *digest);
 extern void schemata_parse_script(Script *script, bool notify);
 extern void schemata_script_from_text(Script *script, const char *file, char *sql);
 extern char *schemata_statement_text(const Script *script, const ScriptStatement *stmt);
+extern void schemata_refuse_string_syntax_change(void);
 extern int	schemata_script_line(const Script *script, int offset);
 extern void schemata_statement_context(const Script *script, const ScriptStatement *stmt);
 
@@ -231,6 +232,7 @@ typedef struct History
 extern void schemata_lock_target(const char *target_schema);
 extern void schemata_lock_target_session(const char *target_schema);
 extern void schemata_unlock_target_session(const char *target_schema);
+extern bool schemata_target_lock_held(const char *target_schema);
 extern void schemata_check_history_snapshot(const char *target_schema);
 extern History *schemata_load_history(const char *target_schema);
 extern int	schemata_select_as_owner(const char *sql, const char *target_schema,

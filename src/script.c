@@ -20,6 +20,13 @@
  *	 other transaction control statements, client COPY, and the statements
  *	 that cannot run inside a transaction block are errors.
  *
+ * Limits.  The token arrays are huge allocations, as long as the script at
+ * most (schemata.max_file_size keeps every buffer of the scanner under 1 GB);
+ * the checksum is hashed piece by piece; a script of more than
+ * SCRIPT_STATEMENTS_MAX statements is refused (54000) before it is parsed.
+ * SET/RESET of standard_conforming_strings is refused: the split depends on
+ * it.
+ *
  * Errors raised while scanning or parsing carry the CONTEXT
  * 'migration file "x.sql", line N', with the line computed from the error's
  * position, which is then cleared (it would point into the caller's query);
@@ -49,6 +56,16 @@
 
 /* Longest statement text shown in a CONTEXT line, in bytes. */
 #define CONTEXT_STATEMENT_MAX 200
+
+/*
+ * Most statements in one script.  The parser keeps a script's statements in
+ * one list, which PostgreSQL's 1 GB allocation limit caps at 2^26 entries;
+ * long before that their parse trees take gigabytes.
+ */
+#define SCRIPT_STATEMENTS_MAX 10000000
+
+/* Normalized token text gathered before it is added to the checksum. */
+#define NORMALIZED_BUFFER_SIZE 65536
 
 typedef struct ScriptErrorContext
 {
@@ -156,18 +173,40 @@ schemata_statement_text(const Script *script, const ScriptStatement *stmt)
 	return pnstrdup(script->sql + stmt->offset, stmt->length);
 }
 
+/*
+ * Record a token.  The arrays grow by doubling, but never past one entry per
+ * byte of the script (a token is at least one byte long): huge allocations,
+ * as a file may be larger than a quarter of PostgreSQL's 1 GB allocation
+ * limit.
+ */
 static void
 append_token(Script *script, int *allocated, int start, int end)
 {
 	if (script->ntokens == *allocated)
 	{
-		*allocated *= 2;
-		script->token_start = repalloc(script->token_start, *allocated * sizeof(int));
-		script->token_end = repalloc(script->token_end, *allocated * sizeof(int));
+		*allocated = (int) Min((int64) *allocated * 2, (int64) script->len + 1);
+		script->token_start = repalloc_huge(script->token_start, *allocated * sizeof(int));
+		script->token_end = repalloc_huge(script->token_end, *allocated * sizeof(int));
 	}
 	script->token_start[script->ntokens] = start;
 	script->token_end[script->ntokens] = end;
 	script->ntokens++;
+}
+
+/*
+ * Refuse a script with more than SCRIPT_STATEMENTS_MAX statements before the
+ * parser builds them: "semicolons" counts the semicolons that end a
+ * statement (not the empty ones), an upper bound of the statements.
+ */
+static void
+check_statement_count(const Script *script, int64 semicolons)
+{
+	if (semicolons + 1 > SCRIPT_STATEMENTS_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("migration file \"%s\" has too many statements", script->file),
+				 errdetail("The limit is %d statements in a script.", SCRIPT_STATEMENTS_MAX),
+				 errhint("Split the migration into several files.")));
 }
 
 static void
@@ -212,28 +251,86 @@ append_normalized_token(StringInfo normalized, const char *text, int len)
 	normalized->data[normalized->len] = '\0';
 }
 
+/*
+ * A SHA-256 computed piece by piece: sha256_begin(), sha256_add() for each
+ * piece, sha256_end().
+ */
+typedef struct Sha256
+{
+#if PG_VERSION_NUM >= 140000
+	pg_cryptohash_ctx *hash;
+#else
+	/* 13: no pg_cryptohash_*(), but SHA-256 functions that cannot fail */
+	pg_sha256_ctx hash;
+#endif
+} Sha256;
+
+#if PG_VERSION_NUM >= 140000
+static void
+sha256_failed(pg_cryptohash_ctx *hash)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INTERNAL_ERROR),
+			 errmsg("could not compute SHA-256 checksum: %s", pg_cryptohash_error(hash))));
+}
+#endif
+
+static void
+sha256_begin(Sha256 *sha)
+{
+#if PG_VERSION_NUM >= 140000
+	sha->hash = pg_cryptohash_create(PG_SHA256);
+	if (pg_cryptohash_init(sha->hash) < 0)
+		sha256_failed(sha->hash);
+#else
+	pg_sha256_init(&sha->hash);
+#endif
+}
+
+static void
+sha256_add(Sha256 *sha, const char *data, size_t len)
+{
+#if PG_VERSION_NUM >= 140000
+	if (pg_cryptohash_update(sha->hash, (const uint8 *) data, len) < 0)
+		sha256_failed(sha->hash);
+#else
+	pg_sha256_update(&sha->hash, (const uint8 *) data, len);
+#endif
+}
+
+/* PG_SHA256_DIGEST_LENGTH bytes into digest. */
+static void
+sha256_end(Sha256 *sha, uint8 *digest)
+{
+#if PG_VERSION_NUM >= 140000
+	if (pg_cryptohash_final(sha->hash, digest, PG_SHA256_DIGEST_LENGTH) < 0)
+		sha256_failed(sha->hash);
+	pg_cryptohash_free(sha->hash);
+#else
+	pg_sha256_final(&sha->hash, digest);
+#endif
+}
+
 /* The SHA-256 of "data" (PG_SHA256_DIGEST_LENGTH bytes into digest). */
 void
 schemata_sha256(const char *data, size_t len, uint8 *digest)
 {
-#if PG_VERSION_NUM >= 140000
-	pg_cryptohash_ctx *hash = pg_cryptohash_create(PG_SHA256);
+	Sha256		sha;
 
-	if (pg_cryptohash_init(hash) < 0 ||
-		pg_cryptohash_update(hash, (const uint8 *) data, len) < 0 ||
-		pg_cryptohash_final(hash, digest, PG_SHA256_DIGEST_LENGTH) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not compute SHA-256 checksum: %s", pg_cryptohash_error(hash))));
-	pg_cryptohash_free(hash);
-#else
-	/* 13: no pg_cryptohash_*(), but SHA-256 functions that cannot fail */
-	pg_sha256_ctx hash;
+	sha256_begin(&sha);
+	sha256_add(&sha, data, len);
+	sha256_end(&sha, digest);
+}
 
-	pg_sha256_init(&hash);
-	pg_sha256_update(&hash, (const uint8 *) data, len);
-	pg_sha256_final(&hash, digest);
-#endif
+/*
+ * Hash the normalized tokens gathered so far and empty the buffer, so that
+ * it holds little more than the longest token whatever the script's size.
+ */
+static void
+hash_normalized(Sha256 *sha, StringInfo normalized)
+{
+	sha256_add(sha, normalized->data, normalized->len);
+	resetStringInfo(normalized);
 }
 
 /*
@@ -254,14 +351,18 @@ schemata_scan_script(Script *script)
 	core_YYSTYPE lval;
 	YYLTYPE		loc;
 	StringInfoData normalized;
+	Sha256		sha;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	int			allocated = 64;
+	int64		semicolons = 0;
+	int			previous = ';';
 
 	script->ntokens = 0;
 	script->token_start = palloc(allocated * sizeof(int));
 	script->token_end = palloc(allocated * sizeof(int));
 
 	initStringInfo(&normalized);
+	sha256_begin(&sha);
 	push_script_context(&callback, &ctx, script);
 	scanner = scanner_init(script->sql, &extra, &ScanKeywords, ScanKeywordTokens);
 	for (;;)
@@ -273,14 +374,21 @@ schemata_scan_script(Script *script)
 			break;
 		if (token == '\\')
 			report_meta_command(script, loc);
+		if (token == ';' && previous != ';')
+			semicolons++;
+		previous = token;
 		end = loc + strlen(extra.scanbuf + loc);
 		append_token(script, &allocated, loc, end);
+		if (normalized.len + (end - loc) >= NORMALIZED_BUFFER_SIZE)
+			hash_normalized(&sha, &normalized);
 		append_normalized_token(&normalized, script->sql + loc, end - loc);
 	}
 	scanner_finish(scanner);
 	error_context_stack = callback.previous;
+	check_statement_count(script, semicolons);
 
-	schemata_sha256(normalized.data, normalized.len, digest);
+	hash_normalized(&sha, &normalized);
+	sha256_end(&sha, digest);
 	pfree(normalized.data);
 	hex_encode((const char *) digest, sizeof(digest), script->checksum);
 	script->checksum[SCHEMATA_CHECKSUM_LEN] = '\0';
@@ -514,6 +622,35 @@ non_transactional_statement(Node *node)
 	}
 }
 
+/*
+ * The error for a script that changes standard_conforming_strings: found by
+ * the checks (SET, SET LOCAL, RESET) or by the runner (set_config(), RESET
+ * ALL: a change that outlasts the statement).
+ */
+void
+schemata_refuse_string_syntax_change(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("a migration cannot change standard_conforming_strings"),
+			 errdetail("A migration's statements are split with the setting in force when it starts; after a change, the rest would run split differently."),
+			 errhint("Set standard_conforming_strings before the call (SET, ALTER ROLE ... SET or ALTER DATABASE ... SET), not in the migration.")));
+}
+
+/*
+ * Scripts are split into statements with the standard_conforming_strings in
+ * force when they are checked, so a script must not change it: the
+ * statements after the change would be read differently when they run.
+ */
+static void
+check_not_setting_string_syntax(Node *node)
+{
+	VariableSetStmt *set = (VariableSetStmt *) node;
+
+	if (set->name != NULL && pg_strcasecmp(set->name, "standard_conforming_strings") == 0)
+		schemata_refuse_string_syntax_change();
+}
+
 static void
 check_statement(const Script *script, ScriptStatement *stmt, Node *node, bool notify,
 				ErrorContextCallback *callback)
@@ -532,6 +669,8 @@ check_statement(const Script *script, ScriptStatement *stmt, Node *node, bool no
 				 errhint("Use INSERT, or COPY with a file name on the server.")));
 	if (IsA(node, AlterEnumStmt))
 		stmt->adds_enum_value = ((AlterEnumStmt *) node)->oldVal == NULL;
+	if (IsA(node, VariableSetStmt))
+		check_not_setting_string_syntax(node);
 
 	forbidden = non_transactional_statement(node);
 	if (forbidden != NULL)
@@ -564,7 +703,8 @@ schemata_parse_script(Script *script, bool notify)
 
 	script->nparsed = 0;
 	script->nstatements = 0;
-	script->statements = palloc(sizeof(ScriptStatement) * Max(list_length(parsed), 1));
+	script->statements = palloc_extended(sizeof(ScriptStatement) * Max(list_length(parsed), 1),
+										 MCXT_ALLOC_HUGE);
 	foreach(lc, parsed)
 	{
 		RawStmt    *raw = lfirst_node(RawStmt, lc);

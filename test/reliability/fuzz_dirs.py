@@ -292,10 +292,10 @@ def m_large(rng, d):
 
 # schemata.max_file_size: its default and its largest value, in kB
 DEFAULT_MAX_FILE_KB = 100 * 1024
-LARGEST_MAX_FILE_KB = (0x3fffffff // 1024) - 1     # MaxAllocSize / 1024 - 1
+LARGEST_MAX_FILE_KB = 512 * 1024 - 1     # 512 MB less 1 kB (src/schemata.c)
 
 # Sizes for m_huge (sparse files: no disk, no time): over the default limit,
-# over the largest limit (a read of that size would be near MaxAllocSize),
+# over the largest limit,
 # and over 4 GiB (a size that wraps in 32 bits).
 HUGE_SIZES = [DEFAULT_MAX_FILE_KB * 1024 + 1, LARGEST_MAX_FILE_KB * 1024 + 1, 2 ** 32 + 1]
 

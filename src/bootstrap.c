@@ -483,12 +483,13 @@ schemata_bootstrap(const ModelSet *set, ArrayType *extensions, ObjectCallback ca
 
 	/*
 	 * CREATE EXTENSION, alone, runs under the caller's search_path: without
-	 * a SCHEMA clause it installs into the first schema of the path, as it
-	 * would outside schemata, where the pinned path would make that
-	 * pg_catalog.  (Naming that schema in a SCHEMA clause instead would fail
-	 * for an extension whose control file fixes its schema.)  The statement
-	 * resolves no function, operator or type, and the extension's script
-	 * runs with the search_path CREATE EXTENSION sets for it.
+	 * a SCHEMA clause it installs into the schema its control file names,
+	 * else into the first schema of the path, as it would outside schemata;
+	 * under the pinned path that would be pg_catalog.  (A SCHEMA clause
+	 * naming the caller's schema would fail for an extension whose control
+	 * file names another.)  The statement resolves no function, operator or
+	 * type, and the extension's script runs with the search_path CREATE
+	 * EXTENSION sets for it.
 	 */
 	ensure_extensions(extensions, callback, arg);
 	nestlevel = schemata_pin_search_path();

@@ -146,6 +146,8 @@ SELECT i.relname, pg_get_indexdef(i.oid)
  WHERE n.nspname = 'sp_tenant' ORDER BY 1;
 SET search_path = sp_tenant, public, pg_catalog;
 SELECT * FROM schemata.teardown(:'models_v2', 'sp_tenant');
+-- the caller's search_path is back
+SHOW search_path;
 SET search_path = pg_catalog;
 SELECT what, count(*) FROM public.sp_calls GROUP BY what ORDER BY what;
 
@@ -181,6 +183,8 @@ SELECT * FROM schemata.bootstrap('[{"table": "emails", "columns": [{"name": "add
 -- unqualified, it is not found, whatever the caller's search_path
 SET search_path = sp_ext, pg_catalog;
 SELECT public.error_of($$SELECT * FROM schemata.diff('[{"table": "emails", "columns": [{"name": "address", "type": "citext"}]}]', 'sp_tenant')$$);
+-- and after that error too
+SHOW search_path;
 RESET search_path;
 SELECT * FROM schemata.diff('[{"table": "emails", "columns": [{"name": "address", "type": "sp_ext.citext"}]}]', 'sp_tenant');
 

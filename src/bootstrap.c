@@ -20,6 +20,11 @@
  * PostgreSQL orders itself; anything else depending on them is an error
  * naming it, and nothing is dropped.
  *
+ * Both run their statements with search_path pinned to pg_catalog (see
+ * searchpath.c), CREATE EXTENSION excepted (see schemata_bootstrap()), so
+ * the models' types, defaults and expressions resolve as model.c checked
+ * them, and nothing the caller's path holds is called.
+ *
  * IDENTIFICATION
  *	  src/bootstrap.c
  *
@@ -413,7 +418,7 @@ report_constraints(const ModelTable *table, ArrayType *names, const char *action
 				   ObjectCallback callback, void *arg)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	Oid			argtypes[2] = {REGCLASSOID, TEXTARRAYOID};
+	Oid			argtypes[2] = {OIDOID, TEXTARRAYOID};
 	Datum		values[2];
 	char		nulls[2] = {' ', names == NULL ? 'n' : ' '};
 	int			rc;
@@ -421,13 +426,15 @@ report_constraints(const ModelTable *table, ArrayType *names, const char *action
 	values[0] = ObjectIdGetDatum(get_relname_relid(table->name,
 												   get_namespace_oid(table->schema, false)));
 	values[1] = PointerGetDatum(names);
-	rc = SPI_execute_with_args("SELECT conname::text, CASE contype WHEN 'p' THEN 'primary key' "
-							   "WHEN 'u' THEN 'unique' WHEN 'f' THEN 'foreign key' "
+	rc = SPI_execute_with_args("SELECT conname::pg_catalog.text, "
+							   "CASE WHEN contype OPERATOR(pg_catalog.=) 'p' THEN 'primary key' "
+							   "WHEN contype OPERATOR(pg_catalog.=) 'u' THEN 'unique' "
+							   "WHEN contype OPERATOR(pg_catalog.=) 'f' THEN 'foreign key' "
 							   "ELSE 'check' END "
-							   "FROM pg_catalog.pg_constraint WHERE conrelid = $1 "
-							   "AND contype IN ('p', 'u', 'f', 'c') "
+							   "FROM pg_catalog.pg_constraint WHERE conrelid OPERATOR(pg_catalog.=) $1 "
+							   "AND contype OPERATOR(pg_catalog.=) ANY ('{p,u,f,c}'::pg_catalog.\"char\"[]) "
 							   "AND ($2 IS NULL OR conname OPERATOR(pg_catalog.=) ANY ($2)) "
-							   "ORDER BY pg_catalog.strpos('pufc', contype::text), conname",
+							   "ORDER BY pg_catalog.strpos('pufc', contype::pg_catalog.text), conname",
 							   2, argtypes, values, nulls, false, 0);
 	MemoryContextSwitchTo(cxt);
 	if (rc != SPI_OK_SELECT)
@@ -472,8 +479,20 @@ schemata_bootstrap(const ModelSet *set, ArrayType *extensions, ObjectCallback ca
 {
 	TableOrder *order = schemata_table_order(set);
 	bool	   *created = palloc0(Max(set->ntables, 1) * sizeof(bool));
+	int			nestlevel;
 
+	/*
+	 * CREATE EXTENSION, alone, runs under the caller's search_path: without
+	 * a SCHEMA clause it installs into the schema its control file names,
+	 * else into the first schema of the path, as it would outside schemata;
+	 * under the pinned path that would be pg_catalog.  (A SCHEMA clause
+	 * naming the caller's schema would fail for an extension whose control
+	 * file names another.)  The statement resolves no function, operator or
+	 * type, and the extension's script runs with the search_path CREATE
+	 * EXTENSION sets for it.
+	 */
 	ensure_extensions(extensions, callback, arg);
+	nestlevel = schemata_pin_search_path();
 	ensure_schemas(set, callback, arg);
 	for (int n = 0; n < set->ntables; n++)
 	{
@@ -518,6 +537,7 @@ schemata_bootstrap(const ModelSet *set, ArrayType *extensions, ObjectCallback ca
 			callback("foreign key", qualified_name3(table->schema, table->name, fk->name),
 					 "created", arg);
 		}
+	schemata_restore_search_path(nestlevel);
 }
 
 /*---- teardown ----*/
@@ -533,6 +553,7 @@ schemata_teardown(const ModelSet *set, ObjectCallback callback, void *arg)
 	TableOrder *order = schemata_table_order(set);
 	StringInfoData sql;
 	bool	   *exists = palloc0(Max(set->ntables, 1) * sizeof(bool));
+	int			nestlevel = schemata_pin_search_path();
 
 	initStringInfo(&sql);
 	for (int n = set->ntables - 1; n >= 0; n--)
@@ -547,6 +568,7 @@ schemata_teardown(const ModelSet *set, ObjectCallback callback, void *arg)
 	}
 	if (sql.len > 0)
 		schemata_execute_ddl(sql.data, "models");
+	schemata_restore_search_path(nestlevel);
 	for (int n = set->ntables - 1; n >= 0; n--)
 	{
 		int			t = order->order[n];

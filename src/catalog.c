@@ -22,6 +22,12 @@
  * A column whose default is the nextval() of a sequence it owns is described
  * as "serial", and so is a model's serial column.
  *
+ * Both sides are described with search_path pinned to pg_catalog (see
+ * searchpath.c): diff() pins it for the models and the scratch tables, and
+ * the catalog queries here pin it themselves.  The canonical forms depend on
+ * the path (format_type() and pg_get_expr() qualify what it does not show),
+ * so the two sides agree only under the same one.
+ *
  * IDENTIFICATION
  *	  src/catalog.c
  *
@@ -43,11 +49,18 @@
 
 #include "schemata.h"
 
+/*
+ * The queries below run with search_path pinned to pg_catalog (see
+ * searchpath.c), and name every function, operator and type they use with
+ * its schema all the same.
+ */
+
 /* Quoted names of the attributes "nums" of relation "rel", comma-separated. */
 #define ATTNAMES_SQL(nums, rel) \
 	"(SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ',' ORDER BY k.n) " \
 	"FROM pg_catalog.unnest(" nums ") WITH ORDINALITY AS k(attnum, n) " \
-	"JOIN pg_catalog.pg_attribute a ON a.attrelid = " rel " AND a.attnum = k.attnum)"
+	"JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) " rel " " \
+	"AND a.attnum OPERATOR(pg_catalog.=) k.attnum)"
 
 /* 13, 14: no NULLS NOT DISTINCT, so no pg_index.indnullsnotdistinct */
 #if PG_VERSION_NUM >= 150000
@@ -68,50 +81,63 @@
  * compares it only when the model names one.
  */
 static const char *const describe_sql =
-"SELECT a.attrelid, 0, a.attname::text, NULL::text, "
+"SELECT a.attrelid, 0, a.attname::pg_catalog.text, NULL::pg_catalog.text, "
 "       pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypid, a.atttypmod, a.attnotnull, "
-"       CASE WHEN a.attidentity = '' AND a.attgenerated = '' AND (a.attrelid, a.attnum) IN ( "
+"       CASE WHEN a.attidentity OPERATOR(pg_catalog.=) '' AND a.attgenerated OPERATOR(pg_catalog.=) '' "
+"                 AND (a.attrelid, a.attnum) OPERATOR(pg_catalog.=) ANY ( "
 "                 SELECT dep.refobjid, dep.refobjsubid::pg_catalog.int2 FROM pg_catalog.pg_depend dep "
-"                 JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S' "
-"                 WHERE dep.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-"                 AND dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-"                 AND dep.objsubid = 0 AND dep.deptype IN ('a', 'i')) "
+"                 JOIN pg_catalog.pg_class s ON s.oid OPERATOR(pg_catalog.=) dep.objid "
+"                      AND s.relkind OPERATOR(pg_catalog.=) 'S' "
+"                 WHERE dep.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+"                 AND dep.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+"                 AND dep.objsubid OPERATOR(pg_catalog.=) 0 "
+"                 AND dep.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog.\"char\"[])) "
 "            THEN 'serial' ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, "
-"       a.attgenerated <> '', a.attnum, a.attidentity <> '', NULL "
+"       a.attgenerated OPERATOR(pg_catalog.<>) '', a.attnum, a.attidentity OPERATOR(pg_catalog.<>) '', NULL "
 "FROM pg_catalog.pg_attribute a "
-"LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-"WHERE a.attrelid OPERATOR(pg_catalog.=) ANY ($1) AND a.attnum > 0 AND NOT a.attisdropped "
+"LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid OPERATOR(pg_catalog.=) a.attrelid "
+"     AND d.adnum OPERATOR(pg_catalog.=) a.attnum "
+"WHERE a.attrelid OPERATOR(pg_catalog.=) ANY ($1) AND a.attnum OPERATOR(pg_catalog.>) 0 "
+"AND NOT a.attisdropped "
 "UNION ALL "
-"SELECT c.conrelid, CASE c.contype WHEN 'p' THEN 1 WHEN 'u' THEN 2 WHEN 'c' THEN 3 ELSE 4 END, "
-"       c.conname::text, "
-"       CASE WHEN c.contype = 'f' THEN pg_catalog.concat_ws('|', "
+"SELECT c.conrelid, CASE WHEN c.contype OPERATOR(pg_catalog.=) 'p' THEN 1 "
+"       WHEN c.contype OPERATOR(pg_catalog.=) 'u' THEN 2 WHEN c.contype OPERATOR(pg_catalog.=) 'c' THEN 3 "
+"       ELSE 4 END, "
+"       c.conname::pg_catalog.text, "
+"       CASE WHEN c.contype OPERATOR(pg_catalog.=) 'f' THEN pg_catalog.concat_ws('|', "
 ATTNAMES_SQL("c.conkey", "c.conrelid") ", "
-"           (SELECT pg_catalog.quote_ident(rn.nspname) || '.' || pg_catalog.quote_ident(rc.relname) "
-"            FROM pg_catalog.pg_class rc JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace "
-"            WHERE rc.oid = c.confrelid), "
+"           (SELECT pg_catalog.quote_ident(rn.nspname) OPERATOR(pg_catalog.||) '.' "
+"                   OPERATOR(pg_catalog.||) pg_catalog.quote_ident(rc.relname) "
+"            FROM pg_catalog.pg_class rc "
+"            JOIN pg_catalog.pg_namespace rn ON rn.oid OPERATOR(pg_catalog.=) rc.relnamespace "
+"            WHERE rc.oid OPERATOR(pg_catalog.=) c.confrelid), "
 ATTNAMES_SQL("c.confkey", "c.confrelid") ", "
 "           c.confdeltype, c.confupdtype) "
 "       ELSE pg_catalog.pg_get_constraintdef(c.oid) END, "
 "       NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL "
 "FROM pg_catalog.pg_constraint c "
-"WHERE c.conrelid OPERATOR(pg_catalog.=) ANY ($1) AND c.contype IN ('p', 'u', 'c', 'f') "
+"WHERE c.conrelid OPERATOR(pg_catalog.=) ANY ($1) "
+"AND c.contype OPERATOR(pg_catalog.=) ANY ('{p,u,c,f}'::pg_catalog.\"char\"[]) "
 "UNION ALL "
-"SELECT x.indrelid, 5, i.relname::text, "
+"SELECT x.indrelid, 5, i.relname::pg_catalog.text, "
 "       pg_catalog.concat_ws('|', x.indisunique, " INDNULLSNOTDISTINCT_SQL ", am.amname, "
 ATTNAMES_SQL("x.indkey::pg_catalog.int2[]", "x.indrelid") ", "
-"           x.indclass::text, x.indoption::text, pg_catalog.pg_get_expr(x.indpred, x.indrelid), "
-"           i.reloptions::text), "
+"           x.indclass::pg_catalog.text, x.indoption::pg_catalog.text, "
+"           pg_catalog.pg_get_expr(x.indpred, x.indrelid), i.reloptions::pg_catalog.text), "
 "       NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, "
-"       (SELECT t.spcname::text FROM pg_catalog.pg_tablespace t "
-"        WHERE t.oid = CASE i.reltablespace WHEN 0 THEN (SELECT d.dattablespace "
-"                  FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) "
-"                  ELSE i.reltablespace END) "
+"       (SELECT t.spcname::pg_catalog.text FROM pg_catalog.pg_tablespace t "
+"        WHERE t.oid OPERATOR(pg_catalog.=) "
+"              CASE WHEN i.reltablespace OPERATOR(pg_catalog.=) 0::pg_catalog.oid "
+"                   THEN (SELECT d.dattablespace FROM pg_catalog.pg_database d "
+"                         WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()) "
+"                   ELSE i.reltablespace END) "
 "FROM pg_catalog.pg_index x "
-"JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid "
-"JOIN pg_catalog.pg_am am ON am.oid = i.relam "
+"JOIN pg_catalog.pg_class i ON i.oid OPERATOR(pg_catalog.=) x.indexrelid "
+"JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) i.relam "
 "WHERE x.indrelid OPERATOR(pg_catalog.=) ANY ($1) "
 "AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint c "
-"                WHERE c.conindid = x.indexrelid AND c.conrelid = x.indrelid) "
+"                WHERE c.conindid OPERATOR(pg_catalog.=) x.indexrelid "
+"                AND c.conrelid OPERATOR(pg_catalog.=) x.indrelid) "
 "ORDER BY 1, 2, 11, 3";
 
 /* Fill "item" from row "tuple" of describe_sql. */
@@ -166,11 +192,11 @@ schemata_describe_tables(const Oid *relids, int n)
 												sizeof(Oid), true, TYPALIGN_INT));
 
 	/* compiling this catalog query with JIT would cost more than running it */
-	nestlevel = NewGUCNestLevel();
+	nestlevel = schemata_pin_search_path();
 	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
 	rc = SPI_execute_with_args(describe_sql, 1, argtypes, values, NULL, false, 0);
-	AtEOXact_GUC(true, nestlevel);
+	schemata_restore_search_path(nestlevel);
 	MemoryContextSwitchTo(cxt);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not describe tables: %s", SPI_result_code_string(rc));
@@ -491,16 +517,21 @@ schemata_schema_tables(const char *schema)
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(schema)};
 	List	   *names = NIL;
+	int			nestlevel = schemata_pin_search_path();
 	int			rc;
 
-	rc = SPI_execute_with_args("SELECT c.relname::text FROM pg_catalog.pg_class c "
-							   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-							   "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+	rc = SPI_execute_with_args("SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_class c "
+							   "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+							   "WHERE n.nspname OPERATOR(pg_catalog.=) $1 "
+							   "AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p}'::pg_catalog.\"char\"[]) "
+							   "AND NOT c.relispartition "
 							   "AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d "
-							   "                WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-							   "                AND d.objid = c.oid AND d.deptype = 'e') "
+							   "                WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+							   "                AND d.objid OPERATOR(pg_catalog.=) c.oid "
+							   "                AND d.deptype OPERATOR(pg_catalog.=) 'e') "
 							   "ORDER BY 1",
 							   1, argtypes, values, NULL, false, 0);
+	schemata_restore_search_path(nestlevel);
 	MemoryContextSwitchTo(cxt);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not list tables: %s", SPI_result_code_string(rc));

@@ -30,6 +30,10 @@
  * change has no USING clause: PostgreSQL's assignment cast fails on a value
  * that does not fit (value too long) instead of cutting it.
  *
+ * The diff is computed and its steps run with search_path pinned to
+ * pg_catalog (see searchpath.c): the models' SQL resolves as model.c checked
+ * it, and both sides are described under the same path.
+ *
  * IDENTIFICATION
  *	  src/diff.c
  *
@@ -1052,6 +1056,7 @@ void
 schemata_diff(const ModelSet *set, bool run, bool allow_destructive,
 			  StepCallback callback, void *arg)
 {
+	int			nestlevel = schemata_pin_search_path();
 	Diff	   *diff = compute_diff(set);
 
 	if (run)
@@ -1060,6 +1065,7 @@ schemata_diff(const ModelSet *set, bool run, bool allow_destructive,
 			refuse_destructive(diff);
 		run_steps(diff);
 	}
+	schemata_restore_search_path(nestlevel);
 	for (int i = 0; i < diff->nsteps; i++)
 		callback(i + 1, &diff->steps[i].step, arg);
 }

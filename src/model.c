@@ -29,6 +29,10 @@
  * defined twice.  Keys that only matter to application code (colProps,
  * immutable, version) are ignored.
  *
+ * Models are read with search_path pinned to pg_catalog (see searchpath.c),
+ * as bootstrap(), teardown() and diff() run their DDL: a type, function or
+ * operator class outside pg_catalog must be named with its schema.
+ *
  * IDENTIFICATION
  *	  src/model.c
  *
@@ -1096,6 +1100,7 @@ schemata_read_models(Jsonb *models, const char *target_schema)
 	ModelReader reader;
 	ModelSet   *set = palloc0(sizeof(ModelSet));
 	JsonbContainer *root = &models->root;
+	int			nestlevel = schemata_pin_search_path();
 
 	reader.target_schema = target_schema;
 	reader.set = set;
@@ -1126,5 +1131,6 @@ schemata_read_models(Jsonb *models, const char *target_schema)
 	for (int i = 0; i < set->ntables; i++)
 		for (int j = 0; j < set->tables[i].nforeign_keys; j++)
 			check_foreign_key_target(set, &set->tables[i].foreign_keys[j]);
+	schemata_restore_search_path(nestlevel);
 	return set;
 }

@@ -26,6 +26,7 @@
  *	  diff.c      the operations from the catalog to the models; sync
  *
  *	  functions.c the SQL-callable entry points
+ *	  searchpath.c search_path pinned to pg_catalog for schemata's own SQL
  *
  * IDENTIFICATION
  *	  src/schemata.h
@@ -62,6 +63,15 @@
 extern char *schemata_allowed_directories;
 extern int	schemata_max_file_size_kb;
 extern bool schemata_cache_checksums;
+
+/*
+ * searchpath.c
+ *
+ * search_path pinned to "pg_catalog, pg_temp" for the SQL schemata issues
+ * itself: pin returns a GUC nest level, restore takes it back.
+ */
+extern int	schemata_pin_search_path(void);
+extern void schemata_restore_search_path(int nestlevel);
 
 /*
  * version.c

@@ -10,7 +10,8 @@
  * is checked by PostgreSQL's own parser:
  *
  * - a type goes through typeStringToTypeName() and the type must exist (the
- *	 serial pseudo-types aside);
+ *	 serial pseudo-types aside), looked up with the search_path that
+ *	 schemata_read_models() pins to pg_catalog, as the DDL will look it up;
  * - an expression must parse as exactly one expression, the way PL/pgSQL
  *	 parses its expressions: one target, no FROM, no alias, nothing else.
  *

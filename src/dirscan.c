@@ -5,10 +5,16 @@
  *	  and the text of each file.
  *
  * A directory is read the way pg_read_file() reads server files: only
- * superusers and roles with the privileges of pg_read_server_files may, the
- * path must be absolute, and when schemata.allowed_directories is set the
- * directory and every file read from it must resolve (after "..", and
- * symbolic links) to a place under one of its entries.
+ * superusers and roles with the privileges of pg_read_server_files may, and
+ * the path must be absolute.  It is resolved as realpath() does (symbolic
+ * links, then "..").  When schemata.allowed_directories (the fence) is set,
+ * the directory and every file read from it must lie under one of its
+ * entries: paths are resolved step by step, nothing outside the fence is
+ * looked at, and every path outside gets one error whatever is there; the
+ * directory is checked once opened, by its descriptor, and files are opened
+ * below it following no symbolic link, or resolved within the fence and
+ * checked by descriptor.  Files are opened without blocking and only regular
+ * files are read.
  *
  * Entries (see README): "0001_x.sql" (maybe with -- migrate: sections),
  * "0001_x.up.sql" + "0001_y.down.sql" paired by version, and folders
@@ -110,6 +116,7 @@ typedef struct Fence
 {
 	bool		set;
 	List	   *roots;			/* real absolute paths, without a trailing '/' but "/" */
+	List	   *spelled;		/* the same entries as written, made absolute */
 } Fence;
 
 /*
@@ -132,7 +139,7 @@ fence_is_set(void)
 static Fence
 current_fence(void)
 {
-	Fence		fence = {false, NIL};
+	Fence		fence = {false, NIL, NIL};
 	char	   *rawlist;
 	List	   *entries;
 	ListCell   *lc;
@@ -154,6 +161,7 @@ current_fence(void)
 		if (root == NULL)
 			continue;
 		fence.roots = lappend(fence.roots, pstrdup(root));
+		fence.spelled = lappend(fence.spelled, make_absolute_path((char *) lfirst(lc)));
 		free(root);
 	}
 	return fence;
@@ -185,9 +193,8 @@ fence_allows(const Fence *fence, const char *path)
 }
 
 /*
- * Whether "path" is a directory above one of the fence's entries, which a
- * path may pass through (the entries are real paths, so these are real
- * directories that exist).
+ * Whether "path" is on the way to one of the fence's entries, as resolved or
+ * as written (which may hold symbolic links): a path may pass through it.
  */
 static bool
 fence_passes_through(const Fence *fence, const char *path)
@@ -195,6 +202,9 @@ fence_passes_through(const Fence *fence, const char *path)
 	ListCell   *lc;
 
 	foreach(lc, fence->roots)
+		if (path_within(path, (const char *) lfirst(lc)))
+			return true;
+	foreach(lc, fence->spelled)
 		if (path_within(path, (const char *) lfirst(lc)))
 			return true;
 	return false;

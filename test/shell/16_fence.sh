@@ -36,6 +36,8 @@ echo 'CREATE TABLE t_top (id int);' >"$A/top/0001_top.sql"
 echo 'CREATE TABLE t_deep (id int);' >"$A/top/deep/0001_deep.sql"
 ln -s deep/inner "$A/top/dirlink"          # top/dirlink/.. is top/deep
 ln -s ../outside/sub "$A/outlink"          # outlink/.. is outside
+ln -s allowed "$T/allowed_link"
+ln -s ../allowed "$O/back"                 # from outside back in
 echo 'CREATE TABLE t_secret (id int);' >"$O/dir/0001_secret.sql"
 echo 'CREATE TABLE t_f (id int);' >"$O/fdir/up.sql"
 echo 'not a directory' >"$O/file.txt"
@@ -76,6 +78,8 @@ expect_eq "$(outcome "$A/" "$A/mig")" "ok: 0001_in.sql" "an entry with a trailin
 expect_eq "$(outcome "/$A" "$A/mig")" "ok: 0001_in.sql" "an entry starting with //"
 expect_eq "$(outcome "${A%/allowed}//allowed//" "$A/mig")" "ok: 0001_in.sql" "an entry with // inside"
 expect_eq "$(outcome "$T/nothing,$A" "$A/mig")" "ok: 0001_in.sql" "an entry that does not exist allows nothing, the others still apply"
+expect_eq "$(outcome "$T/allowed_link" "$T/allowed_link/mig")" "ok: 0001_in.sql" "an entry that is a symbolic link, as written"
+expect_eq "$(outcome "$T/allowed_link" "$A/mig")" "ok: 0001_in.sql" "an entry that is a symbolic link, resolved"
 
 # -- outside the fence: one answer whatever is there
 outside="42501: \"<dir>\" is outside the directories allowed by schemata.allowed_directories | It resolves to a path outside \"$A\"."
@@ -97,6 +101,7 @@ expect_eq "$(outcome "$A" "$A/top/dirlink/..")" "ok: 0001_deep.sql" "fence: dirl
 expect_eq "$(outcome "$A" "$A/outlink/..")" "$outside" "fence: outlink/.. (the outside) is refused"
 expect_eq "$(outcome "$A" "$A/top/dirlink/../../../mig")" "ok: 0001_in.sql" "fence: links and .. inside the fence"
 expect_eq "$(outcome "$A" "$A/../allowed/mig")" "ok: 0001_in.sql" "fence: a path leaving and coming back in"
+expect_eq "$(outcome "$A" "$O/back/mig")" "$outside" "fence: a path through a link outside is refused, even back in"
 
 # -- a role that is not a superuser cannot widen a fence set in postgresql.conf
 q -d postgres <<SQL

@@ -83,13 +83,16 @@ typedef struct CandidateList
 /*
  * errcode_for_file_access(), except for the errors it leaves internal that a
  * path given by the caller or found in a directory can cause: a symbolic
- * link loop and a name too long.
+ * link loop or a name too long, and a socket or device that cannot be
+ * opened (what is not a regular file is refused anyway).
  */
 static int
 errcode_for_path(void)
 {
 	if (errno == ELOOP || errno == ENAMETOOLONG)
 		return errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+	if (errno == ENXIO || errno == ENODEV || errno == EOPNOTSUPP)
+		return errcode(ERRCODE_WRONG_OBJECT_TYPE);
 	return errcode_for_file_access();
 }
 

@@ -79,14 +79,22 @@ same_string(const char *a, const char *b)
 	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
 }
 
-/* Whether the defined setting took the values its placeholder held. */
+/*
+ * Whether the defined setting took the values its placeholder held (a
+ * placeholder's value from PGC_S_DEFAULT, left when a setting was removed
+ * from postgresql.conf, is none).
+ */
 static bool
 setting_took_values(const SettingState *pending, const SettingState *now)
 {
-	return pending->source == now->source &&
-		pending->reset_source == now->reset_source &&
-		same_string(pending->value, now->value) &&
-		same_string(pending->reset_value, now->reset_value);
+	if (pending->source > PGC_S_DEFAULT &&
+		(pending->source != now->source || !same_string(pending->value, now->value)))
+		return false;
+	if (pending->reset_source > PGC_S_DEFAULT &&
+		(pending->reset_source != now->reset_source ||
+		 !same_string(pending->reset_value, now->reset_value)))
+		return false;
+	return true;
 }
 
 /* Any value assigned once the library is loaded passed PostgreSQL's checks. */

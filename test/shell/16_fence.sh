@@ -173,6 +173,17 @@ refused "ALTER DATABASE ... SET by its owner" \
 refused "SET after the library loaded" \
     "$(as_user -c "SELECT public.outcome('$A/mig')" -c "SET schemata.allowed_directories = ''"; )"
 
+# the fence removed from postgresql.auto.conf: no session is marked for it
+q -d fence -c "LOAD 'schemata'" -c "ALTER SYSTEM RESET schemata.allowed_directories" \
+  -c "SELECT pg_reload_conf()" >/dev/null
+altered=
+for _ in $(seq 1 300); do
+    [ "$(q -d fence -c "SELECT coalesce(current_setting('schemata.allowed_directories', true), '')")" = "" ] && break
+    sleep 0.1
+done
+expect_eq "$(as_user -c "SELECT public.outcome('$O/dir')")" "ok: 0001_secret.sql" "user: the fence removed"
+expect_eq "$(q -d fence -c "SELECT public.outcome('$O/dir')")" "ok: 0001_secret.sql" "superuser: the fence removed"
+
 # a superuser's session value is taken, whenever the library loads
 expect_eq "$(PGOPTIONS="-c client_min_messages=error -c schemata.allowed_directories=" q -d fence -c "SELECT public.outcome('$O/dir')")" \
     "ok: 0001_secret.sql" "a superuser's PGOPTIONS value is taken"

@@ -188,4 +188,26 @@ InitMaterializedSRF(FunctionCallInfo fcinfo, bits32 flags)
 #define schemata_lock_held_by_me(tag, mode) LockHeldByMe(tag, mode)
 #endif
 
+/*
+ * 13-15: guc.c does not export find_option(); this stand-in finds a variable
+ * or placeholder (never creating one) in the array it does export.
+ */
+#if PG_VERSION_NUM < 160000
+#include "utils/guc.h"
+#include "utils/guc_tables.h"
+
+static inline struct config_generic *
+find_option(const char *name, bool create_placeholders, bool skip_errors, int elevel)
+{
+	struct config_generic **vars = get_guc_variables();
+	int			nvars = GetNumConfigOptions();
+
+	Assert(!create_placeholders && skip_errors);
+	for (int i = 0; i < nvars; i++)
+		if (pg_strcasecmp(vars[i]->name, name) == 0)
+			return vars[i];
+	return NULL;
+}
+#endif
+
 #endif							/* SCHEMATA_COMPAT_H */

@@ -5,10 +5,16 @@
  *	  and the text of each file.
  *
  * A directory is read the way pg_read_file() reads server files: only
- * superusers and roles with the privileges of pg_read_server_files may, the
- * path must be absolute, and when schemata.allowed_directories is set the
- * directory and every file read from it must resolve (after "..", and
- * symbolic links) to a place under one of its entries.
+ * superusers and roles with the privileges of pg_read_server_files may, and
+ * the path must be absolute.  It is resolved as realpath() does (symbolic
+ * links, then "..").  When schemata.allowed_directories (the fence) is set,
+ * the directory and every file read from it must lie under one of its
+ * entries: paths are resolved step by step, nothing outside the fence is
+ * looked at, and every path outside gets one error whatever is there; the
+ * directory is checked once opened, by its descriptor, and files are opened
+ * below it following no symbolic link, or resolved within the fence and
+ * checked by descriptor.  Files are opened without blocking and only regular
+ * files are read.
  *
  * Entries (see README): "0001_x.sql" (maybe with -- migrate: sections),
  * "0001_x.up.sql" + "0001_y.down.sql" paired by version, and folders
@@ -29,6 +35,7 @@
 #include "postgres.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,6 +49,15 @@
 #include "utils/varlena.h"
 
 #include "schemata.h"
+
+/* How many symbolic links resolve_path() follows in one path, as Linux does. */
+#define SCHEMATA_MAX_LINKS 40
+
+/* How many bytes of a file one read() asks for between checks for a cancel. */
+#define READ_CHUNK (1024 * 1024)
+
+/* How migration files are opened: never blocking (a FIFO), never a terminal. */
+#define FILE_OPEN_FLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY | PG_BINARY)
 
 /* How many names an errdetail or notice lists before counting the rest. */
 #define NAMES_SHOWN 20
@@ -65,33 +81,19 @@ typedef struct CandidateList
 } CandidateList;
 
 /*
- * SQLSTATE for a failed file operation.  Like errcode_for_file_access(), but
- * no errno becomes an internal error.
+ * errcode_for_file_access(), except for the errors it leaves internal that a
+ * path given by the caller or found in a directory can cause: a symbolic
+ * link loop or a name too long, and a socket or device that cannot be
+ * opened (what is not a regular file is refused anyway).
  */
 static int
-file_errcode(int err)
+errcode_for_path(void)
 {
-	switch (err)
-	{
-		case ENOENT:
-			return ERRCODE_UNDEFINED_FILE;
-		case EACCES:
-		case EPERM:
-		case EROFS:
-			return ERRCODE_INSUFFICIENT_PRIVILEGE;
-		case ENOTDIR:
-		case EISDIR:
-			return ERRCODE_WRONG_OBJECT_TYPE;
-		case ENFILE:
-		case EMFILE:
-		case ENOMEM:
-			return ERRCODE_INSUFFICIENT_RESOURCES;
-		case ELOOP:
-		case ENAMETOOLONG:
-			return ERRCODE_INVALID_PARAMETER_VALUE;
-		default:
-			return ERRCODE_IO_ERROR;
-	}
+	if (errno == ELOOP || errno == ENAMETOOLONG)
+		return errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+	if (errno == ENXIO || errno == ENODEV || errno == EOPNOTSUPP)
+		return errcode(ERRCODE_WRONG_OBJECT_TYPE);
+	return errcode_for_file_access();
 }
 
 /*
@@ -109,71 +111,111 @@ schemata_check_read_access(const char *argname)
 }
 
 /*
- * Resolve a path's symbolic links and "..", erroring with the name the user
- * knows it by.
+ * The fence: schemata.allowed_directories with each entry resolved (an entry
+ * that does not exist allows nothing).  "set" is false when the setting is
+ * empty, and nothing is checked.
  */
-static char *
-resolve_path(const char *path, const char *shown)
+typedef struct Fence
 {
-	char	   *resolved = realpath(path, NULL);
-	char	   *result;
+	bool		set;
+	List	   *roots;			/* real absolute paths, without a trailing '/' but "/" */
+	List	   *spelled;		/* the same entries as written, made absolute */
+} Fence;
 
-	if (resolved == NULL)
-	{
-		int			err = errno;
-
-		ereport(ERROR,
-				(errcode(file_errcode(err)),
-				 errmsg("could not resolve path \"%s\": %m", shown)));
-	}
-	result = pstrdup(resolved);
-	free(resolved);
-	return result;
-}
-
-/* Whether schemata.allowed_directories is set. */
+/*
+ * Whether schemata.allowed_directories is set.  In a session where a value
+ * of it was refused when the library loaded (see schemata.c) the setting may
+ * be wider than the one a superuser chose: no directory is read there.
+ */
 static bool
-directories_restricted(void)
+fence_is_set(void)
 {
+	if (schemata_fence_lost)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("migration directories cannot be read in this session"),
+				 errdetail("A value of \"schemata.allowed_directories\" set before the library was loaded was refused, so the setting may not be the one a superuser chose."),
+				 errhint("Start a new session without setting \"schemata.allowed_directories\", or have a superuser set it in this session.")));
 	return schemata_allowed_directories != NULL && schemata_allowed_directories[0] != '\0';
 }
 
-/*
- * With schemata.allowed_directories set, "path" must resolve to one of its
- * entries or to a place below one.
- */
-static void
-check_allowed(const char *path, const char *shown)
+static Fence
+current_fence(void)
 {
+	Fence		fence = {false, NIL, NIL};
 	char	   *rawlist;
-	List	   *roots;
+	List	   *entries;
 	ListCell   *lc;
-	char	   *resolved;
 
-	if (!directories_restricted())
-		return;
+	if (!fence_is_set())
+		return fence;
 
-	resolved = resolve_path(path, shown);
+	fence.set = true;
 	rawlist = pstrdup(schemata_allowed_directories);
-	if (!SplitDirectoriesString(rawlist, ',', &roots))
+	if (!SplitDirectoriesString(rawlist, ',', &entries))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid list syntax in parameter \"%s\"",
 						"schemata.allowed_directories")));
-
-	foreach(lc, roots)
+	foreach(lc, entries)
 	{
 		char	   *root = realpath((char *) lfirst(lc), NULL);
-		bool		inside;
 
-		/* a root that does not exist allows nothing */
 		if (root == NULL)
 			continue;
-		inside = path_is_prefix_of_path(root, resolved);
+		fence.roots = lappend(fence.roots, pstrdup(root));
+		fence.spelled = lappend(fence.spelled, make_absolute_path((char *) lfirst(lc)));
 		free(root);
-		if (inside)
-			return;
 	}
+	return fence;
+}
+
+/* Whether "path" is "dir" or a place below it (both real absolute paths). */
+static bool
+path_within(const char *dir, const char *path)
+{
+	size_t		len = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return path[0] == '/';
+	return strncmp(dir, path, len) == 0 && (path[len] == '/' || path[len] == '\0');
+}
+
+/* Whether the fence allows "path", a real absolute path. */
+static bool
+fence_allows(const Fence *fence, const char *path)
+{
+	ListCell   *lc;
+
+	if (!fence->set)
+		return true;
+	foreach(lc, fence->roots)
+		if (path_within((const char *) lfirst(lc), path))
+			return true;
+	return false;
+}
+
+/*
+ * Whether "path" is on the way to one of the fence's entries, as resolved or
+ * as written (which may hold symbolic links): a path may pass through it.
+ */
+static bool
+fence_passes_through(const Fence *fence, const char *path)
+{
+	ListCell   *lc;
+
+	foreach(lc, fence->roots)
+		if (path_within(path, (const char *) lfirst(lc)))
+			return true;
+	foreach(lc, fence->spelled)
+		if (path_within(path, (const char *) lfirst(lc)))
+			return true;
+	return false;
+}
+
+static void
+report_outside(const char *shown)
+{
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("\"%s\" is outside the directories allowed by schemata.allowed_directories",
@@ -181,11 +223,170 @@ check_allowed(const char *path, const char *shown)
 			 errdetail("It resolves to a path outside \"%s\".", schemata_allowed_directories)));
 }
 
+/* What resolve_path() found. */
+typedef enum Resolution
+{
+	RESOLVED,
+	RESOLVE_FAILED,				/* errno says why */
+	RESOLVE_OUTSIDE				/* it leads outside the fence */
+} Resolution;
+
 /*
- * The directory argument: absolute, existing, a directory, allowed.
+ * Resolve base/rest as realpath() does, symbolic links first and then "..",
+ * into *resolved, with the stat data of what it names in *st.  "base" is a
+ * real path already ("" for the root); "rest" is relative to it.
+ *
+ * With the fence set, nothing outside it is looked at: a step to a place
+ * that is neither allowed nor above an allowed directory ends the walk with
+ * RESOLVE_OUTSIDE before that place is examined, so the answer for a path
+ * outside the fence is the same whatever exists there.
+ */
+static Resolution
+resolve_path(const Fence *fence, const char *base, const char *rest,
+			 char **resolved, struct stat *st)
+{
+	StringInfoData done;
+	char	   *todo = pstrdup(rest);
+	char	   *next = todo;
+	int			links = 0;
+
+	initStringInfo(&done);
+	appendStringInfoString(&done, base);
+	if (done.len == 1 && done.data[0] == '/')
+		resetStringInfo(&done);
+
+	while (*next != '\0')
+	{
+		char	   *slash = strchr(next, '/');
+		char	   *name = next;
+		int			parent_len = done.len;
+
+		if (slash != NULL)
+		{
+			*slash = '\0';
+			next = slash + 1;
+		}
+		else
+			next = name + strlen(name);
+		if (name[0] == '\0' || strcmp(name, ".") == 0)
+			continue;
+		if (strcmp(name, "..") == 0)
+		{
+			while (done.len > 0 && done.data[--done.len] != '/')
+				;
+			done.data[done.len] = '\0';
+			continue;
+		}
+
+		appendStringInfo(&done, "/%s", name);
+		if (fence->set && !fence_allows(fence, done.data) &&
+			!fence_passes_through(fence, done.data))
+			return RESOLVE_OUTSIDE;
+		if (lstat(done.data, st) != 0)
+			return RESOLVE_FAILED;
+		if (S_ISLNK(st->st_mode))
+		{
+			char		target[MAXPGPATH];
+			ssize_t		len;
+
+			if (++links > SCHEMATA_MAX_LINKS)
+			{
+				errno = ELOOP;
+				return RESOLVE_FAILED;
+			}
+			len = readlink(done.data, target, sizeof(target));
+			if (len < 0)
+				return RESOLVE_FAILED;
+			if (len >= (ssize_t) sizeof(target))
+			{
+				errno = ENAMETOOLONG;
+				return RESOLVE_FAILED;
+			}
+			target[len] = '\0';
+			/* the link's target takes its place, relative to its directory */
+			next = psprintf("%s/%s", target, next);
+			done.len = target[0] == '/' ? 0 : parent_len;
+			done.data[done.len] = '\0';
+			CHECK_FOR_INTERRUPTS();
+			continue;
+		}
+		if (!S_ISDIR(st->st_mode) && *next != '\0')
+		{
+			errno = ENOTDIR;
+			return RESOLVE_FAILED;
+		}
+	}
+
+	if (done.len == 0)
+		appendStringInfoChar(&done, '/');
+	if (!fence_allows(fence, done.data))
+		return RESOLVE_OUTSIDE;
+	if (lstat(done.data, st) != 0)
+		return RESOLVE_FAILED;
+	*resolved = done.data;
+	return RESOLVED;
+}
+
+#ifdef __linux__
+/* The path of what descriptor fd refers to, as the kernel knows it. */
+static char *
+descriptor_path(int fd)
+{
+	char		link[64];
+	char		path[MAXPGPATH];
+	ssize_t		len;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, path, sizeof(path));
+	if (len < 0 || len >= (ssize_t) sizeof(path))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("could not tell where an opened migration directory lies: %m"),
+				 errhint("schemata.allowed_directories needs /proc/self/fd to check what was opened.")));
+	return pnstrdup(path, len);
+}
+#elif defined(F_GETPATH)
+static char *
+descriptor_path(int fd)
+{
+	char		path[MAXPATHLEN];
+
+	if (fcntl(fd, F_GETPATH, path) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("could not tell where an opened migration directory lies: %m")));
+	return pstrdup(path);
+}
+#else
+static char *
+descriptor_path(int fd)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("schemata.allowed_directories is not supported on this platform"),
+			 errdetail("It needs a way to tell where an open directory lies.")));
+	return NULL;
+}
+#endif
+
+/*
+ * With the fence set, the directory open as descriptor fd (which may have
+ * changed since its path was checked) must lie inside it.
+ */
+static void
+check_opened_directory(const Fence *fence, int fd, const char *shown)
+{
+	if (fence->set && !fence_allows(fence, descriptor_path(fd)))
+		report_outside(shown);
+}
+
+/*
+ * The directory argument: absolute, existing, a directory, allowed.  Returns
+ * its real path.  With the fence set, it is checked before anything is
+ * looked at outside it (see resolve_path()).
  */
 static char *
-check_directory(const char *argname, const char *dir)
+check_directory(const Fence *fence, const char *argname, const char *dir)
 {
 	char	   *path;
 	struct stat st;
@@ -200,36 +401,73 @@ check_directory(const char *argname, const char *dir)
 				 errmsg("%s must be an absolute path: \"%s\"", argname, dir),
 				 errhint("The directory is read by the database server, so give its full path on the server.")));
 
-	path = pstrdup(dir);
-	canonicalize_path(path);
-
-	if (stat(path, &st) != 0)
+	switch (resolve_path(fence, "/", dir, &path, &st))
 	{
-		int			err = errno;
-
-		if (err == ENOENT)
+		case RESOLVE_OUTSIDE:
+			report_outside(dir);
+			break;
+		case RESOLVE_FAILED:
+			if (errno == ENOENT)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_FILE),
+						 errmsg("migration directory \"%s\" does not exist", dir)));
 			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_FILE),
-					 errmsg("migration directory \"%s\" does not exist", dir)));
-		ereport(ERROR,
-				(errcode(file_errcode(err)),
-				 errmsg("could not access migration directory \"%s\": %m", dir)));
+					(errcode_for_path(),
+					 errmsg("could not access migration directory \"%s\": %m", dir)));
+			break;
+		case RESOLVED:
+			break;
 	}
 	if (!S_ISDIR(st.st_mode))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a directory", dir),
 				 errdetail("The argument %s must name a directory of migration files.", argname)));
-
-	check_allowed(path, dir);
 	return path;
+}
+
+/* A directory being listed: its real path and its descriptor, checked. */
+typedef struct ScanContext
+{
+	const Fence *fence;
+	const char *path;
+	int			fd;
+} ScanContext;
+
+/*
+ * The stat data of the entry at relpath, following symbolic links, but with
+ * the fence set, not out of it: a link is resolved by resolve_path(), and
+ * one leading outside the fence is an error, the same whatever it leads to.
+ * False with errno set when it cannot be had.
+ */
+static bool
+stat_entry(const ScanContext *scan, const char *relpath, struct stat *st)
+{
+	char	   *resolved;
+
+	if (!scan->fence->set)
+		return fstatat(scan->fd, relpath, st, 0) == 0;
+	if (fstatat(scan->fd, relpath, st, AT_SYMLINK_NOFOLLOW) != 0)
+		return false;
+	if (!S_ISLNK(st->st_mode))
+		return true;
+	switch (resolve_path(scan->fence, scan->path, relpath, &resolved, st))
+	{
+		case RESOLVE_OUTSIDE:
+			report_outside(relpath);
+			break;
+		case RESOLVE_FAILED:
+			return false;
+		case RESOLVED:
+			break;
+	}
+	return true;
 }
 
 /* Whether a directory entry is a regular file or a folder, following links. */
 static bool
-entry_is(const char *dirpath, const struct dirent *de, const char *shown, bool want_dir)
+entry_is(const ScanContext *scan, const struct dirent *de, bool want_dir)
 {
-	char	   *path;
 	struct stat st;
 
 #ifdef _DIRENT_HAVE_D_TYPE
@@ -238,33 +476,25 @@ entry_is(const char *dirpath, const struct dirent *de, const char *shown, bool w
 	if (de->d_type == DT_DIR)
 		return want_dir;
 #endif
-	path = psprintf("%s/%s", dirpath, de->d_name);
-	if (stat(path, &st) != 0)
-	{
-		int			err = errno;
-
+	if (!stat_entry(scan, de->d_name, &st))
 		ereport(ERROR,
-				(errcode(file_errcode(err)),
-				 errmsg("could not access \"%s\" in the migration directory: %m", shown)));
-	}
+				(errcode_for_path(),
+				 errmsg("could not access \"%s\" in the migration directory: %m", de->d_name)));
 	return want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode);
 }
 
-/* Whether dirpath/relpath exists as a regular file. */
+/* Whether the directory's relpath exists as a regular file. */
 static bool
-regular_file_exists(const char *dirpath, const char *relpath)
+regular_file_exists(const ScanContext *scan, const char *relpath)
 {
-	char	   *path = psprintf("%s/%s", dirpath, relpath);
 	struct stat st;
 
-	if (stat(path, &st) != 0)
+	if (!stat_entry(scan, relpath, &st))
 	{
-		int			err = errno;
-
-		if (err == ENOENT)
+		if (errno == ENOENT)
 			return false;
 		ereport(ERROR,
-				(errcode(file_errcode(err)),
+				(errcode_for_path(),
 				 errmsg("could not access \"%s\" in the migration directory: %m", relpath)));
 	}
 	if (!S_ISREG(st.st_mode))
@@ -301,7 +531,7 @@ has_suffix(const char *name, size_t len, const char *suffix)
  * version.
  */
 static bool
-classify_sql_file(const char *dirpath, const struct dirent *de, CandidateList *list)
+classify_sql_file(const ScanContext *scan, const struct dirent *de, CandidateList *list)
 {
 	const char *name = de->d_name;
 	size_t		len = strlen(name);
@@ -328,7 +558,7 @@ classify_sql_file(const char *dirpath, const struct dirent *de, CandidateList *l
 
 	if (!schemata_version_from_name(stem, &c.version))
 		return false;
-	if (!entry_is(dirpath, de, name, false))
+	if (!entry_is(scan, de, false))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" in the migration directory is not a regular file", name),
@@ -345,26 +575,26 @@ classify_sql_file(const char *dirpath, const struct dirent *de, CandidateList *l
  * and maybe down.sql.
  */
 static void
-classify_folder(const char *dirpath, const struct dirent *de, CandidateList *list)
+classify_folder(const ScanContext *scan, const struct dirent *de, CandidateList *list)
 {
 	Candidate	c;
 	char	   *down;
 
 	memset(&c, 0, sizeof(c));
 	if (!schemata_version_from_name(de->d_name, &c.version) ||
-		!entry_is(dirpath, de, de->d_name, true))
+		!entry_is(scan, de, true))
 		return;
 
 	c.form = MIGRATION_FOLDER;
 	c.name = pstrdup(de->d_name);
 	c.file = psprintf("%s/up.sql", c.name);
-	if (!regular_file_exists(dirpath, c.file))
+	if (!regular_file_exists(scan, c.file))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FILE),
 				 errmsg("migration folder \"%s\" has no up.sql", c.name),
 				 errhint("A folder whose name starts with a version must hold up.sql, and may hold down.sql.")));
 	down = psprintf("%s/down.sql", c.name);
-	c.folder_down = regular_file_exists(dirpath, down) ? down : NULL;
+	c.folder_down = regular_file_exists(scan, down) ? down : NULL;
 	*add_candidate(list) = c;
 }
 
@@ -560,14 +790,25 @@ schemata_scan_directory(const char *argname, const char *dir)
 	MigrationDir *result = palloc0(sizeof(MigrationDir));
 	CandidateList list = {0};
 	List	   *ignored = NIL;
+	Fence		fence;
+	ScanContext scan;
 	DIR		   *d;
 	struct dirent *de;
 
 	schemata_check_read_access(argname);
-	result->path = check_directory(argname, dir);
+	fence = current_fence();
+	result->path = check_directory(&fence, argname, dir);
 	result->fd = -1;
 
 	d = AllocateDir(result->path);
+	if (d == NULL)
+		ereport(ERROR,
+				(errcode_for_path(),
+				 errmsg("could not open migration directory \"%s\": %m", dir)));
+	check_opened_directory(&fence, dirfd(d), dir);
+	scan.fence = &fence;
+	scan.path = result->path;
+	scan.fd = dirfd(d);
 	while ((de = ReadDir(d, result->path)) != NULL)
 	{
 		size_t		len = strlen(de->d_name);
@@ -577,11 +818,11 @@ schemata_scan_directory(const char *argname, const char *dir)
 			continue;
 		if (has_suffix(de->d_name, len, ".sql"))
 		{
-			if (!classify_sql_file(result->path, de, &list))
+			if (!classify_sql_file(&scan, de, &list))
 				ignored = lappend(ignored, pstrdup(de->d_name));
 		}
 		else
-			classify_folder(result->path, de, &list);
+			classify_folder(&scan, de, &list);
 	}
 	FreeDir(d);
 
@@ -596,13 +837,25 @@ schemata_scan_directory(const char *argname, const char *dir)
  * opened relative to it.  fd.c closes it if an error ends the transaction;
  * otherwise schemata_close_directory() must, before the transaction ends.
  * When it cannot be opened, files are opened by their whole path, which
- * reports the error.
+ * reports the error.  With the fence set, the directory opened must still
+ * lie inside it: files are then opened below it following no symbolic link
+ * (see open_migration_file()).
  */
 void
 schemata_open_directory(MigrationDir *dir)
 {
 	Assert(dir->fd < 0);
 	dir->fd = OpenTransientFile(dir->path, O_RDONLY | O_DIRECTORY);
+	if (dir->fd >= 0 && fence_is_set())
+	{
+		Fence		fence = current_fence();
+
+		if (!fence_allows(&fence, descriptor_path(dir->fd)))
+		{
+			schemata_close_directory(dir);
+			report_outside(dir->path);
+		}
+	}
 }
 
 void
@@ -625,28 +878,6 @@ line_of_offset(const char *buf, int offset)
 	return line;
 }
 
-/* How far reading a file got: what failed, or READ_DONE. */
-typedef enum FileReadStep
-{
-	READ_DONE,
-	READ_OPEN,					/* open failed, errno in err */
-	READ_STAT,					/* fstat failed, errno in err */
-	READ_NOT_REGULAR,
-	READ_TOO_LARGE,
-	READ_NO_MEMORY,
-	READ_READ					/* read failed, errno in err */
-} FileReadStep;
-
-typedef struct FileContents
-{
-	FileReadStep step;
-	int			err;
-	off_t		size;			/* from fstat */
-	FileStamp	stamp;			/* from fstat */
-	char	   *buf;			/* size + 1 bytes */
-	off_t		nread;
-} FileContents;
-
 static void
 stamp_from_stat(const struct stat *st, FileStamp *stamp)
 {
@@ -658,110 +889,189 @@ stamp_from_stat(const struct stat *st, FileStamp *stamp)
 }
 
 /*
- * Open, stat and read dir/relpath, relative to the directory's descriptor
- * when it is open (a path walk of one name instead of the whole path, for
- * each of thousands of files).  The descriptor is not one of fd.c's, so
- * nothing here may raise an error while it is open: failures are recorded
- * in *fr and reported by the caller once it is closed.
+ * A migration file open for reading.  Opened relative to the directory's
+ * descriptor, it is an external descriptor: fd.c has no openat(), and a path
+ * walk of the whole path for each of thousands of files cost measurably.
+ * Opened by path, it is one of fd.c's transient files.
  */
-static void
-read_whole_file(const MigrationDir *dir, const char *relpath, int64 limit, FileContents *fr)
+typedef struct OpenFile
 {
-	char	   *path = dir->fd >= 0 ? NULL : psprintf("%s/%s", dir->path, relpath);
 	int			fd;
-	struct stat st;
+	bool		external;
+} OpenFile;
 
-	memset(fr, 0, sizeof(FileContents));
-	ReserveExternalFD();
-	if (path == NULL)
-		fd = openat(dir->fd, relpath, O_RDONLY | PG_BINARY);
-	else
-		fd = open(path, O_RDONLY | PG_BINARY);
-	if (fd < 0)
+static void
+close_migration_file(OpenFile *file)
+{
+	if (file->external)
 	{
-		fr->step = READ_OPEN;
-		fr->err = errno;
+		close(file->fd);
 		ReleaseExternalFD();
-		return;
 	}
-
-	if (fstat(fd, &st) != 0)
-	{
-		fr->step = READ_STAT;
-		fr->err = errno;
-	}
-	else if (!S_ISREG(st.st_mode))
-		fr->step = READ_NOT_REGULAR;
-	else if ((fr->size = st.st_size) > limit)
-		fr->step = READ_TOO_LARGE;
-	else if ((fr->buf = palloc_extended(fr->size + 1, MCXT_ALLOC_NO_OOM)) == NULL)
-		fr->step = READ_NO_MEMORY;
 	else
-		stamp_from_stat(&st, &fr->stamp);
-
-	while (fr->step == READ_DONE && fr->nread < fr->size)
-	{
-		ssize_t		r = read(fd, fr->buf + fr->nread, fr->size - fr->nread);
-
-		if (r < 0)
-		{
-			fr->step = READ_READ;
-			fr->err = errno;
-		}
-		else if (r == 0)
-			break;				/* the file shrank while we read it */
-		else
-			fr->nread += r;
-	}
-	close(fd);
-	ReleaseExternalFD();
+		CloseTransientFile(file->fd);
 }
 
-/* The error for a file that read_whole_file() could not read. */
-static void
-report_read_failure(const FileContents *fr, const char *relpath, int64 limit)
+/*
+ * openat() of relpath below the directory open as dirfd following no
+ * symbolic link: each folder on the way is opened on its own with
+ * O_NOFOLLOW.  -1 with errno ELOOP or ENOTDIR where there is a link.
+ */
+static int
+open_below(int dirfd, const char *relpath)
 {
-	errno = fr->err;
-	switch (fr->step)
+	const char *slash = strchr(relpath, '/');
+	char	   *folder;
+	int			folder_fd;
+	int			fd;
+	int			save_errno;
+
+	if (slash == NULL)
+		return openat(dirfd, relpath, FILE_OPEN_FLAGS | O_NOFOLLOW | O_CLOEXEC);
+	folder = pnstrdup(relpath, slash - relpath);
+	ReserveExternalFD();
+	folder_fd = openat(dirfd, folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (folder_fd < 0)
+		fd = -1;
+	else
+		fd = open_below(folder_fd, slash + 1);
+	save_errno = errno;
+	if (folder_fd >= 0)
+		close(folder_fd);
+	ReleaseExternalFD();
+	errno = save_errno;
+	return fd;
+}
+
+static void
+report_open_failure(const char *relpath)
+{
+	ereport(ERROR,
+			(errcode_for_path(),
+			 errmsg("could not open migration file \"%s\": %m", relpath)));
+}
+
+/*
+ * With the fence set, open the directory's relpath resolved within the fence
+ * by resolve_path(), and check where the file opened lies: a link swapped
+ * meanwhile cannot lead outside.
+ */
+static OpenFile
+open_resolved_file(const MigrationDir *dir, const char *relpath)
+{
+	OpenFile	file = {-1, false};
+	Fence		fence = current_fence();
+	char	   *resolved = NULL;
+	struct stat st;
+
+	switch (resolve_path(&fence, dir->path, relpath, &resolved, &st))
 	{
-		case READ_DONE:
+		case RESOLVE_OUTSIDE:
+			report_outside(relpath);
 			break;
-		case READ_OPEN:
-			ereport(ERROR,
-					(errcode(file_errcode(fr->err)),
-					 errmsg("could not open migration file \"%s\": %m", relpath)));
+		case RESOLVE_FAILED:
+			report_open_failure(relpath);
 			break;
-		case READ_STAT:
-			ereport(ERROR,
-					(errcode(file_errcode(fr->err)),
-					 errmsg("could not stat migration file \"%s\": %m", relpath)));
-			break;
-		case READ_NOT_REGULAR:
-			ereport(ERROR,
-					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-					 errmsg("\"%s\" in the migration directory is not a regular file", relpath)));
-			break;
-		case READ_TOO_LARGE:
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("migration file \"%s\" is too large (%lld bytes)",
-							relpath, (long long) fr->size),
-					 errdetail("The limit set by schemata.max_file_size is %lld bytes.",
-							   (long long) limit)));
-			break;
-		case READ_NO_MEMORY:
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory"),
-					 errdetail("Failed on request of size %lld in memory context \"%s\".",
-							   (long long) fr->size + 1, CurrentMemoryContext->name)));
-			break;
-		case READ_READ:
-			ereport(ERROR,
-					(errcode(file_errcode(fr->err)),
-					 errmsg("could not read migration file \"%s\": %m", relpath)));
+		case RESOLVED:
 			break;
 	}
+	file.fd = OpenTransientFile(resolved, FILE_OPEN_FLAGS | O_NOFOLLOW);
+	if (file.fd < 0)
+		report_open_failure(relpath);
+	if (!fence_allows(&fence, descriptor_path(file.fd)))
+	{
+		close_migration_file(&file);
+		report_outside(relpath);
+	}
+	return file;
+}
+
+/*
+ * Open the directory's relpath for reading, relative to the directory's
+ * descriptor when it is open.  With the fence set, only what it allows:
+ * below the open directory (checked when it was opened) following no
+ * symbolic link, or else by open_resolved_file().  Never blocks: a FIFO
+ * opens at once, and read_open_file() refuses it.
+ */
+static OpenFile
+open_migration_file(const MigrationDir *dir, const char *relpath)
+{
+	OpenFile	file = {-1, false};
+	bool		fenced = fence_is_set();
+
+	if (dir->fd >= 0)
+	{
+		int			save_errno;
+
+		ReserveExternalFD();
+		file.fd = fenced ? open_below(dir->fd, relpath)
+			: openat(dir->fd, relpath, FILE_OPEN_FLAGS | O_CLOEXEC);
+		file.external = true;
+		if (file.fd >= 0)
+			return file;
+		save_errno = errno;
+		ReleaseExternalFD();
+		errno = save_errno;
+		if (!fenced || (errno != ELOOP && errno != ENOTDIR))
+			report_open_failure(relpath);
+	}
+	else if (!fenced)
+	{
+		file.fd = OpenTransientFile(psprintf("%s/%s", dir->path, relpath), FILE_OPEN_FLAGS);
+		if (file.fd < 0)
+			report_open_failure(relpath);
+		return file;
+	}
+	return open_resolved_file(dir, relpath);
+}
+
+/*
+ * Read the open file whole into a palloc'd buffer of its size + 1 bytes,
+ * checking for a cancel between reads.  *nread may be less than the size if
+ * the file shrank meanwhile.
+ */
+static char *
+read_open_file(int fd, const char *relpath, int64 limit, off_t *nread, FileStamp *stamp)
+{
+	struct stat st;
+	char	   *buf;
+
+	if (fstat(fd, &st) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat migration file \"%s\": %m", relpath)));
+	if (!S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" in the migration directory is not a regular file", relpath),
+				 errdetail("Only regular files are read as migrations.")));
+	if (st.st_size > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("migration file \"%s\" is too large (%lld bytes)",
+						relpath, (long long) st.st_size),
+				 errdetail("The limit set by schemata.max_file_size is %lld bytes.",
+						   (long long) limit)));
+	stamp_from_stat(&st, stamp);
+	buf = palloc(st.st_size + 1);
+	*nread = 0;
+	while (*nread < st.st_size)
+	{
+		ssize_t		r;
+
+		CHECK_FOR_INTERRUPTS();
+		r = read(fd, buf + *nread, Min(st.st_size - *nread, READ_CHUNK));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not read migration file \"%s\": %m", relpath)));
+		if (r == 0)
+			break;				/* the file shrank while we read it */
+		*nread += r;
+	}
+	return buf;
 }
 
 /*
@@ -772,20 +1082,22 @@ report_read_failure(const FileContents *fr, const char *relpath, int64 limit)
 char *
 schemata_read_file(const MigrationDir *dir, const char *relpath, int *len, FileStamp *stamp)
 {
-	FileContents fr;
-	char	   *buf;
-	off_t		nread;
+	OpenFile	file;
+	char	   *volatile buf = NULL;
+	off_t		nread = 0;
 	int			valid;
 	int64		limit = (int64) schemata_max_file_size_kb * 1024;
 
-	if (directories_restricted())
-		check_allowed(psprintf("%s/%s", dir->path, relpath), relpath);
-
-	read_whole_file(dir, relpath, limit, &fr);
-	if (fr.step != READ_DONE)
-		report_read_failure(&fr, relpath, limit);
-	buf = fr.buf;
-	nread = fr.nread;
+	file = open_migration_file(dir, relpath);
+	PG_TRY();
+	{
+		buf = read_open_file(file.fd, relpath, limit, &nread, stamp);
+	}
+	PG_FINALLY();
+	{
+		close_migration_file(&file);
+	}
+	PG_END_TRY();
 	buf[nread] = '\0';
 
 	if (nread >= 3 && GetDatabaseEncoding() == PG_UTF8 &&
@@ -811,7 +1123,6 @@ schemata_read_file(const MigrationDir *dir, const char *relpath, int *len, FileS
 				 errhint("Save the file in the database encoding.")));
 
 	*len = (int) nread;
-	*stamp = fr.stamp;
 	return buf;
 }
 
@@ -825,13 +1136,21 @@ schemata_stat_file(const MigrationDir *dir, const char *relpath, FileStamp *stam
 {
 	struct stat st;
 	int			rc;
+	bool		fenced = fence_is_set();
+	int			flags = fenced ? AT_SYMLINK_NOFOLLOW : 0;
 
-	if (directories_restricted())
-		check_allowed(psprintf("%s/%s", dir->path, relpath), relpath);
 	if (dir->fd >= 0)
-		rc = fstatat(dir->fd, relpath, &st, 0);
+		rc = fstatat(dir->fd, relpath, &st, flags);
 	else
-		rc = stat(psprintf("%s/%s", dir->path, relpath), &st);
+		rc = fstatat(AT_FDCWD, psprintf("%s/%s", dir->path, relpath), &st, flags);
+	if (rc == 0 && S_ISLNK(st.st_mode))
+	{
+		Fence		fence = current_fence();
+		char	   *resolved;
+
+		if (resolve_path(&fence, dir->path, relpath, &resolved, &st) != RESOLVED)
+			return false;
+	}
 	if (rc != 0 || !S_ISREG(st.st_mode))
 		return false;
 	stamp_from_stat(&st, stamp);

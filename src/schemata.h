@@ -61,6 +61,7 @@
 
 /* GUCs (schemata.c) */
 extern char *schemata_allowed_directories;
+extern bool schemata_fence_lost;
 extern int	schemata_max_file_size_kb;
 extern bool schemata_cache_checksums;
 

@@ -125,7 +125,7 @@ element_path(const char *path, int i)
 	return psprintf("%s[%d]", path, i);
 }
 
-static void wrong_json_type(const char *path, const char *expected) pg_attribute_noreturn();
+static pg_noreturn void wrong_json_type(const char *path, const char *expected);
 
 static void
 wrong_json_type(const char *path, const char *expected)

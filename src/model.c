@@ -419,8 +419,7 @@ read_generated(JsonbContainer *object, const char *path, ModelColumn *column)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s must be true", key_path(path, "stored")),
-				 errdetail("PostgreSQL %d supports only stored generated columns.",
-						   PG_VERSION_NUM / 10000)));
+				 errdetail("Models describe only stored generated columns.")));
 	if (getKeyJsonValueFromContainer(object, "default", strlen("default"), NULL) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -150,7 +150,7 @@ EOF
 }
 
 # Debian 15's client programs, for the servers that come without them.
-SCHEMATA_CLIENT_PROGRAMS="psql createdb dropdb createuser dropuser pg_dump pg_restore pg_isready"
+SCHEMATA_CLIENT_PROGRAMS="psql createdb dropdb createuser dropuser pg_dump pg_restore pg_isready pgbench"
 
 schemata_stage_major() {
     local major=$1 stage=$2 dir=$SCHEMATA_PG_CACHE/$1 prog

@@ -20,6 +20,8 @@
 #   SCHEMATA_KEEP=1          keep the work dir (cluster, results/, diffs, logs)
 #   SCHEMATA_SUITE_TIMEOUT   seconds for each pg_regress suite (default 1800)
 #   SCHEMATA_SHELL_TIMEOUT   seconds for each shell test (default 600)
+#   SCHEMATA_SHELL_TESTS     which shell tests, a glob without ".sh"
+#                            (default *: all; e.g. 6* or 60_lock_table)
 #   SCHEMATA_PG_MAJORS       the majors of the plain pass (default "15 17 18";
 #                            13 builds but its suite does not pass yet)
 #   SCHEMATA_PG_CACHE        where the other majors are kept once fetched
@@ -123,7 +125,7 @@ run_shell_tests() {
     local limit=${SCHEMATA_SHELL_TIMEOUT:-600}
     local -a tests
     banner "shell tests"
-    mapfile -t tests < <(compgen -G "$SCHEMATA_SRC/test/shell/*.sh" | LC_ALL=C sort || true)
+    mapfile -t tests < <(compgen -G "$SCHEMATA_SRC/test/shell/${SCHEMATA_SHELL_TESTS:-*}.sh" | LC_ALL=C sort || true)
     for t in "${tests[@]}"; do
         name=$(basename "$t")
         echo "--- $name"

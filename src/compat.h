@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * compat.h
- *	  Shims for the PostgreSQL APIs that differ between 13 and 17.
+ *	  Shims for the PostgreSQL APIs that differ between 13 and 18.
  *
  * The code is written against PostgreSQL 15, where it is built and tested.
  * Each shim below says which versions need it; on 15.1 and the later 15
@@ -208,6 +208,42 @@ find_option(const char *name, bool create_placeholders, bool skip_errors, int el
 			return vars[i];
 	return NULL;
 }
+#endif
+
+/*
+ * 13: no pg_encoding_verifymbstr(); the same from its per-character check:
+ * how many bytes at the start of mbstr are valid in the encoding.
+ */
+#if PG_VERSION_NUM < 140000
+#include "mb/pg_wchar.h"
+
+static inline int
+pg_encoding_verifymbstr(int encoding, const char *mbstr, int len)
+{
+	const char *start = mbstr;
+
+	while (len > 0)
+	{
+		int			l = 1;
+
+		if (*mbstr == '\0')
+			break;
+		if (IS_HIGHBIT_SET(*mbstr) &&
+			(l = pg_encoding_verifymb(encoding, mbstr, len)) < 0)
+			break;
+		mbstr += l;
+		len -= l;
+	}
+	return mbstr - start;
+}
+#endif
+
+/*
+ * 18: pg_attribute_noreturn(), written after a declaration, gave way to
+ * pg_noreturn, written before it.
+ */
+#if PG_VERSION_NUM < 180000
+#define pg_noreturn pg_attribute_noreturn()
 #endif
 
 #endif							/* SCHEMATA_COMPAT_H */

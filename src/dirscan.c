@@ -636,12 +636,27 @@ candidate_key_cmp(const CandidateKey *a, const CandidateKey *b)
 }
 
 /* sort_candidate_keys(): qsort with the comparison inlined */
+#if PG_VERSION_NUM >= 140000
 #define ST_SORT sort_candidate_keys
 #define ST_ELEMENT_TYPE CandidateKey
 #define ST_COMPARE(a, b) candidate_key_cmp(a, b)
 #define ST_SCOPE static
 #define ST_DEFINE
 #include "lib/sort_template.h"
+#else
+/* 13 has no lib/sort_template.h: plain qsort, slower on thousands of files */
+static int
+candidate_key_qsort_cmp(const void *a, const void *b)
+{
+	return candidate_key_cmp((const CandidateKey *) a, (const CandidateKey *) b);
+}
+
+static void
+sort_candidate_keys(CandidateKey *keys, size_t n)
+{
+	qsort(keys, n, sizeof(CandidateKey), candidate_key_qsort_cmp);
+}
+#endif
 
 /*
  * Sort the candidates by version, an up script before its down script, then

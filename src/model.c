@@ -129,7 +129,7 @@ element_path(const char *path, int i)
 	return psprintf("%s[%d]", path, i);
 }
 
-static void wrong_json_type(const char *path, const char *expected) pg_attribute_noreturn();
+static pg_noreturn void wrong_json_type(const char *path, const char *expected);
 
 static void
 wrong_json_type(const char *path, const char *expected)
@@ -423,8 +423,7 @@ read_generated(JsonbContainer *object, const char *path, ModelColumn *column)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s must be true", key_path(path, "stored")),
-				 errdetail("PostgreSQL %d supports only stored generated columns.",
-						   PG_VERSION_NUM / 10000)));
+				 errdetail("Models describe only stored generated columns.")));
 	if (getKeyJsonValueFromContainer(object, "default", strlen("default"), NULL) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -30,12 +30,9 @@
 
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
-#include "common/keywords.h"
 #include "nodes/parsenodes.h"
 #include "parser/parse_type.h"
 #include "parser/parser.h"
-#include "parser/scanner.h"
-#include "parser/gram.h"		/* after scanner.h, which it needs */
 #include "utils/builtins.h"
 
 #include "schemata.h"
@@ -255,33 +252,24 @@ matches(const char *value, const char *pattern)
 }
 
 /*
- * Whether "value" is, in any case, one of the keywords the grammar turns into
- * SQL value functions (CURRENT_TIMESTAMP, CURRENT_USER, ...).
+ * The keywords the grammar turns into SQL value functions (CURRENT_TIMESTAMP,
+ * CURRENT_USER, ...), by name: gram.h, which numbers them, is not installed
+ * from PostgreSQL 16 on.
  */
+static const char *const sql_value_functions[] = {
+	"current_catalog", "current_date", "current_role", "current_schema",
+	"current_time", "current_timestamp", "current_user", "localtime",
+	"localtimestamp", "session_user", "user"
+};
+
+/* Whether "value" is, in any case, one of sql_value_functions. */
 static bool
 is_sql_value_function(const char *value)
 {
-	int			kwnum = ScanKeywordLookup(value, &ScanKeywords);
-
-	if (kwnum < 0)
-		return false;
-	switch (ScanKeywordTokens[kwnum])
-	{
-		case CURRENT_CATALOG:
-		case CURRENT_DATE:
-		case CURRENT_ROLE:
-		case CURRENT_SCHEMA:
-		case CURRENT_TIME:
-		case CURRENT_TIMESTAMP:
-		case CURRENT_USER:
-		case LOCALTIME:
-		case LOCALTIMESTAMP:
-		case SESSION_USER:
-		case USER:
+	for (int i = 0; i < lengthof(sql_value_functions); i++)
+		if (pg_strcasecmp(value, sql_value_functions[i]) == 0)
 			return true;
-		default:
-			return false;
-	}
+	return false;
 }
 
 /*

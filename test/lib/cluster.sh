@@ -35,11 +35,16 @@
 # Safe under `set -euo pipefail`. Functions report failures on stderr and
 # return non-zero.
 
-SCHEMATA_PG_MAJOR=15
-SCHEMATA_SYS_PGLIB=/usr/lib/postgresql/$SCHEMATA_PG_MAJOR
-SCHEMATA_SYS_PGSHARE=/usr/share/postgresql/$SCHEMATA_PG_MAJOR
+# Debian 12's own major; SCHEMATA_PG_MAJOR chooses another one of the
+# matrix (test/lib/majors.sh), staged from npm and Debian's archive.
+SCHEMATA_DEBIAN_MAJOR=15
+SCHEMATA_PG_MAJOR=${SCHEMATA_PG_MAJOR:-$SCHEMATA_DEBIAN_MAJOR}
+SCHEMATA_SYS_PGLIB=/usr/lib/postgresql/$SCHEMATA_DEBIAN_MAJOR
+SCHEMATA_SYS_PGSHARE=/usr/share/postgresql/$SCHEMATA_DEBIAN_MAJOR
 SCHEMATA_SYS_PGINCLUDE=/usr/include/postgresql
 SCHEMATA_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test/lib/majors.sh
+source "$SCHEMATA_REPO/test/lib/majors.sh"
 
 schemata_log() {
     printf '[schemata] %s\n' "$*" >&2
@@ -67,11 +72,11 @@ schemata_missing_deps() {
              "$SCHEMATA_SYS_PGLIB/lib/pgxs/src/makefiles/pgxs.mk" \
              "$SCHEMATA_SYS_PGLIB/lib/pgxs/src/test/regress/pg_regress" \
              "$SCHEMATA_SYS_PGLIB/lib/pgxs/src/test/isolation/pg_isolation_regress" \
-             "$SCHEMATA_SYS_PGINCLUDE/$SCHEMATA_PG_MAJOR/server/postgres.h" \
+             "$SCHEMATA_SYS_PGINCLUDE/$SCHEMATA_DEBIAN_MAJOR/server/postgres.h" \
              /usr/include/stdio.h; do
         [[ -e $f ]] || echo "$f"
     done
-    for f in gcc make runuser python3; do
+    for f in gcc make runuser python3 npm; do
         command -v "$f" >/dev/null 2>&1 || echo "$f"
     done
 }
@@ -88,7 +93,7 @@ schemata_install_deps() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q </dev/null || return 1
     apt-get install -y -q --no-install-recommends \
-        postgresql-15 postgresql-server-dev-15 gcc make libc6-dev python3 </dev/null || return 1
+        postgresql-15 postgresql-server-dev-15 gcc make libc6-dev python3 npm </dev/null || return 1
     missing=$(schemata_missing_deps)
     [[ -z $missing ]] || schemata_die "still missing after apt-get install: ${missing//$'\n'/ }"
     id postgres >/dev/null 2>&1 || schemata_die "OS user postgres does not exist"
@@ -388,12 +393,21 @@ schemata_setup() {
     SCHEMATA_SRC=$SCHEMATA_WORK/src
     SCHEMATA_FIXTURES=$SCHEMATA_SRC/test/fixtures
     SCHEMATA_TMP=$SCHEMATA_WORK/tmp   # scratch space the server can read
-    SCHEMATA_PGBIN=$SCHEMATA_WORK/pg/usr/lib/postgresql/$SCHEMATA_PG_MAJOR/bin
+    if [[ $SCHEMATA_PG_MAJOR == "$SCHEMATA_DEBIAN_MAJOR" ]]; then
+        SCHEMATA_PGBIN=$SCHEMATA_WORK/pg/usr/lib/postgresql/$SCHEMATA_PG_MAJOR/bin
+    else
+        SCHEMATA_PGBIN=$SCHEMATA_WORK/pg/bin
+    fi
     PG_CONFIG=$SCHEMATA_PGBIN/pg_config
 
     schemata_copy_tree "$SCHEMATA_SRC" || return 1
     mkdir -p "$SCHEMATA_FIXTURES" "$SCHEMATA_WORK/sock" "$SCHEMATA_TMP" || return 1
-    schemata_stage_pg "$SCHEMATA_WORK/pg" || return 1
+    if [[ $SCHEMATA_PG_MAJOR == "$SCHEMATA_DEBIAN_MAJOR" ]]; then
+        schemata_stage_pg "$SCHEMATA_WORK/pg" || return 1
+    else
+        schemata_stage_major "$SCHEMATA_PG_MAJOR" "$SCHEMATA_WORK/pg" || return 1
+    fi
+    schemata_log "PostgreSQL $("$PG_CONFIG" --version) in $SCHEMATA_WORK/pg"
     schemata_build "$SCHEMATA_SRC" "$PG_CONFIG" || return 1
     chown -R postgres: "$SCHEMATA_WORK" || return 1
 

@@ -16,6 +16,13 @@ fail() {
     exit 1
 }
 
+# skip REASON: this test cannot run here; run_all.sh counts it as skipped.
+SCHEMATA_SKIP_STATUS=77
+skip() {
+    echo "SKIP: $*"
+    exit "$SCHEMATA_SKIP_STATUS"
+}
+
 # expect_eq ACTUAL EXPECTED WHAT
 expect_eq() {
     if [ "$1" != "$2" ]; then

@@ -35,7 +35,9 @@ LANGUAGE sql AS $$
         FROM pg_constraint con
         JOIN pg_class c ON c.oid = con.conrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = target
+        -- PostgreSQL 18 records NOT NULL as constraints too; the column
+        -- rows show it, as on earlier majors
+        WHERE n.nspname = target AND con.contype <> 'n'
         UNION ALL
         SELECT c.relname, 'index', NULL, i.relname, pg_get_indexdef(i.oid)
         FROM pg_index x

@@ -4,6 +4,14 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib/shell.sh"
 
+# pg_dump refuses a server of a newer major than its own: the clusters of
+# the majors staged from npm have Debian 12's pg_dump (15) beside them.
+server=$(q -c "SELECT current_setting('server_version_num')::int / 10000")
+client=$("$SCHEMATA_PGBIN/pg_dump" --version | sed -E 's/^pg_dump \(PostgreSQL\) ([0-9]+).*/\1/')
+if (( server > client )); then
+    skip "pg_dump $client cannot dump a PostgreSQL $server server"
+fi
+
 dump=$(mktemp /tmp/schemata-dump.XXXXXX)
 trap 'rm -f "$dump"' EXIT
 

@@ -167,7 +167,8 @@ typedef enum RepairOutcome
 /* A row whose down script repair() changed, for the NOTICE about it. */
 typedef struct DownScriptChange
 {
-	const HistoryRow *row;
+	const char *name;			/* the migration's name, as now recorded */
+	const char *applied_by;
 	RepairOutcome outcome;
 } DownScriptChange;
 
@@ -233,18 +234,17 @@ report_down_script_changes(List *changes)
 	foreach(lc, changes)
 	{
 		const DownScriptChange *change = lfirst(lc);
-		const HistoryRow *row = change->row;
 
 		if (change->outcome == ROW_DOWN_REMOVED)
 			ereport(NOTICE,
-					(errmsg("removed the down script of migration \"%s\"", row->name)));
+					(errmsg("removed the down script of migration \"%s\"", change->name)));
 		else
 			ereport(NOTICE,
 					(change->outcome == ROW_DOWN_RECORDED ?
-					 errmsg("recorded a down script for migration \"%s\"", row->name) :
-					 errmsg("replaced the down script of migration \"%s\"", row->name),
+					 errmsg("recorded a down script for migration \"%s\"", change->name) :
+					 errmsg("replaced the down script of migration \"%s\"", change->name),
 					 errdetail("rollback() runs it as role \"%s\", which applied the migration.",
-							   row->applied_by)));
+							   change->applied_by)));
 	}
 }
 
@@ -317,7 +317,8 @@ schemata_repair_history(const char *dir, const char *target_schema)
 		{
 			DownScriptChange *change = palloc(sizeof(DownScriptChange));
 
-			change->row = row;
+			change->name = file->name;
+			change->applied_by = row->applied_by;
 			change->outcome = outcome;
 			down_changes = lappend(down_changes, change);
 		}

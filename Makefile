@@ -12,7 +12,7 @@ REGRESS = setup layout checks errors execution history access privileges rollbac
 REGRESS_OPTS = --load-extension=plpgsql
 
 # isolation tests: test/specs/<name>.spec against test/expected/<name>.out
-ISOLATION = concurrent_apply rollback_apply migrate_apply privileges_lock
+ISOLATION = concurrent_apply rollback_apply migrate_apply privileges_lock privileges_cancel
 ISOLATION_OPTS = --inputdir=test
 
 PG_CONFIG ?= pg_config

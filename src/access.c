@@ -45,8 +45,9 @@ check_schema_owner(Oid nsp, const char *target_schema)
 /*
  * apply() and migrate(): the privileges of the target schema's owner, unless
  * the schema does not exist yet (they create it, owned by the caller).
+ * Returns whether it exists.
  */
-void
+bool
 schemata_check_may_apply(const char *target_schema)
 {
 	Oid			nsp;
@@ -55,6 +56,7 @@ schemata_check_may_apply(const char *target_schema)
 	nsp = get_namespace_oid(target_schema, true);
 	if (OidIsValid(nsp))
 		check_schema_owner(nsp, target_schema);
+	return OidIsValid(nsp);
 }
 
 /*

@@ -24,8 +24,8 @@
  * applied by a role the caller is a member of (superusers: all), the rule
  * rollback() follows to run a down script as that role; it leaves the others
  * as recorded and says so in a WARNING, and says in a NOTICE when it
- * records, replaces or removes a down script.  (That the caller may write the target schema's
- * history at all is checked before, see access.c.)
+ * records, replaces or removes a down script.  (That the caller may write
+ * the target schema's history at all is checked before, see access.c.)
  *
  * IDENTIFICATION
  *	  src/baseline.c
@@ -172,27 +172,20 @@ typedef struct DownScriptChange
 	RepairOutcome outcome;
 } DownScriptChange;
 
+/* Whether two texts of a history row are the same; NULL equals only NULL. */
 static bool
-same_down_script(const char *recorded, const char *down_sql)
+same_recorded_text(const char *a, const char *b)
 {
-	if (recorded == NULL || down_sql == NULL)
-		return recorded == down_sql;
-	return strcmp(recorded, down_sql) == 0;
-}
-
-static bool
-same_checksum(const char *recorded, const char *checksum)
-{
-	if (recorded == NULL || checksum == NULL)
-		return recorded == checksum;
-	return strcmp(recorded, checksum) == 0;
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
 }
 
 /* How a row changes when its down script goes from "recorded" to "down_sql". */
 static RepairOutcome
 down_script_outcome(const char *recorded, const char *down_sql)
 {
-	if (same_down_script(recorded, down_sql))
+	if (same_recorded_text(recorded, down_sql))
 		return ROW_CHANGED;
 	if (recorded == NULL)
 		return ROW_DOWN_RECORDED;
@@ -216,8 +209,8 @@ repair_row(const char *target_schema, const MigrationDir *migrations,
 	down_sql = scripts.has_down ? scripts.down.sql : NULL;
 	recorded_down = schemata_load_down_sql(target_schema, row);
 	if (strcmp(row->name, file->name) == 0 &&
-		same_checksum(row->checksum, scripts.up.checksum) &&
-		same_down_script(recorded_down, down_sql))
+		same_recorded_text(row->checksum, scripts.up.checksum) &&
+		same_recorded_text(recorded_down, down_sql))
 		return ROW_UNCHANGED;
 	if (!schemata_may_act_as(row->applied_by))
 		return ROW_REFUSED;

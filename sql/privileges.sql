@@ -118,10 +118,12 @@ REVOKE USAGE ON SCHEMA priv_t FROM regress_priv_other;
 
 --
 -- A down script runs as the role that applied its migration, even when a
--- superuser calls rollback; the caller's user ID is back afterwards.
+-- superuser calls rollback, stored or from dir alike; the caller's user ID
+-- is back afterwards.
 --
 SET client_min_messages = warning;
-SELECT version FROM schemata.rollback('priv_t', steps => 2);
+SELECT version FROM schemata.rollback('priv_t', steps => 1);
+SELECT version FROM schemata.rollback('priv_t', steps => 1, dir => fixture('priv_v2'));
 RESET client_min_messages;
 SELECT current_user = session_user AS user_restored;
 SELECT * FROM priv_t.who_ran ORDER BY step;

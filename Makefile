@@ -8,11 +8,11 @@ PGFILEDESC = "schemata - schema migrations run from inside the server"
 DATA = $(wildcard sql/schemata--*.sql)
 
 # pg_regress tests: sql/<name>.sql against expected/<name>.out, in this order.
-REGRESS = setup layout checks errors execution history access rollback baseline repair bootstrap bootstrap_errors diff migrate reliability guard search_path_attack
+REGRESS = setup layout checks errors execution history access privileges rollback baseline repair bootstrap bootstrap_errors diff migrate reliability guard search_path_attack
 REGRESS_OPTS = --load-extension=plpgsql
 
 # isolation tests: test/specs/<name>.spec against test/expected/<name>.out
-ISOLATION = concurrent_apply rollback_apply migrate_apply migrate_unlock
+ISOLATION = concurrent_apply rollback_apply migrate_apply migrate_unlock privileges_lock privileges_cancel
 ISOLATION_OPTS = --inputdir=test
 
 PG_CONFIG ?= pg_config

@@ -19,6 +19,14 @@
  * apply() would refuse is not recorded as applied either, and down scripts
  * may be run by rollback().
  *
+ * Who.  Rows are recorded with applied_by the calling role, whose
+ * privileges their down scripts will run with.  repair() changes only rows
+ * applied by a role the caller is a member of (superusers: all), the rule
+ * rollback() follows to run a down script as that role; it leaves the others
+ * as recorded and says so in a WARNING, and says in a NOTICE when it
+ * records, replaces or removes a down script.  (That the caller may write
+ * the target schema's history at all is checked before, see access.c.)
+ *
  * IDENTIFICATION
  *	  src/baseline.c
  *
@@ -28,6 +36,7 @@
 
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 
 #include "schemata.h"
@@ -143,9 +152,112 @@ report_missing_files(const char *target_schema, List *missing)
 			 schemata_errdetail_missing_files(missing)));
 }
 
+/* What repair_row() did with a history row. */
+typedef enum RepairOutcome
+{
+	ROW_UNCHANGED,				/* it matches its file */
+	ROW_REFUSED,				/* it differs, but the caller may not change it */
+	ROW_CHANGED,				/* name or checksum changed, down script kept */
+	/* the ones below change the down script too */
+	ROW_DOWN_RECORDED,			/* changed, with a down script where it had none */
+	ROW_DOWN_REPLACED,			/* changed, with another down script */
+	ROW_DOWN_REMOVED			/* changed, without the down script it had */
+} RepairOutcome;
+
+/* A row whose down script repair() changed, for the NOTICE about it. */
+typedef struct DownScriptChange
+{
+	const char *name;			/* the migration's name, as now recorded */
+	const char *applied_by;
+	RepairOutcome outcome;
+} DownScriptChange;
+
+/* Whether two texts of a history row are the same; NULL equals only NULL. */
+static bool
+same_recorded_text(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* How a row changes when its down script goes from "recorded" to "down_sql". */
+static RepairOutcome
+down_script_outcome(const char *recorded, const char *down_sql)
+{
+	if (same_recorded_text(recorded, down_sql))
+		return ROW_CHANGED;
+	if (recorded == NULL)
+		return ROW_DOWN_RECORDED;
+	return down_sql == NULL ? ROW_DOWN_REMOVED : ROW_DOWN_REPLACED;
+}
+
+/*
+ * Re-record one applied migration from its file, if it differs and the
+ * caller may act as the role that applied it (as rollback() runs its down
+ * script as that role).
+ */
+static RepairOutcome
+repair_row(const char *target_schema, const MigrationDir *migrations,
+		   const MigrationFile *file, const HistoryRow *row)
+{
+	MigrationScripts scripts;
+	const char *down_sql;
+	char	   *recorded_down;
+
+	schemata_check_migration(migrations, file, &scripts, false);
+	down_sql = scripts.has_down ? scripts.down.sql : NULL;
+	recorded_down = schemata_load_down_sql(target_schema, row);
+	if (strcmp(row->name, file->name) == 0 &&
+		same_recorded_text(row->checksum, scripts.up.checksum) &&
+		same_recorded_text(recorded_down, down_sql))
+		return ROW_UNCHANGED;
+	if (!schemata_may_act_as(row->applied_by))
+		return ROW_REFUSED;
+	(void) schemata_update_recorded(target_schema, row, file->name, scripts.up.checksum,
+									down_sql);
+	return down_script_outcome(recorded_down, down_sql);
+}
+
+static void
+report_down_script_changes(List *changes)
+{
+	ListCell   *lc;
+
+	foreach(lc, changes)
+	{
+		const DownScriptChange *change = lfirst(lc);
+
+		if (change->outcome == ROW_DOWN_REMOVED)
+			ereport(NOTICE,
+					(errmsg("removed the down script of migration \"%s\"", change->name)));
+		else
+			ereport(NOTICE,
+					(change->outcome == ROW_DOWN_RECORDED ?
+					 errmsg("recorded a down script for migration \"%s\"", change->name) :
+					 errmsg("replaced the down script of migration \"%s\"", change->name),
+					 errdetail("rollback() runs it as role \"%s\", which applied the migration.",
+							   change->applied_by)));
+	}
+}
+
+static void
+report_refused_rows(const char *target_schema, List *refused)
+{
+	if (refused == NIL)
+		return;
+	ereport(WARNING,
+			(errmsg_plural("%d applied migration of schema \"%s\" was left as recorded: it was applied by a role the current user is not a member of",
+						   "%d applied migrations of schema \"%s\" were left as recorded: they were applied by roles the current user is not a member of",
+						   list_length(refused), list_length(refused), target_schema),
+			 errdetail("Left as recorded: %s.", schemata_join_names(refused)),
+			 errhint("Only a member of the role that applied a migration, or a superuser, may change its history row.")));
+}
+
 /*
  * repair(): re-record the name, checksum and down script of every applied
- * migration whose file exists.  Returns how many rows changed.
+ * migration whose file exists, among those the caller may change.  Returns
+ * how many rows changed.
  */
 int
 schemata_repair_history(const char *dir, const char *target_schema)
@@ -156,6 +268,8 @@ schemata_repair_history(const char *dir, const char *target_schema)
 	const MigrationFile *file;
 	const HistoryRow *row;
 	List	   *missing = NIL;
+	List	   *refused = NIL;
+	List	   *down_changes = NIL;
 	MemoryContext work;
 	int			changed = 0;
 
@@ -173,7 +287,7 @@ schemata_repair_history(const char *dir, const char *target_schema)
 	while (schemata_merge_next(&cursor, &file, &row))
 	{
 		MemoryContext outer;
-		MigrationScripts scripts;
+		RepairOutcome outcome;
 
 		CHECK_FOR_INTERRUPTS();
 		if (row == NULL)
@@ -184,14 +298,27 @@ schemata_repair_history(const char *dir, const char *target_schema)
 			continue;
 		}
 		outer = MemoryContextSwitchTo(work);
-		schemata_check_migration(migrations, file, &scripts, false);
-		if (schemata_update_recorded(target_schema, row, file->name, scripts.up.checksum,
-									 scripts.has_down ? scripts.down.sql : NULL))
-			changed++;
+		outcome = repair_row(target_schema, migrations, file, row);
 		MemoryContextSwitchTo(outer);
 		MemoryContextReset(work);
+		if (outcome == ROW_REFUSED)
+			refused = lappend(refused, psprintf("%s (applied by %s)", row->name,
+												quote_identifier(row->applied_by)));
+		else if (outcome != ROW_UNCHANGED)
+			changed++;
+		if (outcome > ROW_CHANGED)
+		{
+			DownScriptChange *change = palloc(sizeof(DownScriptChange));
+
+			change->name = file->name;
+			change->applied_by = row->applied_by;
+			change->outcome = outcome;
+			down_changes = lappend(down_changes, change);
+		}
 	}
 	MemoryContextDelete(work);
+	report_down_script_changes(down_changes);
 	report_missing_files(target_schema, missing);
+	report_refused_rows(target_schema, refused);
 	return changed;
 }

@@ -246,4 +246,17 @@ pg_encoding_verifymbstr(int encoding, const char *mbstr, int len)
 #define pg_noreturn pg_attribute_noreturn()
 #endif
 
+/*
+ * 16 and later: the owner and privilege checks of schemas are
+ * object_ownercheck() and object_aclcheck() on pg_namespace.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "catalog/pg_namespace.h"
+#include "utils/acl.h"
+#define pg_namespace_ownercheck(nsp, role) \
+	object_ownercheck(NamespaceRelationId, nsp, role)
+#define pg_namespace_aclcheck(nsp, role, mode) \
+	object_aclcheck(NamespaceRelationId, nsp, role, mode)
+#endif
+
 #endif							/* SCHEMATA_COMPAT_H */

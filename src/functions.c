@@ -6,7 +6,9 @@
  *
  * Every entry point brackets its work in one SPI_connect()/SPI_finish() and
  * returns its rows through a materialized tuplestore.  Arguments are checked
- * here: a NULL where a value is needed is an error naming the argument.
+ * here: a NULL where a value is needed is an error naming the argument.  So
+ * is the caller's right to the target schema's history (access.c), before
+ * anything is read or changed.
  *
  * IDENTIFICATION
  *	  src/functions.c
@@ -120,12 +122,17 @@ Datum
 schemata_apply(PG_FUNCTION_ARGS)
 {
 	ApplyOptions options;
+	bool		existed;
 
 	apply_options(fcinfo, &options);
+	existed = schemata_check_may_apply(options.target_schema);
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
 	schemata_apply_pending(&options, put_applied_row, fcinfo->resultinfo);
 	SPI_finish();
+	/* a schema that did not exist may have been created by another role since */
+	if (!existed)
+		(void) schemata_check_may_apply(options.target_schema);
 	return (Datum) 0;
 }
 
@@ -140,6 +147,7 @@ schemata_plan(PG_FUNCTION_ARGS)
 	MigrationPlan *plan;
 
 	apply_options(fcinfo, &options);
+	schemata_check_may_read_history(options.target_schema);
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
 	plan = schemata_build_plan(&options, PLAN_TO_SHOW);
@@ -197,6 +205,7 @@ schemata_status(PG_FUNCTION_ARGS)
 	char	   *dir = text_arg(fcinfo, 0, "dir", true);
 	char	   *target_schema = name_arg(fcinfo, 1, "target_schema");
 
+	schemata_check_may_read_history(target_schema);
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
 	schemata_report_status(dir, target_schema, put_status_row, fcinfo->resultinfo);
@@ -215,6 +224,7 @@ schemata_version(PG_FUNCTION_ARGS)
 	char	   *version;
 	text	   *result = NULL;
 
+	schemata_check_may_read_history(target_schema);
 	connect_spi();
 	version = schemata_current_version(target_schema);
 	if (version != NULL)
@@ -262,6 +272,7 @@ schemata_rollback(PG_FUNCTION_ARGS)
 	options.steps = options.has_steps ? PG_GETARG_INT32(1) : 0;
 	options.to_version = text_arg(fcinfo, 2, "to_version", true);
 	options.dir = text_arg(fcinfo, 3, "dir", true);
+	schemata_check_may_change_history(options.target_schema);
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
 	schemata_rollback_migrations(&options, put_rolled_back_row, fcinfo->resultinfo);
@@ -280,6 +291,7 @@ schemata_baseline(PG_FUNCTION_ARGS)
 	char	   *dir = text_arg(fcinfo, 2, "dir", true);
 	int			recorded;
 
+	schemata_check_may_change_history(target_schema);
 	connect_spi();
 	recorded = schemata_baseline_migrations(version, target_schema, dir);
 	SPI_finish();
@@ -296,6 +308,7 @@ schemata_repair(PG_FUNCTION_ARGS)
 	char	   *target_schema = name_arg(fcinfo, 1, "target_schema");
 	int			changed;
 
+	schemata_check_may_change_history(target_schema);
 	connect_spi();
 	changed = schemata_repair_history(dir, target_schema);
 	SPI_finish();
@@ -458,6 +471,7 @@ schemata_migrate(PG_FUNCTION_ARGS)
 
 	check_nonatomic_call(fcinfo);
 	apply_options(fcinfo, &options);
+	(void) schemata_check_may_apply(options.target_schema);
 	rc = SPI_connect_ext(SPI_OPT_NONATOMIC);
 	if (rc != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect_ext failed: %s", SPI_result_code_string(rc));

@@ -16,14 +16,20 @@
  * apply).  Error CONTEXT names "0002_x.sql (stored down script)" and the line
  * within that script, or the down file and its line.
  *
+ * Who they run as: the role that applied the migration (applied_by), stored
+ * or from dir alike, switched to as for a SECURITY DEFINER function
+ * (access.c).  The caller must be a member of every such role in range; the
+ * history row is deleted afterwards as the extension's owner (history.c).
+ *
  * Order of work, as in apply(): list the directory (with dir); take the
  * target schema's advisory lock and check the snapshot (history.c); read the
- * history once; choose the range; make sure every migration in it has a down
- * script (an error names each one that does not); read, scan, parse and
- * check every down script.  Only then does anything run.  Each migration is
- * then read again, run in the caller's transaction with search_path set to
- * the target schema, and its history row deleted, in a memory context reset
- * after it.
+ * history once; choose the range; check that the caller may act as the role
+ * that applied each migration in it; make sure every one has a down script
+ * (an error names each one that does not); read, scan, parse and check every
+ * down script.  Only then does anything run.  Each migration is then read
+ * again, run in the caller's transaction with search_path set to the target
+ * schema, as the role that applied it, and its history row deleted, in a
+ * memory context reset after it.
  *
  * IDENTIFICATION
  *	  src/rollback.c
@@ -42,6 +48,7 @@ typedef struct RollbackTarget
 {
 	const HistoryRow *row;
 	const MigrationFile *file;	/* with dir: its entry in the directory */
+	Oid			role;			/* its down script runs as this role */
 	char		checksum[SCHEMATA_CHECKSUM_LEN + 1];	/* of the checked down script */
 } RollbackTarget;
 
@@ -176,6 +183,17 @@ find_files(Rollback *rb)
 }
 
 /*
+ * Every down script in range runs as the role that applied its migration:
+ * find each, and refuse the whole rollback unless the caller may act as all.
+ */
+static void
+find_down_script_roles(Rollback *rb)
+{
+	for (int i = 0; i < rb->ntargets; i++)
+		rb->targets[i].role = schemata_down_script_role(rb->targets[i].row);
+}
+
+/*
  * The down script of a migration to undo, stored or from its file(s), in the
  * current memory context.  Returns false when it has none.
  */
@@ -265,7 +283,7 @@ rollback_one(const Rollback *rb, const RollbackTarget *target)
 				 errmsg("down script \"%s\" changed while it was being rolled back",
 						script.file)));
 	schemata_parse_script(&script, false);
-	duration_ms = schemata_run_script(&script, rb->options->target_schema);
+	duration_ms = schemata_run_script_as(&script, rb->options->target_schema, target->role);
 	schemata_delete_migration(rb->options->target_schema, target->row);
 	return duration_ms;
 }
@@ -304,6 +322,7 @@ schemata_rollback_migrations(const RollbackOptions *options, RolledBackCallback 
 		report_nothing_to_roll_back(&rb);
 		return;
 	}
+	find_down_script_roles(&rb);
 	if (rb.dir != NULL)
 		find_files(&rb);
 

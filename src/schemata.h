@@ -25,6 +25,8 @@
  *	  catalog.c   a table as the catalog describes it, in canonical forms
  *	  diff.c      the operations from the catalog to the models; sync
  *
+ *	  access.c    who may do what: owner and USAGE checks on the target
+ *	              schema, down scripts run as the role that applied them
  *	  functions.c the SQL-callable entry points
  *	  searchpath.c search_path pinned to pg_catalog for schemata's own SQL
  *
@@ -414,6 +416,17 @@ extern void schemata_rollback_migrations(const RollbackOptions *options,
 extern int	schemata_baseline_migrations(const char *version, const char *target_schema,
 										 const char *dir);
 extern int	schemata_repair_history(const char *dir, const char *target_schema);
+
+/*
+ * access.c
+ */
+extern bool schemata_check_may_apply(const char *target_schema);
+extern void schemata_check_may_change_history(const char *target_schema);
+extern void schemata_check_may_read_history(const char *target_schema);
+extern bool schemata_may_act_as(const char *rolename);
+extern Oid	schemata_down_script_role(const HistoryRow *row);
+extern double schemata_run_script_as(const Script *script, const char *target_schema,
+									 Oid role);
 
 /*
  * sqltext.c

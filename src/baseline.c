@@ -172,20 +172,11 @@ typedef struct DownScriptChange
 	RepairOutcome outcome;
 } DownScriptChange;
 
-/* Whether two texts of a history row are the same; NULL equals only NULL. */
-static bool
-same_recorded_text(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 /* How a row changes when its down script goes from "recorded" to "down_sql". */
 static RepairOutcome
 down_script_outcome(const char *recorded, const char *down_sql)
 {
-	if (same_recorded_text(recorded, down_sql))
+	if (schemata_same_text(recorded, down_sql))
 		return ROW_CHANGED;
 	if (recorded == NULL)
 		return ROW_DOWN_RECORDED;
@@ -209,8 +200,8 @@ repair_row(const char *target_schema, const MigrationDir *migrations,
 	down_sql = scripts.has_down ? scripts.down.sql : NULL;
 	recorded_down = schemata_load_down_sql(target_schema, row);
 	if (strcmp(row->name, file->name) == 0 &&
-		same_recorded_text(row->checksum, scripts.up.checksum) &&
-		same_recorded_text(recorded_down, down_sql))
+		schemata_same_text(row->checksum, scripts.up.checksum) &&
+		schemata_same_text(recorded_down, down_sql))
 		return ROW_UNCHANGED;
 	if (!schemata_may_act_as(row->applied_by))
 		return ROW_REFUSED;

@@ -38,9 +38,10 @@
  * changes and at its end, not after each migration.
  *
  * Guard.  While a migration runs, the statement trigger checksums_guard
- * refuses every change to the table (schemata_checksums_guard()), as
- * history_guard does for the history: a migration that wrote stamps of its
- * own could make a changed file pass for an unchanged one.
+ * refuses every change to the table (schemata_checksums_guard() in
+ * functions.c), as history_guard does for the history: a migration that
+ * wrote stamps of its own could make a changed file pass for an unchanged
+ * one.
  *
  * IDENTIFICATION
  *	  src/checksums.c
@@ -52,11 +53,9 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_type_d.h"
-#include "commands/trigger.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
-#include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -472,26 +471,4 @@ schemata_save_checksums(const MigrationDir *dir, bool all)
 	MemoryContextSwitchTo(outer);
 	MemoryContextDelete(work);
 	cache->changed = 0;
-}
-
-PG_FUNCTION_INFO_V1(schemata_checksums_guard);
-
-/*
- * The statement trigger of schemata.file_checksums (before INSERT, UPDATE,
- * DELETE and TRUNCATE): no change while a migration's script runs.  Outside
- * migrations it lets everything through.
- */
-Datum
-schemata_checksums_guard(PG_FUNCTION_ARGS)
-{
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("schemata.checksums_guard() must be called as a trigger")));
-	if (schemata_script_running())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("a migration cannot change the checksum cache in schemata.file_checksums"),
-				 errdetail("The cache is written by schemata itself, between migrations.")));
-	return PointerGetDatum(NULL);
 }

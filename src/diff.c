@@ -179,12 +179,6 @@ table_rename_is_pending(const ModelTable *model)
 	return model->renamed_from != NULL && !OidIsValid(live_table(model->schema, model->name));
 }
 
-static bool
-same_text(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 /* numeric typmod: precision and scale */
 static void
 numeric_typmod(int32 typmod, int *precision, int *scale)
@@ -274,7 +268,7 @@ diff_column(const TableDiff *td, const ModelColumn *column, const CatalogItem *w
 	const char *col = quote_identifier(column->name);
 
 	if (want->generated != live->generated ||
-		(want->generated && !same_text(want->default_expr, live->default_expr)))
+		(want->generated && !schemata_same_text(want->default_expr, live->default_expr)))
 	{
 		drop_column_step(td, column->name);
 		add_column_step(td, column);
@@ -287,7 +281,7 @@ diff_column(const TableDiff *td, const ModelColumn *column, const CatalogItem *w
 				 errmsg("cannot change column %s to or from a serial column",
 						member_name(td, column->name)),
 				 errdetail("The column is defined at %s.", column->path)));
-	if (!same_text(want->default_expr, live->default_expr) && live->default_expr != NULL)
+	if (!schemata_same_text(want->default_expr, live->default_expr) && live->default_expr != NULL)
 		alter_table_step(td, PHASE_DROP_DEFAULT, "drop_default", column->name, false,
 						 psprintf("ALTER COLUMN %s DROP DEFAULT", col));
 	if (strcmp(want->type, live->type) != 0)
@@ -299,7 +293,7 @@ diff_column(const TableDiff *td, const ModelColumn *column, const CatalogItem *w
 		alter_table_step(td, PHASE_ALTER_COLUMN, want->not_null ? "set_not_null" : "drop_not_null",
 						 column->name, false,
 						 psprintf("ALTER COLUMN %s %s NOT NULL", col, want->not_null ? "SET" : "DROP"));
-	if (!same_text(want->default_expr, live->default_expr) && want->default_expr != NULL)
+	if (!schemata_same_text(want->default_expr, live->default_expr) && want->default_expr != NULL)
 		alter_table_step(td, PHASE_ALTER_COLUMN, "set_default", column->name, false,
 						 psprintf("ALTER COLUMN %s SET DEFAULT %s", col, column->default_sql));
 }
@@ -503,7 +497,7 @@ static bool
 is_as_wanted(const CatalogItem *item, const CatalogItem *wanted)
 {
 	return strcmp(wanted->definition, item->definition) == 0 &&
-		(wanted->tablespace == NULL || same_text(wanted->tablespace, item->tablespace));
+		(wanted->tablespace == NULL || schemata_same_text(wanted->tablespace, item->tablespace));
 }
 
 /*

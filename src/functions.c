@@ -40,6 +40,7 @@ PG_FUNCTION_INFO_V1(schemata_diff_models);
 PG_FUNCTION_INFO_V1(schemata_sync_models);
 PG_FUNCTION_INFO_V1(schemata_migrate);
 PG_FUNCTION_INFO_V1(schemata_history_guard);
+PG_FUNCTION_INFO_V1(schemata_checksums_guard);
 
 #define APPLY_COLS 4
 #define PLAN_COLS 6
@@ -480,6 +481,16 @@ schemata_migrate(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* A trigger function must be called by the trigger manager. */
+static void
+check_called_as_trigger(FunctionCallInfo fcinfo, const char *function)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s must be called as a trigger", function)));
+}
+
 /*
  * The statement trigger of schemata.migrations (before INSERT, UPDATE,
  * DELETE and TRUNCATE).  schemata writes the history between migrations,
@@ -491,15 +502,29 @@ schemata_migrate(PG_FUNCTION_ARGS)
 Datum
 schemata_history_guard(PG_FUNCTION_ARGS)
 {
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("schemata.history_guard() must be called as a trigger")));
+	check_called_as_trigger(fcinfo, "schemata.history_guard()");
 	if (schemata_script_running())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("a migration cannot change the history in schemata.migrations"),
 				 errdetail("The history is recorded by schemata itself, after each migration has run."),
 				 errhint("Change the history outside migrations, with schemata.rollback(), schemata.baseline() or schemata.repair().")));
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * The statement trigger of schemata.file_checksums (before INSERT, UPDATE,
+ * DELETE and TRUNCATE): no change while a migration's script runs (see
+ * checksums.c).  Outside migrations it lets everything through.
+ */
+Datum
+schemata_checksums_guard(PG_FUNCTION_ARGS)
+{
+	check_called_as_trigger(fcinfo, "schemata.checksums_guard()");
+	if (schemata_script_running())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("a migration cannot change the checksum cache in schemata.file_checksums"),
+				 errdetail("The cache is written by schemata itself, between migrations.")));
 	return PointerGetDatum(NULL);
 }

@@ -52,7 +52,6 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -107,15 +106,13 @@ become_owner(OwnerSwitch *sw)
 	GetUserIdAndSecContext(&sw->saved_user, &sw->saved_context);
 	SetUserIdAndSecContext(extension_owner(),
 						   sw->saved_context | SECURITY_LOCAL_USERID_CHANGE);
-	sw->guc_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	sw->guc_nestlevel = schemata_pin_search_path();
 }
 
 static void
 restore_user(const OwnerSwitch *sw)
 {
-	AtEOXact_GUC(true, sw->guc_nestlevel);
+	schemata_restore_search_path(sw->guc_nestlevel);
 	SetUserIdAndSecContext(sw->saved_user, sw->saved_context);
 }
 
@@ -709,14 +706,6 @@ schemata_delete_migration(const char *target_schema, const HistoryRow *row)
 				   target_schema, row, SPI_OK_DELETE);
 }
 
-static bool
-same_text(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 /* A text parameter, or a NULL one. */
 static void
 text_param(const char *value, Datum *arg, char *null)
@@ -740,8 +729,8 @@ schemata_update_recorded(const char *target_schema, const HistoryRow *row, const
 	char		nulls[5] = "     ";
 	int			rc;
 
-	if (strcmp(name, row->name) == 0 && same_text(checksum, row->checksum) &&
-		same_text(down_sql, schemata_load_down_sql(target_schema, row)))
+	if (strcmp(name, row->name) == 0 && schemata_same_text(checksum, row->checksum) &&
+		schemata_same_text(down_sql, schemata_load_down_sql(target_schema, row)))
 		return false;
 
 	row_key(target_schema, row, argtypes, args);

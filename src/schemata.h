@@ -61,6 +61,15 @@
 /* Length of a hex SHA-256 checksum, without the terminating NUL. */
 #define SCHEMATA_CHECKSUM_LEN (PG_SHA256_DIGEST_LENGTH * 2)
 
+/* Whether two strings, either of which may be NULL, are the same. */
+static inline bool
+schemata_same_text(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
 /* GUCs (schemata.c) */
 extern char *schemata_allowed_directories;
 extern bool schemata_fence_lost;

@@ -45,9 +45,10 @@ check_schema_owner(Oid nsp, const char *target_schema)
 /*
  * apply() and migrate(): the privileges of the target schema's owner, unless
  * the schema does not exist yet (they create it, owned by the caller).
- * Returns whether it exists.
+ * Called at the start of the call, and again once the lock is held and the
+ * schema exists (schemata_start_batch()).
  */
-bool
+void
 schemata_check_may_apply(const char *target_schema)
 {
 	Oid			nsp;
@@ -56,7 +57,6 @@ schemata_check_may_apply(const char *target_schema)
 	nsp = get_namespace_oid(target_schema, true);
 	if (OidIsValid(nsp))
 		check_schema_owner(nsp, target_schema);
-	return OidIsValid(nsp);
 }
 
 /*

@@ -372,9 +372,11 @@ report_nothing_to_apply(const ApplyOptions *options, const History *history)
 }
 
 /*
- * Before the first pending migration of a plan: the target schema exists and
- * *batch is the new batch's number.  With nothing pending, says so and
- * returns false.
+ * Before the first pending migration of a plan: the target schema exists,
+ * and the caller has its owner's privileges (checked again now that the lock
+ * is held: a schema that did not exist when the call began may have been
+ * created by another role while it waited), and *batch is the new batch's
+ * number.  With nothing pending, says so and returns false.
  */
 bool
 schemata_start_batch(const ApplyOptions *options, const MigrationPlan *plan, int *batch)
@@ -385,6 +387,7 @@ schemata_start_batch(const ApplyOptions *options, const MigrationPlan *plan, int
 		return false;
 	}
 	schemata_ensure_schema(options->target_schema);
+	schemata_check_may_apply(options->target_schema);
 	*batch = plan->history->max_batch + 1;
 	return true;
 }

@@ -123,17 +123,13 @@ Datum
 schemata_apply(PG_FUNCTION_ARGS)
 {
 	ApplyOptions options;
-	bool		existed;
 
 	apply_options(fcinfo, &options);
-	existed = schemata_check_may_apply(options.target_schema);
+	schemata_check_may_apply(options.target_schema);
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
 	schemata_apply_pending(&options, put_applied_row, fcinfo->resultinfo);
 	SPI_finish();
-	/* a schema that did not exist may have been created by another role since */
-	if (!existed)
-		(void) schemata_check_may_apply(options.target_schema);
 	return (Datum) 0;
 }
 
@@ -472,7 +468,7 @@ schemata_migrate(PG_FUNCTION_ARGS)
 
 	check_nonatomic_call(fcinfo);
 	apply_options(fcinfo, &options);
-	(void) schemata_check_may_apply(options.target_schema);
+	schemata_check_may_apply(options.target_schema);
 	rc = SPI_connect_ext(SPI_OPT_NONATOMIC);
 	if (rc != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect_ext failed: %s", SPI_result_code_string(rc));

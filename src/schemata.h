@@ -429,7 +429,7 @@ extern int	schemata_repair_history(const char *dir, const char *target_schema);
 /*
  * access.c
  */
-extern bool schemata_check_may_apply(const char *target_schema);
+extern void schemata_check_may_apply(const char *target_schema);
 extern void schemata_check_may_change_history(const char *target_schema);
 extern void schemata_check_may_read_history(const char *target_schema);
 extern bool schemata_may_act_as(const char *rolename);

@@ -61,17 +61,19 @@ typedef struct OtherTool
 	const char *flag_column;	/* dirty or success, or NULL */
 	bool		flag_refused;	/* the value of flag_column that is refused */
 	bool		current_only;	/* one row: the current version */
+	bool		shares_table;	/* dbmate's and golang-migrate's have one
+								 * name; golang-migrate's has "dirty" */
 	bool		supported;
 } OtherTool;
 
 static const OtherTool other_tools[] = {
-	{"dbmate", "schema_migrations", NULL, NULL, false, false, true},
-	{"golang-migrate", "schema_migrations", NULL, "dirty", true, true, true},
-	{"diesel", "__diesel_schema_migrations", NULL, NULL, false, false, true},
-	{"sqlx", "_sqlx_migrations", NULL, "success", false, false, true},
-	{"flyway", "flyway_schema_history", NULL, NULL, false, false, false},
-	{"prisma", "_prisma_migrations", NULL, NULL, false, false, false},
-	{"drizzle", "__drizzle_migrations", "drizzle", NULL, false, false, false},
+	{"dbmate", "schema_migrations", NULL, NULL, false, false, true, true},
+	{"golang-migrate", "schema_migrations", NULL, "dirty", true, true, true, true},
+	{"diesel", "__diesel_schema_migrations", NULL, NULL, false, false, false, true},
+	{"sqlx", "_sqlx_migrations", NULL, "success", false, false, false, true},
+	{"flyway", "flyway_schema_history", NULL, NULL, false, false, false, false},
+	{"prisma", "_prisma_migrations", NULL, NULL, false, false, false, false},
+	{"drizzle", "__drizzle_migrations", "drizzle", NULL, false, false, false, false},
 };
 
 #define NUM_OTHER_TOOLS lengthof(other_tools)
@@ -152,7 +154,8 @@ find_tool_table(const OtherTool *tool, const char *target_schema, const char **s
 		relid = get_relname_relid(tool->table, nsp);
 		if (!OidIsValid(relid))
 			continue;
-		if (by_shape && tool->current_only != has_column(relid, "dirty"))
+		if (by_shape && tool->shares_table &&
+			tool->current_only != has_column(relid, "dirty"))
 			continue;
 		*schema = schemas[i];
 		return relid;
@@ -225,14 +228,11 @@ check_supported(const OtherTool *tool)
 
 /* from_tool given: its table, which must exist. */
 static OtherTable *
-named_tool(const char *from_tool, const char *target_schema)
+named_tool(const OtherTool *tool, const char *target_schema)
 {
-	const OtherTool *tool = tool_by_name(from_tool);
 	const char *schema;
-	Oid			relid;
+	Oid			relid = find_tool_table(tool, target_schema, &schema, false);
 
-	check_supported(tool);
-	relid = find_tool_table(tool, target_schema, &schema, false);
 	if (!OidIsValid(relid))
 	{
 		if (tool->schema != NULL)
@@ -290,7 +290,8 @@ check_table_shape(const OtherTable *table)
 	check_column(table, "version", version_types, lengthof(version_types));
 	if (table->tool->flag_column != NULL)
 		check_column(table, table->tool->flag_column, flag_types, lengthof(flag_types));
-	if (strcmp(table->tool->name, "dbmate") == 0 && has_column(table->relid, "dirty"))
+	if (table->tool->shares_table && !table->tool->current_only &&
+		has_column(table->relid, "dirty"))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("history table %s is golang-migrate's, not dbmate's", table->qualified),
@@ -513,6 +514,7 @@ void
 schemata_adopt_history(const char *dir, const char *target_schema, const char *from_tool,
 					   AdoptedCallback callback, void *arg)
 {
+	const OtherTool *tool = NULL;
 	MigrationDir *migrations;
 	OtherTable *table;
 	OtherHistory *other;
@@ -520,7 +522,18 @@ schemata_adopt_history(const char *dir, const char *target_schema, const char *f
 
 	schemata_check_target_schema(target_schema);
 	if (from_tool != NULL)
-		table = named_tool(from_tool, target_schema);
+	{
+		tool = tool_by_name(from_tool);
+		check_supported(tool);
+	}
+	migrations = schemata_scan_directory("dir", dir);
+
+	schemata_lock_target(target_schema);
+	schemata_check_history_snapshot(target_schema);
+	check_history_empty(target_schema, schemata_load_history(target_schema));
+
+	if (tool != NULL)
+		table = named_tool(tool, target_schema);
 	else
 	{
 		table = detect_tool(target_schema);
@@ -529,12 +542,6 @@ schemata_adopt_history(const char *dir, const char *target_schema, const char *f
 	/* its shape cannot change from here to the end of the transaction */
 	LockRelationOid(table->relid, AccessShareLock);
 	check_table_shape(table);
-	migrations = schemata_scan_directory("dir", dir);
-
-	schemata_lock_target(target_schema);
-	schemata_check_history_snapshot(target_schema);
-	check_history_empty(target_schema, schemata_load_history(target_schema));
-
 	other = read_other_history(table);
 	check_not_refused(table, other);
 	adopted = palloc0(sizeof(bool) * Max(migrations->nfiles, 1));

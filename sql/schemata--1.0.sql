@@ -209,3 +209,15 @@ LANGUAGE C;
 COMMENT ON PROCEDURE schemata.migrate(text, name, text, boolean) IS
     'apply the pending migrations of a server directory, committing after each one';
 REVOKE ALL ON PROCEDURE schemata.migrate(text, name, text, boolean) FROM PUBLIC;
+
+-- another tool's history recorded as baseline rows (batch 0); adopt.c
+CREATE FUNCTION schemata.adopt(
+    dir text,
+    target_schema name DEFAULT 'public',
+    from_tool text DEFAULT NULL)
+RETURNS TABLE (version text, name text, checksum text)
+AS 'MODULE_PATHNAME', 'schemata_adopt'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.adopt(text, name, text) IS
+    'record the migrations another tool''s history table says were applied, without running them (batch 0)';
+REVOKE ALL ON FUNCTION schemata.adopt(text, name, text) FROM PUBLIC;

@@ -524,3 +524,38 @@ schemata_checksums_guard(PG_FUNCTION_ARGS)
 				 errdetail("The cache is written by schemata itself, between migrations.")));
 	return PointerGetDatum(NULL);
 }
+
+PG_FUNCTION_INFO_V1(schemata_adopt);
+
+#define ADOPT_COLS 3
+
+static void
+put_adopted_row(const MigrationFile *file, const char *checksum, void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[ADOPT_COLS];
+	bool		nulls[ADOPT_COLS] = {0};
+
+	values[0] = CStringGetTextDatum(file->version.text);
+	values[1] = CStringGetTextDatum(file->name);
+	values[2] = CStringGetTextDatum(checksum);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * adopt(dir, target_schema, from_tool)
+ */
+Datum
+schemata_adopt(PG_FUNCTION_ARGS)
+{
+	char	   *dir = text_arg(fcinfo, 0, "dir", false);
+	char	   *target_schema = name_arg(fcinfo, 1, "target_schema");
+	char	   *from_tool = text_arg(fcinfo, 2, "from_tool", true);
+
+	schemata_check_may_change_history(target_schema);
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	schemata_adopt_history(dir, target_schema, from_tool, put_adopted_row, fcinfo->resultinfo);
+	SPI_finish();
+	return (Datum) 0;
+}

@@ -16,6 +16,7 @@
  *	  status.c    status/version
  *	  rollback.c  rollback: undoing applied migrations with their down scripts
  *	  baseline.c  baseline/repair: recording migrations without running them
+ *	  adopt.c     adopt: recording another tool's history as baseline rows
  *
  * and for bootstrap()/teardown()/diff()/sync(), JSON table models:
  *	  sqltext.c   SQL written inside models: type names, single expressions,
@@ -425,6 +426,16 @@ extern void schemata_rollback_migrations(const RollbackOptions *options,
 extern int	schemata_baseline_migrations(const char *version, const char *target_schema,
 										 const char *dir);
 extern int	schemata_repair_history(const char *dir, const char *target_schema);
+
+/*
+ * adopt.c
+ */
+
+/* What adopt() reports for each migration it recorded. */
+typedef void (*AdoptedCallback) (const MigrationFile *file, const char *checksum, void *arg);
+
+extern void schemata_adopt_history(const char *dir, const char *target_schema,
+								   const char *from_tool, AdoptedCallback callback, void *arg);
 
 /*
  * access.c

@@ -19,7 +19,9 @@
 # Environment:
 #   SCHEMATA_KEEP=1          keep the work dir (cluster, results/, diffs, logs)
 #   SCHEMATA_SUITE_TIMEOUT   seconds for each pg_regress suite (default 1800)
-#   SCHEMATA_SHELL_TIMEOUT   seconds for each shell test (default 600)
+#   SCHEMATA_SHELL_TIMEOUT   seconds for each shell test (default 3600: a guard
+#                            against a hang, far above what load can stretch a
+#                            test to)
 #   SCHEMATA_SHELL_TESTS     which shell tests, a glob without ".sh"
 #                            (default *: all; e.g. 6* or 60_lock_table)
 #   SCHEMATA_PG_MAJORS       the majors of the plain pass (default "15 17 18";
@@ -122,7 +124,7 @@ run_isolation() {
 # cluster, and says why; it is counted as skipped.
 run_shell_tests() {
     local passed=0 failed=0 skipped=0 t name rc
-    local limit=${SCHEMATA_SHELL_TIMEOUT:-600}
+    local limit=${SCHEMATA_SHELL_TIMEOUT:-3600}
     local -a tests
     banner "shell tests"
     mapfile -t tests < <(compgen -G "$SCHEMATA_SRC/test/shell/${SCHEMATA_SHELL_TESTS:-*}.sh" | LC_ALL=C sort || true)

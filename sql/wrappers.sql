@@ -30,8 +30,12 @@ SELECT DISTINCT applied_by = current_user AS by_caller
 
 --
 -- The enum hint when several migrations of one apply() add enum values that
--- later ones use: each call stops at the next of them, or migrate.
+-- later ones use: each call stops at the next of them, or migrate.  The
+-- type is created in a call of its own (a value added to a type created in
+-- the same transaction can be used at once on 17 and later).
 --
+SELECT version FROM schemata.apply(fixture('wrappers_enum'), 'wrap_enum',
+                                   to_version => '0001');
 SELECT version FROM schemata.apply(fixture('wrappers_enum'), 'wrap_enum');
 SELECT version FROM schemata.apply(fixture('wrappers_enum'), 'wrap_enum',
                                    to_version => '0002');

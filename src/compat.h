@@ -259,4 +259,31 @@ pg_encoding_verifymbstr(int encoding, const char *mbstr, int len)
 	object_aclcheck(NamespaceRelationId, nsp, role, mode)
 #endif
 
+/*
+ * All the settings (the runner reads their stacks of saved values):
+ * 16 and later return a sorted copy and its length, 13 to 15 the array
+ * itself, as long as GetNumConfigOptions() says.
+ */
+#include "utils/guc.h"
+#include "utils/guc_tables.h"
+static inline struct config_generic **
+schemata_guc_variables(int *num_vars)
+{
+#if PG_VERSION_NUM >= 160000
+	return get_guc_variables(num_vars);
+#else
+	*num_vars = GetNumConfigOptions();
+	return get_guc_variables();
+#endif
+}
+
+/*
+ * 13, 14: no set_config_option_ext(), and a setting does not record the role
+ * that set it (the srole argument is dropped unevaluated).
+ */
+#if PG_VERSION_NUM < 150000
+#define set_config_option_ext(name, value, context, source, srole, action, changeVal, elevel, is_reload) \
+	set_config_option(name, value, context, source, action, changeVal, elevel, is_reload)
+#endif
+
 #endif							/* SCHEMATA_COMPAT_H */

@@ -10,6 +10,15 @@
  * SET or SET LOCAL or set_config(), is restored, so each migration starts
  * from the caller's settings and the caller's session is as it was.
  *
+ * Transaction blocks.  Real files wrap statements in BEGIN ... COMMIT, which
+ * the checks drop (the migration already runs in a transaction).  A dropped
+ * BEGIN opens a GUC nest level of its own, and the dropped COMMIT/END that
+ * closes it ends what SET LOCAL (or set_config(..., true)) set since, as the
+ * real COMMIT would have, while what SET set stays until the migration ends
+ * (end_transaction_block()).  As under psql, a BEGIN inside a block and a
+ * COMMIT outside one change nothing; a block still open when the script ends
+ * ends with it.
+ *
  * Errors keep PostgreSQL's message and SQLSTATE; we add
  * 'migration file "x.sql", line N: statement' to the CONTEXT, the statement
  * shortened as the checks show it (SPI adds it in full, as QUERY or
@@ -50,6 +59,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 #include "utils/lsyscache.h"
 
 #include "schemata.h"
@@ -237,13 +247,13 @@ new_enum_value_way_out(const RunErrorContext *ctx, const RunHints *hints)
 	if (enum_value_added_before(ctx->script, ctx->statement))
 	{
 		if (hints->one_transaction)
-			return psprintf(_("Migration \"%s\" adds an enum value and uses it before it is committed: move the statements that use it to a later migration, then apply up to this one with to_version => '%s' and the rest in a second call, or use CALL schemata.migrate(...), which commits each migration."),
+			return psprintf(_("Migration \"%s\" adds an enum value and uses it before it is committed: move the statements that use it to a later migration, then apply up to this one with to_version => '%s', then the rest, each call stopping at the next migration that adds an enum value a later one uses; or use CALL schemata.migrate(...), which commits each migration."),
 							current->name, current->version.text);
 		return psprintf(_("Migration \"%s\" adds an enum value and uses it before it is committed: move the statements that use it to a later migration."),
 						current->name);
 	}
 	if (hints->one_transaction && adder != NULL)
-		return psprintf(_("Migration \"%s\" of this call adds an enum value: apply up to it with to_version => '%s' and the rest in a second call, or use CALL schemata.migrate(...), which commits each migration."),
+		return psprintf(_("Migration \"%s\" of this call adds an enum value: apply up to it with to_version => '%s', then the rest, each call stopping at the next migration that adds an enum value a later one uses; or use CALL schemata.migrate(...), which commits each migration."),
 						adder->name, adder->version.text);
 	return NULL;
 }
@@ -304,6 +314,77 @@ rethrow_with_hint(const RunErrorContext *ctx, const RunHints *hints, MemoryConte
 	ReThrowError(edata);
 }
 
+/* The text of a setting's saved value, as SET takes it. */
+static char *
+setting_value_text(struct config_generic *gconf, const config_var_value *value)
+{
+	switch (gconf->vartype)
+	{
+		case PGC_BOOL:
+			return pstrdup(value->val.boolval ? "on" : "off");
+		case PGC_INT:
+			return psprintf("%d", value->val.intval);
+		case PGC_REAL:
+			return psprintf("%.17g", value->val.realval);
+		case PGC_STRING:
+			return value->val.stringval ? pstrdup(value->val.stringval) : NULL;
+		case PGC_ENUM:
+			return pstrdup(config_enum_lookup_by_value((struct config_enum *) gconf,
+													   value->val.enumval));
+	}
+	elog(ERROR, "unexpected type %d of setting \"%s\"", (int) gconf->vartype, gconf->name);
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * A dropped COMMIT/END closes the block its dropped BEGIN opened at GUC nest
+ * level "level", as a transaction's commit ends its top level: a setting
+ * last changed by SET LOCAL goes back to its value at BEGIN, a setting
+ * changed by SET keeps its value (SET then SET LOCAL: the SET's), and the
+ * level's changes pass to the script's level, undone when the script ends.
+ * AtEOXact_GUC() restores at a commit only what a function's SET clause
+ * saved (GUC_SAVE), so SET LOCAL entries are turned into such ones first;
+ * a masked SET value is set again.
+ */
+static void
+end_transaction_block(int level)
+{
+	int			nvars;
+	struct config_generic **vars = schemata_guc_variables(&nvars);
+
+	for (int i = 0; i < nvars; i++)
+	{
+		struct config_generic *gconf = vars[i];
+		GucStack   *stack = gconf->stack;
+
+		if (stack == NULL || stack->nest_level < level)
+			continue;
+		if (stack->state == GUC_LOCAL)
+			stack->state = GUC_SAVE;
+		else if (stack->state == GUC_SET_LOCAL)
+			(void) set_config_option_ext(gconf->name,
+										 setting_value_text(gconf, &stack->masked),
+										 stack->masked_scontext, PGC_S_SESSION,
+										 stack->masked_srole, GUC_ACTION_SET,
+										 true, 0, false);
+	}
+	AtEOXact_GUC(true, level);
+}
+
+/*
+ * A dropped BEGIN or COMMIT/END: open or close a block.  Returns the GUC
+ * nest level of the block now open, or 0.
+ */
+static int
+dropped_transaction_statement(const ScriptStatement *stmt, int block_level)
+{
+	if (!stmt->ends_block)
+		return block_level > 0 ? block_level : NewGUCNestLevel();
+	if (block_level > 0)
+		end_transaction_block(block_level);
+	return 0;
+}
+
 /*
  * Run each statement of a script.  The rows a statement returns (SELECT,
  * INSERT ... RETURNING, SHOW, EXPLAIN, ...) go to a receiver that discards
@@ -314,6 +395,7 @@ run_statements(const Script *script, RunErrorContext *ctx, MemoryContext cxt)
 {
 	SPIExecuteOptions discard_rows;
 	bool		string_syntax = standard_conforming_strings;
+	int			block_level = 0;
 
 	memset(&discard_rows, 0, sizeof(discard_rows));
 	discard_rows.dest = None_Receiver;
@@ -324,7 +406,10 @@ run_statements(const Script *script, RunErrorContext *ctx, MemoryContext cxt)
 		int			rc;
 
 		if (stmt->skip)
+		{
+			block_level = dropped_transaction_statement(stmt, block_level);
 			continue;
+		}
 		ctx->statement = stmt;
 		CHECK_FOR_INTERRUPTS();
 		sql = schemata_statement_text(script, stmt);

@@ -174,6 +174,7 @@ typedef struct ScriptStatement
 	int			length;			/* up to the end of its last token */
 	int			line;			/* line in the file */
 	bool		skip;			/* BEGIN/COMMIT, dropped */
+	bool		ends_block;		/* a dropped COMMIT/END (else a dropped BEGIN) */
 	bool		adds_enum_value;	/* ALTER TYPE ... ADD VALUE */
 } ScriptStatement;
 

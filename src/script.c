@@ -16,8 +16,9 @@
  * - schemata_parse_script() runs raw_parser() and finds each statement's
  *	 first and last token, so statements are run one at a time and errors can
  *	 name the file and line.  BEGIN/START TRANSACTION and COMMIT/END are
- *	 dropped with a NOTICE (the migration already runs in a transaction); the
- *	 other transaction control statements, client COPY, and the statements
+ *	 dropped with a NOTICE (the migration already runs in a transaction;
+ *	 the runner ends at a dropped COMMIT/END what SET LOCAL set since its
+ *	 BEGIN); the other transaction control statements, client COPY, and the statements
  *	 that cannot run inside a transaction block are errors.
  *
  * Limits.  The token arrays are huge allocations, as long as the script at
@@ -428,6 +429,7 @@ check_transaction_statement(const Script *script, ScriptStatement *stmt,
 		case TRANS_STMT_COMMIT:
 			if (tstmt->chain)
 				what = "COMMIT AND CHAIN";
+			stmt->ends_block = true;
 			break;
 		case TRANS_STMT_ROLLBACK:
 			what = tstmt->chain ? "ROLLBACK AND CHAIN" : "ROLLBACK";

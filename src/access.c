@@ -6,12 +6,12 @@
  *	  that applied a migration for running its down script.
  *
  * Writing a target schema's history (apply, migrate, rollback, baseline,
- * repair) needs the privileges of the schema's owner, as ALTER SCHEMA does;
- * reading it (status, plan, version) needs USAGE on the schema.  A schema
+ * repair, adopt) needs the privileges of the schema's owner, as ALTER SCHEMA
+ * does; reading it (status, plan, version) needs USAGE on the schema.  A schema
  * that does not exist has no owner and no privileges: apply and migrate
  * create it, owned by the caller, plan, status and version read what the
  * history holds for it, and only superusers may change its history
- * otherwise (rollback, baseline, repair).
+ * otherwise (rollback, baseline, repair, adopt).
  *
  * A stored script runs with the privileges of the role that applied it, the
  * way PostgreSQL runs a SECURITY DEFINER function (fmgr_security_definer):
@@ -60,8 +60,9 @@ schemata_check_may_apply(const char *target_schema)
 }
 
 /*
- * rollback(), baseline() and repair(): the privileges of the target schema's
- * owner; the history of a schema that does not exist is a superuser's.
+ * rollback(), baseline(), repair() and adopt(): the privileges of the target
+ * schema's owner; the history of a schema that does not exist is a
+ * superuser's.
  */
 void
 schemata_check_may_change_history(const char *target_schema)

@@ -17,12 +17,16 @@
  * files are read.
  *
  * Entries (see README): "0001_x.sql" (maybe with -- migrate: sections),
- * "0001_x.up.sql" + "0001_y.down.sql" paired by version, and folders
- * "0001_x/" holding up.sql and maybe down.sql.  Names starting with '.',
- * files not ending in ".sql" and folders without a version are ignored; .sql
- * files without a version are ignored with a NOTICE listing them.  Two
- * entries with one version, a folder without up.sql and a down script
- * without an up script are errors.
+ * "0001_x.up.sql" + "0001_y.down.sql" paired by version, folders "0001_x/"
+ * holding up.sql and maybe down.sql, or Prisma's migration.sql, and Flyway's
+ * "V1.2__x.sql" + "U1.2__x.sql".  A directory with Drizzle's
+ * meta/_journal.json holds the migrations its journal lists.  Names starting
+ * with '.' and files not ending in ".sql" are ignored; .sql files and folders
+ * without a version are ignored with a NOTICE listing them, a down script
+ * without an up migration with a WARNING.  Two entries with one version, a
+ * folder without its up script, Flyway's R__ files, Flyway names beside
+ * numbered ones, .sql files with no migration among them and a bad journal
+ * are errors.
  *
  * Files are read whole.  A file larger than schemata.max_file_size, holding a
  * NUL byte or not valid in the database encoding is an error naming it.

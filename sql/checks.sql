@@ -16,7 +16,8 @@ SELECT * FROM schemata.apply(NULL);
 -- Entries.
 SELECT * FROM schemata.apply(fixture('bad_duplicate'));
 SELECT * FROM schemata.apply(fixture('bad_folder_no_up'));
-SELECT * FROM schemata.apply(fixture('bad_down_only'));
+-- a down script without an up migration is ignored with a WARNING
+SELECT version, name FROM schemata.plan(fixture('bad_down_only'));
 SELECT * FROM schemata.apply(fixture('bad_two_down'));
 SELECT * FROM schemata.apply(fixture('bad_sql_dir'));
 

@@ -4,8 +4,8 @@
 --
 SET client_min_messages = notice;
 
--- The four forms; README.md, 0004_notes.txt, .hidden.sql and the folder
--- notes/ are ignored without a word, seed.sql with a NOTICE.
+-- The four forms; README.md, 0004_notes.txt and .hidden.sql are ignored
+-- without a word, seed.sql and the folder notes/ with a NOTICE.
 SELECT version, name, statements, has_down FROM schemata.plan(fixture('basic'));
 
 -- Up and down pair by version: 0003_orders.up.sql with 0003_drop_orders.down.sql.

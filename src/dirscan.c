@@ -17,12 +17,16 @@
  * files are read.
  *
  * Entries (see README): "0001_x.sql" (maybe with -- migrate: sections),
- * "0001_x.up.sql" + "0001_y.down.sql" paired by version, and folders
- * "0001_x/" holding up.sql and maybe down.sql.  Names starting with '.',
- * files not ending in ".sql" and folders without a version are ignored; .sql
- * files without a version are ignored with a NOTICE listing them.  Two
- * entries with one version, a folder without up.sql and a down script
- * without an up script are errors.
+ * "0001_x.up.sql" + "0001_y.down.sql" paired by version, folders "0001_x/"
+ * holding up.sql and maybe down.sql, or Prisma's migration.sql, and Flyway's
+ * "V1.2__x.sql" + "U1.2__x.sql".  A directory with Drizzle's
+ * meta/_journal.json holds the migrations its journal lists.  Names starting
+ * with '.' and files not ending in ".sql" are ignored; .sql files and folders
+ * without a version are ignored with a NOTICE listing them, a down script
+ * without an up migration with a WARNING.  Two entries with one version, a
+ * folder without its up script, Flyway's R__ files, Flyway names beside
+ * numbered ones, .sql files with no migration among them and a bad journal
+ * are errors.
  *
  * Files are read whole.  A file larger than schemata.max_file_size, holding a
  * NUL byte or not valid in the database encoding is an error naming it.
@@ -45,6 +49,8 @@
 #include "miscadmin.h"
 #include "storage/fd.h"
 #include "utils/acl.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/varlena.h"
 
@@ -62,12 +68,17 @@
 /* How many names an errdetail or notice lists before counting the rest. */
 #define NAMES_SHOWN 20
 
+/* Drizzle's journal, which lists the migrations of its directory. */
+#define JOURNAL_FOLDER "meta"
+#define JOURNAL_PATH "meta/_journal.json"
+
 /* An entry of the directory before up and down scripts are paired. */
 typedef struct Candidate
 {
 	MigrationVersion version;
 	MigrationForm form;
 	bool		is_down;
+	bool		flyway;			/* V<version>__x.sql or U<version>__x.sql */
 	char	   *name;
 	char	   *file;			/* relative path of the script */
 	char	   *folder_down;	/* a folder's down.sql, or NULL */
@@ -491,7 +502,7 @@ regular_file_exists(const ScanContext *scan, const char *relpath)
 
 	if (!stat_entry(scan, relpath, &st))
 	{
-		if (errno == ENOENT)
+		if (errno == ENOENT || errno == ENOTDIR)
 			return false;
 		ereport(ERROR,
 				(errcode_for_path(),
@@ -526,11 +537,29 @@ has_suffix(const char *name, size_t len, const char *suffix)
 	return len > slen && strcmp(name + len - slen, suffix) == 0;
 }
 
-/*
- * Classify one file whose name ends in ".sql".  Returns false when it has no
- * version.
- */
+/* What a name ending in ".sql" is. */
+typedef enum SqlEntry
+{
+	SQL_MIGRATION,				/* added to the candidates */
+	SQL_UNVERSIONED,			/* no version: ignored */
+	SQL_REPEATABLE				/* Flyway's R__x.sql */
+} SqlEntry;
+
+/* The version of a Flyway name ("V1.2__x", "U1.2__x"), then of any other. */
 static bool
+candidate_version(const char *stem, Candidate *c)
+{
+	if (schemata_flyway_version(stem, &c->version))
+	{
+		c->flyway = true;
+		c->is_down = c->is_down || stem[0] == 'U';
+		return true;
+	}
+	return schemata_version_from_name(stem, &c->version);
+}
+
+/* Classify one file whose name ends in ".sql". */
+static SqlEntry
 classify_sql_file(const ScanContext *scan, const struct dirent *de, CandidateList *list)
 {
 	const char *name = de->d_name;
@@ -556,8 +585,10 @@ classify_sql_file(const ScanContext *scan, const struct dirent *de, CandidateLis
 		stem = pnstrdup(name, len - strlen(".sql"));
 	}
 
-	if (!schemata_version_from_name(stem, &c.version))
-		return false;
+	if (strncmp(name, "R__", 3) == 0)
+		return SQL_REPEATABLE;
+	if (!candidate_version(stem, &c))
+		return SQL_UNVERSIONED;
 	if (!entry_is(scan, de, false))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -567,35 +598,60 @@ classify_sql_file(const ScanContext *scan, const struct dirent *de, CandidateLis
 	c.name = pstrdup(name);
 	c.file = c.name;
 	*add_candidate(list) = c;
-	return true;
+	return SQL_MIGRATION;
+}
+
+/*
+ * Whether a directory entry is a folder itself (a symbolic link is not), for
+ * entries that are ignored: nothing is followed and no error raised.
+ */
+static bool
+entry_is_plain_folder(const ScanContext *scan, const struct dirent *de)
+{
+	struct stat st;
+
+#ifdef _DIRENT_HAVE_D_TYPE
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+#endif
+	return fstatat(scan->fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		S_ISDIR(st.st_mode);
 }
 
 /*
  * A folder whose name starts with a version is a migration holding up.sql
- * and maybe down.sql.
+ * and maybe down.sql, or Prisma's migration.sql (no down script).  Returns
+ * false for a folder without a version, which is ignored.
  */
-static void
+static bool
 classify_folder(const ScanContext *scan, const struct dirent *de, CandidateList *list)
 {
 	Candidate	c;
 	char	   *down;
 
 	memset(&c, 0, sizeof(c));
-	if (!schemata_version_from_name(de->d_name, &c.version) ||
-		!entry_is(scan, de, true))
-		return;
+	if (!schemata_version_from_name(de->d_name, &c.version))
+		return !entry_is_plain_folder(scan, de);
+	if (!entry_is(scan, de, true))
+		return true;
 
 	c.form = MIGRATION_FOLDER;
 	c.name = pstrdup(de->d_name);
 	c.file = psprintf("%s/up.sql", c.name);
-	if (!regular_file_exists(scan, c.file))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_FILE),
-				 errmsg("migration folder \"%s\" has no up.sql", c.name),
-				 errhint("A folder whose name starts with a version must hold up.sql, and may hold down.sql.")));
 	down = psprintf("%s/down.sql", c.name);
-	c.folder_down = regular_file_exists(scan, down) ? down : NULL;
+	if (regular_file_exists(scan, c.file))
+		c.folder_down = regular_file_exists(scan, down) ? down : NULL;
+	else
+	{
+		c.file = psprintf("%s/migration.sql", c.name);
+		if (!regular_file_exists(scan, c.file))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FILE),
+					 errmsg("migration folder \"%s\" has no up.sql", c.name),
+					 errhint("A folder whose name starts with a version must hold up.sql, and may hold down.sql, or hold Prisma's migration.sql.")));
+	}
 	*add_candidate(list) = c;
+	return true;
 }
 
 /* qsort comparison of two Candidate pointers. */
@@ -678,7 +734,7 @@ sort_candidates(CandidateList *list)
 
 		order[i].c = &list->items[i];
 		order[i].key = v->key;
-		order[i].rank = v->ndigits <= SCHEMATA_VERSION_KEY_DIGITS
+		order[i].rank = v->ndigits <= SCHEMATA_VERSION_KEY_DIGITS && !v->in_parts
 			? (uint32) v->ndigits + (v->is_date ? 32 : 0) : 0;
 	}
 	sort_candidate_keys(order, list->count);
@@ -732,20 +788,77 @@ schemata_errdetail_missing_files(List *missing)
 							list_length(missing), schemata_join_names(missing));
 }
 
+/* A NOTICE listing ignored names, sorted, if there are any. */
 static void
-report_ignored(List *ignored)
+report_ignored(List *ignored, const char *what, const char *hint)
 {
 	if (ignored == NIL)
 		return;
 	list_sort(ignored, compare_names);
 	ereport(NOTICE,
-			(errmsg("ignoring .sql files without a version: %s", schemata_join_names(ignored)),
-			 errhint("A migration's name starts with its version, such as 0001_init.sql.")));
+			(errmsg("ignoring %s: %s", what, schemata_join_names(ignored)),
+			 errhint("%s", hint)));
+}
+
+/* Flyway's repeatable migrations (R__x.sql) are refused, never ignored. */
+static void
+refuse_repeatable(List *repeatable)
+{
+	if (repeatable == NIL)
+		return;
+	list_sort(repeatable, compare_names);
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("repeatable migrations are not supported: %s",
+					schemata_join_names(repeatable)),
+			 errhint("Turn each into a versioned migration (V<version>__<description>.sql), or move it out of the directory.")));
+}
+
+/*
+ * A directory whose .sql files hold no migration at all is refused: a deploy
+ * never succeeds by applying nothing because of names.
+ */
+static void
+refuse_no_migration(List *sql_names)
+{
+	list_sort(sql_names, compare_names);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("the migration directory holds .sql files but no migration"),
+			 errdetail("Its .sql files are %s.", schemata_join_names(sql_names)),
+			 errhint("A migration's name starts with its version (0001_init.sql, 0001_init.up.sql, a folder 0001_init/ holding up.sql or migration.sql) or is a Flyway name (V1__init.sql); a directory with meta/_journal.json runs the migrations its journal lists.")));
+}
+
+/*
+ * Flyway names and other numbered names in one directory are refused: the
+ * two tools order and name versions differently, and a mix is more likely a
+ * mistake than a plan.  The candidates are sorted.
+ */
+static void
+refuse_mixed_families(const CandidateList *list)
+{
+	const Candidate *flyway = NULL;
+	const Candidate *other = NULL;
+
+	for (int i = 0; i < list->count; i++)
+	{
+		if (list->items[i].flyway && flyway == NULL)
+			flyway = &list->items[i];
+		else if (!list->items[i].flyway && other == NULL)
+			other = &list->items[i];
+	}
+	if (flyway != NULL && other != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("migration directory mixes Flyway names and numbered names: \"%s\" and \"%s\"",
+						flyway->name, other->name),
+				 errhint("Name all migrations of a directory one way: V<version>__<description>.sql, or <version>_<description>.sql.")));
 }
 
 /*
  * Pair the sorted candidates into migrations: per version one up script and
- * at most one down script.
+ * at most one down script.  A down script without an up migration (its up
+ * script may be a .go file) is ignored with a WARNING.
  */
 static void
 pair_candidates(CandidateList *list, MigrationDir *result)
@@ -766,11 +879,15 @@ pair_candidates(CandidateList *list, MigrationDir *result)
 			j++;
 
 		if (up->is_down)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_FILE),
-					 errmsg("down script \"%s\" has no up script", up->name),
-					 errhint("Up and down scripts pair by version: add a file named %s_<name>.up.sql.",
-							 up->version.text)));
+		{
+			for (; i < j; i++)
+				ereport(WARNING,
+						(errmsg("ignoring down script \"%s\": no migration has version %s",
+								list->items[i].name, up->version.text),
+						 errhint("Up and down scripts pair by version: the up script of version %s is missing or is not a .sql file.",
+								 up->version.text)));
+			continue;
+		}
 		if (j > i + 1 && !list->items[i + 1].is_down)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
@@ -796,15 +913,144 @@ pair_candidates(CandidateList *list, MigrationDir *result)
 	}
 }
 
+/* Adds "meta/_journal.json" to errors raised while its text is parsed. */
+static void
+journal_error_context(void *arg)
+{
+	errcontext("migration journal \"%s\"", JOURNAL_PATH);
+}
+
+static void
+report_bad_journal(const char *path, const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid migration journal \"%s\": %s %s", JOURNAL_PATH, path, problem),
+			 errhint("Drizzle's journal is an object whose \"entries\" array lists the migrations in order, each with \"idx\" (its position) and \"tag\" (its file's name without .sql).")));
+}
+
+/* The member "key" of JSON object "object", or NULL. */
+static JsonbValue *
+journal_member(JsonbContainer *object, const char *key)
+{
+	return getKeyJsonValueFromContainer(object, key, strlen(key), NULL);
+}
+
+/* The text of a JSON number. */
+static char *
+journal_number(const JsonbValue *value)
+{
+	return DatumGetCString(DirectFunctionCall1(numeric_out,
+											   NumericGetDatum(value->val.numeric)));
+}
+
+/*
+ * One entry of the journal, entries[i]: its tag, the candidate <tag>.sql.
+ * Its idx must be i and its version above the previous entry's.
+ */
+static void
+journal_entry(const ScanContext *scan, JsonbValue *entry, int i,
+			  const Candidate *previous, Candidate *c)
+{
+	char	   *path = psprintf("entries[%d]", i);
+	JsonbValue *idx;
+	JsonbValue *tag;
+	char	   *name;
+
+	if (entry->type != jbvBinary || !JsonContainerIsObject(entry->val.binary.data))
+		report_bad_journal(path, "is not an object");
+	idx = journal_member(entry->val.binary.data, "idx");
+	if (idx == NULL || idx->type != jbvNumeric ||
+		strcmp(journal_number(idx), psprintf("%d", i)) != 0)
+		report_bad_journal(psprintf("%s.idx", path), psprintf("is not %d", i));
+	tag = journal_member(entry->val.binary.data, "tag");
+	if (tag == NULL || tag->type != jbvString)
+		report_bad_journal(psprintf("%s.tag", path), "is not a string");
+	name = pnstrdup(tag->val.string.val, tag->val.string.len);
+	if (!schemata_version_from_name(name, &c->version) || strchr(name, '/') != NULL)
+		report_bad_journal(psprintf("%s.tag", path),
+						   psprintf("\"%s\" does not start with a version", name));
+	if (previous != NULL && schemata_version_cmp(&previous->version, &c->version) >= 0)
+		report_bad_journal(psprintf("%s.tag", path),
+						   psprintf("\"%s\" does not come after \"%s\"", name,
+									pnstrdup(previous->name, strlen(previous->name) - strlen(".sql"))));
+	c->form = MIGRATION_FILE;
+	c->name = psprintf("%s.sql", name);
+	c->file = c->name;
+	if (!regular_file_exists(scan, c->file))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FILE),
+				 errmsg("migration \"%s\" listed in \"%s\" does not exist", c->name, JOURNAL_PATH)));
+}
+
+/*
+ * The migrations a Drizzle journal lists, in its order, added to the
+ * candidates.  Returns their names.
+ */
+static List *
+read_journal(const ScanContext *scan, const MigrationDir *dir, CandidateList *list)
+{
+	ErrorContextCallback callback;
+	FileStamp	stamp;
+	int			len;
+	char	   *text = schemata_read_file(dir, JOURNAL_PATH, &len, &stamp);
+	Jsonb	   *journal;
+	JsonbValue *entries;
+	List	   *names = NIL;
+
+	callback.callback = journal_error_context;
+	callback.arg = NULL;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+	journal = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+	error_context_stack = callback.previous;
+
+	entries = JB_ROOT_IS_OBJECT(journal) ? journal_member(&journal->root, "entries") : NULL;
+	if (entries == NULL || entries->type != jbvBinary ||
+		!JsonContainerIsArray(entries->val.binary.data))
+		report_bad_journal("entries", "is not an array");
+	for (uint32 i = 0; i < JsonContainerSize(entries->val.binary.data); i++)
+	{
+		JsonbValue *entry = getIthJsonbValueFromContainer(entries->val.binary.data, i);
+		Candidate	c;
+
+		CHECK_FOR_INTERRUPTS();
+		memset(&c, 0, sizeof(c));
+		journal_entry(scan, entry, (int) i,
+					  list->count > 0 ? &list->items[list->count - 1] : NULL, &c);
+		*add_candidate(list) = c;
+		names = lappend(names, c.name);
+	}
+	return names;
+}
+
+/* Whether "name" is in the list of strings "names". */
+static bool
+name_listed(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp((const char *) lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
 /*
  * List and classify the migrations of a directory given as argument argname.
+ * A directory with meta/_journal.json (Drizzle's) is read through it.
  */
 MigrationDir *
 schemata_scan_directory(const char *argname, const char *dir)
 {
 	MigrationDir *result = palloc0(sizeof(MigrationDir));
 	CandidateList list = {0};
-	List	   *ignored = NIL;
+	List	   *sql_names = NIL;
+	List	   *unversioned = NIL;
+	List	   *folders = NIL;
+	List	   *repeatable = NIL;
+	List	   *journal = NIL;
+	bool		has_journal;
 	Fence		fence;
 	ScanContext scan;
 	DIR		   *d;
@@ -824,6 +1070,9 @@ schemata_scan_directory(const char *argname, const char *dir)
 	scan.fence = &fence;
 	scan.path = result->path;
 	scan.fd = dirfd(d);
+	has_journal = regular_file_exists(&scan, JOURNAL_PATH);
+	if (has_journal)
+		journal = read_journal(&scan, result, &list);
 	while ((de = ReadDir(d, result->path)) != NULL)
 	{
 		size_t		len = strlen(de->d_name);
@@ -833,17 +1082,46 @@ schemata_scan_directory(const char *argname, const char *dir)
 			continue;
 		if (has_suffix(de->d_name, len, ".sql"))
 		{
-			if (!classify_sql_file(&scan, de, &list))
-				ignored = lappend(ignored, pstrdup(de->d_name));
+			char	   *name = pstrdup(de->d_name);
+
+			sql_names = lappend(sql_names, name);
+			if (has_journal)
+			{
+				if (!name_listed(journal, name))
+					unversioned = lappend(unversioned, name);
+				continue;
+			}
+			switch (classify_sql_file(&scan, de, &list))
+			{
+				case SQL_MIGRATION:
+					break;
+				case SQL_UNVERSIONED:
+					unversioned = lappend(unversioned, name);
+					break;
+				case SQL_REPEATABLE:
+					repeatable = lappend(repeatable, name);
+					break;
+			}
 		}
-		else
-			classify_folder(&scan, de, &list);
+		else if (!has_journal && !classify_folder(&scan, de, &list))
+			folders = lappend(folders, pstrdup(de->d_name));
 	}
 	FreeDir(d);
 
-	report_ignored(ignored);
+	refuse_repeatable(repeatable);
 	sort_candidates(&list);
+	refuse_mixed_families(&list);
 	pair_candidates(&list, result);
+	if (result->nfiles == 0 && sql_names != NIL)
+		refuse_no_migration(sql_names);
+	if (has_journal)
+		report_ignored(unversioned, "files not listed in " JOURNAL_PATH,
+					   "Drizzle runs only the migrations its journal lists.");
+	else
+		report_ignored(unversioned, ".sql files without a version",
+					   "A migration's name starts with its version, such as 0001_init.sql.");
+	report_ignored(folders, "folders without a version",
+				   "A migration folder's name starts with its version, such as 0001_init/.");
 	return result;
 }
 

@@ -99,6 +99,8 @@ typedef struct MigrationVersion
 	char	   *digits;			/* comparison key, see above */
 	bool		is_date;		/* >= 8 digits starting with 19 or 20 */
 	int			ndigits;		/* strlen(digits), for comparing */
+	bool		in_parts;		/* several tokens, not a date: compared part
+								 * by part ("1.10" after "1.9") */
 	uint64		key;			/* digits as a number, if ndigits <=
 								 * SCHEMATA_VERSION_KEY_DIGITS; else 0 */
 } MigrationVersion;
@@ -107,6 +109,7 @@ typedef struct MigrationVersion
 #define SCHEMATA_VERSION_KEY_DIGITS 19
 
 extern bool schemata_version_from_name(const char *name, MigrationVersion *version);
+extern bool schemata_flyway_version(const char *name, MigrationVersion *version);
 extern bool schemata_version_from_text(const char *text, MigrationVersion *version);
 extern int	schemata_version_cmp(const MigrationVersion *a, const MigrationVersion *b);
 extern MigrationVersion schemata_version_argument(const char *argname, const char *text);

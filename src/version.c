@@ -11,7 +11,11 @@
  * Dates come after every other version and compare digit by digit from the
  * left, so "2024-02-01" sorts after "2024-01-15-093000" and a trailing
  * "-0000" keeps its place (diesel's rule).  Other versions compare as
- * numbers: 9 before 10, and 001 equals 0001.
+ * numbers: 9 before 10, and 001 equals 0001.  A version of several tokens
+ * that is not a date compares part by part as numbers, Flyway's way: "1.10"
+ * after "1.9", "2" after "1.10", "1.1" before "11", "1.0" equals "1" (missing
+ * parts count as 0).  Flyway names ("V1.2__x") have their version read from
+ * after the "V" by the same rules.
  *
  * IDENTIFICATION
  *	  src/version.c
@@ -40,6 +44,7 @@ parse_version(const char *name, MigrationVersion *version, int *consumed)
 	const char *end = name;
 	char	   *digits;
 	int			ndigits = 0;
+	int			nparts = 0;
 	int			skip = 0;
 
 	for (;;)
@@ -52,6 +57,7 @@ parse_version(const char *name, MigrationVersion *version, int *consumed)
 		if (p == token || (*p != '\0' && !is_separator(*p)))
 			break;
 		ndigits += p - token;
+		nparts++;
 		end = p;
 		if (*p == '\0')
 			break;
@@ -83,8 +89,9 @@ parse_version(const char *name, MigrationVersion *version, int *consumed)
 	}
 	version->digits = digits;
 	version->ndigits = ndigits - skip;
+	version->in_parts = !version->is_date && nparts > 1;
 	version->key = 0;
-	if (version->ndigits <= SCHEMATA_VERSION_KEY_DIGITS)
+	if (version->ndigits <= SCHEMATA_VERSION_KEY_DIGITS && !version->in_parts)
 		for (int i = 0; i < version->ndigits; i++)
 			version->key = version->key * 10 + (digits[i] - '0');
 	*consumed = end - name;
@@ -100,6 +107,22 @@ schemata_version_from_name(const char *name, MigrationVersion *version)
 	int			consumed;
 
 	return parse_version(name, version, &consumed);
+}
+
+/*
+ * The version of a Flyway name without its .sql suffix: "V1.2__x" (a
+ * migration) or "U1.2__x" (its down script) is 1.2.  False when the name is
+ * not of that form.
+ */
+bool
+schemata_flyway_version(const char *name, MigrationVersion *version)
+{
+	int			consumed;
+
+	if (name[0] != 'V' && name[0] != 'U')
+		return false;
+	return parse_version(name + 1, version, &consumed) &&
+		strncmp(name + 1 + consumed, "__", 2) == 0;
 }
 
 /*
@@ -132,14 +155,56 @@ schemata_version_argument(const char *argname, const char *text)
 }
 
 /*
- * qsort-style comparison: numbers before dates, numbers by value, dates digit
- * by digit.
+ * The next all-digit part of a version's text from *p on, without its
+ * leading zeros, as *start and *len; 0 digits ("0") when none is left.
+ */
+static void
+next_part(const char **p, const char **start, int *len)
+{
+	while (**p != '\0' && is_separator(**p))
+		(*p)++;
+	while (**p == '0')
+		(*p)++;
+	*start = *p;
+	while (**p >= '0' && **p <= '9')
+		(*p)++;
+	*len = *p - *start;
+}
+
+/* Versions compared part by part, each part as a number. */
+static int
+compare_parts(const char *a, const char *b)
+{
+	while (*a != '\0' || *b != '\0')
+	{
+		const char *pa;
+		const char *pb;
+		int			la;
+		int			lb;
+		int			cmp;
+
+		next_part(&a, &pa, &la);
+		next_part(&b, &pb, &lb);
+		if (la != lb)
+			return la < lb ? -1 : 1;
+		cmp = memcmp(pa, pb, la);
+		if (cmp != 0)
+			return cmp < 0 ? -1 : 1;
+	}
+	return 0;
+}
+
+/*
+ * qsort-style comparison: numbers before dates, numbers by value (part by
+ * part when one has several), dates digit by digit.
  */
 int
 schemata_version_cmp(const MigrationVersion *a, const MigrationVersion *b)
 {
 	if (a->is_date != b->is_date)
 		return a->is_date ? 1 : -1;
+	if (a->in_parts || b->in_parts)
+		return compare_parts(a->text, b->text);
 	if (!a->is_date && a->ndigits != b->ndigits)
 		return a->ndigits < b->ndigits ? -1 : 1;
 	/* digit strings of one length compare as their numbers do */

@@ -13,7 +13,9 @@ notices() {
 }
 
 IGNORED='NOTICE:  ignoring .sql files without a version: seed.sql
-HINT:  A migration'"'"'s name starts with its version, such as 0001_init.sql.'
+HINT:  A migration'"'"'s name starts with its version, such as 0001_init.sql.
+NOTICE:  ignoring folders without a version: notes
+HINT:  A migration folder'"'"'s name starts with its version, such as 0001_init/.'
 
 for fn in apply migrate; do   # each into a schema of its name
     case $fn in

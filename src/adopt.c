@@ -487,19 +487,10 @@ record_adopted(const char *target_schema, const MigrationDir *dir, const bool *a
 	for (int i = 0; i < dir->nfiles; i++)
 	{
 		const MigrationFile *file = &dir->files[i];
-		MemoryContext outer;
-		MigrationScripts scripts;
 
 		CHECK_FOR_INTERRUPTS();
-		if (!adopted[i])
-			continue;
-		outer = MemoryContextSwitchTo(work);
-		schemata_check_migration(dir, file, &scripts, false);
-		schemata_queue_baseline(queue, file->version.text, file->name, scripts.up.checksum,
-								scripts.has_down ? scripts.down.sql : NULL);
-		MemoryContextSwitchTo(outer);
-		callback(file, scripts.up.checksum, arg);
-		MemoryContextReset(work);
+		if (adopted[i])
+			callback(file, schemata_baseline_file(queue, dir, file, work), arg);
 	}
 	schemata_flush_history(queue);
 	MemoryContextDelete(work);

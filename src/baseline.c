@@ -65,6 +65,30 @@ check_no_rows_from(const char *target_schema, const History *history,
 				 errhint("A baseline records migrations up to a version above every applied one.")));
 }
 
+/*
+ * Queue a baseline row for one migration of a directory, recorded as applied
+ * without running it: its scripts are read and checked as apply checks them,
+ * and the row gets the up script's checksum and the down script.  The work is
+ * done in "work", reset before returning.  Returns the checksum, in the
+ * caller's memory context.
+ */
+char *
+schemata_baseline_file(HistoryQueue *queue, const MigrationDir *dir, const MigrationFile *file,
+					   MemoryContext work)
+{
+	MemoryContext outer = MemoryContextSwitchTo(work);
+	MigrationScripts scripts;
+	char	   *checksum;
+
+	schemata_check_migration(dir, file, &scripts, false);
+	schemata_queue_baseline(queue, file->version.text, file->name, scripts.up.checksum,
+							scripts.has_down ? scripts.down.sql : NULL);
+	MemoryContextSwitchTo(outer);
+	checksum = pstrdup(scripts.up.checksum);
+	MemoryContextReset(work);
+	return checksum;
+}
+
 /* Record every migration of dir up to "upto" that the history lacks. */
 static int
 record_directory_baseline(const char *target_schema, const MigrationDir *dir,
@@ -80,20 +104,12 @@ record_directory_baseline(const char *target_schema, const MigrationDir *dir,
 
 	while (schemata_merge_next(&cursor, &file, &row))
 	{
-		MemoryContext outer;
-		MigrationScripts scripts;
-
 		CHECK_FOR_INTERRUPTS();
 		if (file == NULL || row != NULL)
 			continue;
 		if (schemata_version_cmp(&file->version, upto) > 0)
 			break;
-		outer = MemoryContextSwitchTo(work);
-		schemata_check_migration(dir, file, &scripts, false);
-		schemata_queue_baseline(queue, file->version.text, file->name, scripts.up.checksum,
-								scripts.has_down ? scripts.down.sql : NULL);
-		MemoryContextSwitchTo(outer);
-		MemoryContextReset(work);
+		(void) schemata_baseline_file(queue, dir, file, work);
 		recorded++;
 	}
 	schemata_flush_history(queue);

@@ -429,6 +429,8 @@ extern void schemata_rollback_migrations(const RollbackOptions *options,
  */
 extern int	schemata_baseline_migrations(const char *version, const char *target_schema,
 										 const char *dir);
+extern char *schemata_baseline_file(HistoryQueue *queue, const MigrationDir *dir,
+									 const MigrationFile *file, MemoryContext work);
 extern int	schemata_repair_history(const char *dir, const char *target_schema);
 
 /*

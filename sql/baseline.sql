@@ -84,8 +84,8 @@ SELECT pg_temp.history_text('bl') AS bl_before \gset
 SELECT schemata.baseline('0005', 'bl', dir => fixture('baseline_app'));
 SELECT schemata.baseline('0005', 'bl_absent', dir => fixture('baseline_app'));
 SELECT pg_temp.history_text('bl_absent');
--- a down script that cannot run in a migration, after one that is fine:
--- neither is recorded
+-- a down script that cannot run in a migration, after one that is fine: a
+-- WARNING naming file and line, and both are recorded as written
 SELECT schemata.baseline('0002', 'bl_bad', dir => fixture('repair_bad'));
 SELECT pg_temp.history_text('bl_bad');
 -- an up script apply would refuse is checked as apply checks it: ROLLBACK,

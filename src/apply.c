@@ -10,7 +10,9 @@
  * error, a missing file a WARNING); choose the pending migrations up to
  * to_version, refusing one older than the newest applied unless
  * allow_out_of_order; read, scan, parse and check every pending script, up
- * and down.  Only then does anything run.
+ * and down.  Only then does anything run.  A down script that fails the
+ * checks stops nothing: it gets a WARNING and is recorded as written, to be
+ * checked again (and refused) when rollback() is about to run it.
  *
  * Memory.  Checking keeps only a few bytes per pending migration (the
  * checksums of its up and down scripts, and where the up script's statements
@@ -32,7 +34,9 @@
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 
 #include "schemata.h"
 
@@ -148,23 +152,146 @@ resolve_to_version(const ApplyOptions *options, const MigrationDir *dir,
 }
 
 /*
+ * Whether an error raised while checking a script is about the script (its
+ * syntax, a statement it may not hold, its size), not about the server (out
+ * of memory, a cancel, a shutdown, an internal error): only those are turned
+ * into a WARNING for a down script.
+ */
+static bool
+is_script_fault(const ErrorData *edata)
+{
+	int			category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+
+	return edata->elevel == ERROR &&
+		category != ERRCODE_TO_CATEGORY(ERRCODE_INSUFFICIENT_RESOURCES) &&
+		category != ERRCODE_TO_CATEGORY(ERRCODE_OPERATOR_INTERVENTION) &&
+		category != ERRCODE_TO_CATEGORY(ERRCODE_SYSTEM_ERROR) &&
+		category != ERRCODE_TO_CATEGORY(ERRCODE_INTERNAL_ERROR);
+}
+
+/*
+ * The line of the script's file that the error's CONTEXT names (script.c
+ * writes it as "migration file "<file>", line <n>" first), or 0.
+ */
+static int
+error_line(const Script *script, const ErrorData *edata)
+{
+	char	   *prefix = psprintf("migration file \"%s\", line ", script->file);
+	int			line = 0;
+
+	if (edata->context != NULL && strncmp(edata->context, prefix, strlen(prefix)) == 0)
+		line = atoi(edata->context + strlen(prefix));
+	pfree(prefix);
+	return line;
+}
+
+/* The WARNING for a down script that fails the checks, with their reason. */
+static void
+warn_down_script(const Script *down, const ErrorData *edata)
+{
+	int			line = error_line(down, edata);
+
+	ereport(WARNING,
+			(line > 0 ?
+			 errmsg("down script in migration file \"%s\", line %d, fails the checks: %s",
+					down->file, line, edata->message) :
+			 errmsg("down script in migration file \"%s\" fails the checks: %s",
+					down->file, edata->message),
+			 errdetail("It is recorded as written; rollback refuses to run it until it passes the checks."),
+			 edata->hint != NULL ? errhint("%s", edata->hint) : 0));
+}
+
+/*
+ * The checksum of a down script that fails the checks: of its text as
+ * written, as it may not even scan.  Only compared with itself, to see that
+ * the file did not change between checking and running its migration.
+ */
+static void
+raw_text_checksum(Script *script)
+{
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+
+	schemata_sha256(script->sql, script->len, digest);
+	hex_encode((const char *) digest, sizeof(digest), script->checksum);
+	script->checksum[SCHEMATA_CHECKSUM_LEN] = '\0';
+}
+
+/*
+ * Release and delete a resource owner made for a check; with committed, a
+ * resource still held is a leak that gets the server's WARNING.
+ */
+static void
+drop_check_owner(ResourceOwner owner, bool committed)
+{
+	ResourceOwnerRelease(owner, RESOURCE_RELEASE_BEFORE_LOCKS, committed, false);
+	ResourceOwnerRelease(owner, RESOURCE_RELEASE_LOCKS, committed, false);
+	ResourceOwnerRelease(owner, RESOURCE_RELEASE_AFTER_LOCKS, committed, false);
+	ResourceOwnerDelete(owner);
+}
+
+/*
+ * Scan, parse and check a down script.  One that fails gets a WARNING and the
+ * checksum of its text, and false is returned: it is recorded as written and
+ * checked again by rollback(), which refuses it.
+ *
+ * Scanning and parsing take no locks and change nothing outside the script
+ * and the current memory context; the one resource they hold is the
+ * checksum's hash context, which they register with the current resource
+ * owner.  So their error is caught without a subtransaction, which would
+ * cost every down script that passes: the check runs under a resource owner
+ * of its own, released after it, silently if it failed.  Errors that are not
+ * about the script are thrown on.
+ */
+static bool
+check_down_script(Script *down)
+{
+	MemoryContext context = CurrentMemoryContext;
+	ResourceOwner outer_owner = CurrentResourceOwner;
+	ResourceOwner owner = ResourceOwnerCreate(outer_owner, "schemata down script check");
+	ErrorData  *edata = NULL;
+
+	CurrentResourceOwner = owner;
+	PG_TRY();
+	{
+		schemata_scan_script(down);
+		schemata_parse_script(down, false);
+	}
+	PG_CATCH();
+	{
+		CurrentResourceOwner = outer_owner;
+		MemoryContextSwitchTo(context);
+		edata = CopyErrorData();
+		if (!is_script_fault(edata))
+			PG_RE_THROW();
+		FlushErrorState();
+	}
+	PG_END_TRY();
+	CurrentResourceOwner = outer_owner;
+	drop_check_owner(owner, edata == NULL);
+	if (edata == NULL)
+		return true;
+	warn_down_script(down, edata);
+	FreeErrorData(edata);
+	raw_text_checksum(down);
+	return false;
+}
+
+/*
  * Read a migration's up and down scripts, scan, parse and check them, in the
  * current memory context: the checks of a pending migration, also made by
  * baseline() and repair() for the migrations they record.  With notify, the
- * up script's dropped BEGIN/COMMIT are reported with a NOTICE.
+ * up script's dropped BEGIN/COMMIT are reported with a NOTICE.  An up script
+ * that fails the checks is an error; a down script that fails them gets a
+ * WARNING (check_down_script()), and false is returned.
  */
-void
+bool
 schemata_check_migration(const MigrationDir *dir, const MigrationFile *file,
 						 MigrationScripts *scripts, bool notify)
 {
 	schemata_read_migration(dir, file, scripts);
 	schemata_scan_script(&scripts->up);
 	schemata_parse_script(&scripts->up, notify);
-	if (scripts->has_down)
-	{
-		schemata_scan_script(&scripts->down);
-		schemata_parse_script(&scripts->down, false);
-	}
+	return !scripts->has_down || check_down_script(&scripts->down);
 }
 
 /*
@@ -265,7 +392,7 @@ check_pending(const MigrationDir *dir, PlannedMigration *planned, bool keep_sql,
 	MemoryContext outer = MemoryContextSwitchTo(work);
 	MigrationScripts scripts;
 
-	schemata_check_migration(dir, planned->file, &scripts, true);
+	planned->down_ok = schemata_check_migration(dir, planned->file, &scripts, true);
 	MemoryContextSwitchTo(outer);
 
 	memcpy(planned->checksum, scripts.up.checksum, sizeof(planned->checksum));
@@ -426,7 +553,10 @@ check_unchanged_since_planned(const PlannedMigration *planned, MigrationScripts 
 		report_changed(scripts->up.file);	/* a "-- migrate:down" marker came or went */
 	if (!scripts->has_down)
 		return;
-	schemata_scan_script(&scripts->down);
+	if (planned->down_ok)
+		schemata_scan_script(&scripts->down);
+	else
+		raw_text_checksum(&scripts->down);
 	if (strcmp(scripts->down.checksum, planned->down_checksum) != 0)
 		report_changed(scripts->down.file);
 }

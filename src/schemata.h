@@ -324,6 +324,8 @@ typedef struct PlannedMigration
 	char		down_checksum[SCHEMATA_CHECKSUM_LEN + 1];	/* if has_down */
 	int			nstatements;
 	bool		has_down;
+	bool		down_ok;		/* its down script passes the checks (with
+								 * has_down) */
 	char	   *up_sql;			/* kept only when planning */
 	/* the up script's statements as checked, for running it; NULL: none kept */
 	ScriptStatement *statements;
@@ -369,7 +371,7 @@ extern bool schemata_merge_next(MergeCursor *cursor, const MigrationFile **file,
 typedef void (*AppliedCallback) (const PlannedMigration *migration, double duration_ms,
 								 void *arg);
 
-extern void schemata_check_migration(const MigrationDir *dir, const MigrationFile *file,
+extern bool schemata_check_migration(const MigrationDir *dir, const MigrationFile *file,
 									 MigrationScripts *scripts, bool notify);
 /* Who builds a plan, which decides what schemata_build_plan() does. */
 typedef enum PlanPurpose

@@ -33,15 +33,18 @@ CREATE TABLE second (id int);
 DROP TABLE second;
 EOF
     echo 'CREATE TABLE third (id int);' >"$dir/0003_third.up.sql"
-    echo 'DROP TABLE third;' >"$dir/0003_third.down.sql"
+    echo "${third_down:-DROP TABLE third;}" >"$dir/0003_third.down.sql"
     chmod -R a+rX "$dir"
     if [ -n "$settle" ]; then sleep 2.5; fi
 }
 settle=
 
-# wait_for SQL: poll until the query returns t
+# wait_for SQL [PID]: poll until the query returns t, or process PID ended
 wait_for() {
-    until [ "$(q -d changed -c "$1")" = t ]; do sleep 0.1; done
+    until [ "$(q -d changed -c "$1")" = t ]; do
+        if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then return; fi
+        sleep 0.1
+    done
 }
 
 # apply_while_editing SED_SCRIPT [FILE]: apply() with 0001 held at the gate
@@ -67,7 +70,7 @@ apply_while_editing() {
     apply_pid=$!
     # apply() waits in 0001: every file has been checked
     wait_for "SELECT EXISTS (SELECT FROM pg_locks WHERE relation = 'public.gate'::regclass
-                                AND NOT granted)"
+                                AND NOT granted)" "$apply_pid"
     sed -i "$1" "$dir/${2:-0002_second.sql}"
     touch "$marker"
     wait "$gate_pid"
@@ -161,5 +164,22 @@ expect_eq "$(PGOPTIONS="-c client_min_messages=warning" q -d changed -c "SET wor
 expect_eq "$(q -d changed -c "SELECT to_regclass('big_table') IS NOT NULL")" "t" "the migration read again ran"
 expect_eq "$(q -d changed -c "SELECT down_sql FROM schemata.migrations WHERE version = '0002'")" \
           "DROP TABLE folder_table;" "the folder's kept down script is recorded"
+
+# a down script that fails the checks gets a WARNING and is compared as
+# written: edited after the checks, it is refused; else recorded as written
+settle=
+third_down='DROP INDEX IF NOT EXISTS third_i;'
+bad_down_warning='WARNING:  down script in migration file "0003_third.down.sql", line 1, fails the checks: syntax error at or near "NOT"'
+fresh_db changed
+q -d changed -c "CREATE TABLE public.gate (id int)"
+expect_eq "$(apply_while_editing 's/third_i;/third_j;/' 0003_third.down.sql | grep -v '^DETAIL')" \
+"$bad_down_warning
+ERROR:  migration file \"0003_third.down.sql\" changed while it was being applied" \
+          "a down script that fails the checks, edited after them, is refused"
+expect_eq "$(nothing_applied)" "0 rows, first: none" "nothing applied after the edited failing down script"
+expect_eq "$(apply_while_editing 's/^x$//' 0003_third.down.sql | grep -v '^DETAIL')" "$bad_down_warning" \
+          "a down script that fails the checks does not stop apply"
+expect_eq "$(q -d changed -c "SELECT down_sql FROM schemata.migrations WHERE version = '0003'")" \
+          "DROP INDEX IF NOT EXISTS third_i;" "the failing down script is recorded as written"
 
 "$SCHEMATA_PGBIN/dropdb" changed

@@ -418,6 +418,9 @@ BEGIN
     END LOOP;
     DROP SCHEMA public CASCADE;
     CREATE SCHEMA public;
+    -- a migrate commits what its migrations made, temporary tables too,
+    -- which outlive it in this session
+    DISCARD TEMP;
     DELETE FROM schemata.migrations;
     DELETE FROM reliability.plan_memo;
 END

@@ -131,6 +131,12 @@ typedef struct MigrationFile
 	char	   *name;			/* the entry's name, shown to users */
 	char	   *up_file;		/* path of the up script, relative to dir */
 	char	   *down_file;		/* path of a separate down script, or NULL */
+	/*
+	 * A tool's own way of saying the migration cannot run in a transaction,
+	 * found while scanning (diesel's metadata.toml, Flyway's .sql.conf): what
+	 * says so, for messages ("0001_x/metadata.toml"), or NULL.
+	 */
+	char	   *no_transaction_marker;
 } MigrationFile;
 
 /*
@@ -196,6 +202,15 @@ typedef struct Script
 	int			nstatements;	/* statements to run (without skipped ones) */
 	int			nparsed;
 	ScriptStatement *statements;
+	/*
+	 * Why the script cannot run inside a transaction block, or NULL: the first
+	 * statement that cannot ("CREATE INDEX CONCURRENTLY", set by
+	 * schemata_parse_script) or the tool's marker that says so (dbmate's
+	 * "transaction:false", a MigrationFile's no_transaction_marker); and the
+	 * line of the file it is on (0 for a marker in another file).
+	 */
+	const char *non_transactional;
+	int			non_transactional_line;
 } Script;
 
 /* The up and down scripts of one migration, as read from its file(s). */

@@ -341,6 +341,8 @@ typedef struct PlannedMigration
 	bool		has_down;
 	bool		down_ok;		/* its down script passes the checks (with
 								 * has_down) */
+	bool		non_transactional;	/* its up script cannot run in a
+									 * transaction (Script.non_transactional) */
 	char	   *up_sql;			/* kept only when planning */
 	/* the up script's statements as checked, for running it; NULL: none kept */
 	ScriptStatement *statements;

@@ -328,3 +328,29 @@ DROP SCHEMA notemp CASCADE;
 REVOKE ALL ON FUNCTION schemata.diff(jsonb, name) FROM regress_diff_user;
 REVOKE ALL ON SCHEMA schemata FROM regress_diff_user;
 DROP ROLE regress_diff_user;
+-- A changed generation expression drops and adds the column: the indexes,
+-- keys and checks that use it go with DROP COLUMN, so they are added again
+-- in the same diff, and one sync leaves nothing to do.
+SELECT count(*) FROM schemata.bootstrap(
+    '[{"dbSchema": "gen", "table": "t",
+       "columns": [{"name": "id", "type": "int"}, {"name": "a", "type": "int"},
+                   {"name": "g", "type": "int", "generated": "always", "expression": "a * 2", "stored": true}],
+       "constraints": {"primaryKey": ["id"], "checks": ["g < 1000"], "unique": [["id", "g"]],
+                       "indexes": [{"columns": ["g"]}, {"columns": ["a"], "name": "t_a_where_g", "where": "g > 10"}]}}]');
+SELECT step, operation, object_name, sql FROM schemata.sync(
+    '[{"dbSchema": "gen", "table": "t",
+       "columns": [{"name": "id", "type": "int"}, {"name": "a", "type": "int"},
+                   {"name": "g", "type": "int", "generated": "always", "expression": "a * 3", "stored": true}],
+       "constraints": {"primaryKey": ["id"], "checks": ["g < 1000"], "unique": [["id", "g"]],
+                       "indexes": [{"columns": ["g"]}, {"columns": ["a"], "name": "t_a_where_g", "where": "g > 10"}]}}]',
+    allow_destructive => true);
+SELECT count(*) AS steps FROM schemata.diff(
+    '[{"dbSchema": "gen", "table": "t",
+       "columns": [{"name": "id", "type": "int"}, {"name": "a", "type": "int"},
+                   {"name": "g", "type": "int", "generated": "always", "expression": "a * 3", "stored": true}],
+       "constraints": {"primaryKey": ["id"], "checks": ["g < 1000"], "unique": [["id", "g"]],
+                       "indexes": [{"columns": ["g"]}, {"columns": ["a"], "name": "t_a_where_g", "where": "g > 10"}]}}]');
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+ WHERE conrelid = 'gen.t'::regclass ORDER BY 1;
+SELECT indexrelid::regclass AS index FROM pg_index WHERE indrelid = 'gen.t'::regclass ORDER BY 1;
+DROP SCHEMA gen CASCADE;

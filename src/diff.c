@@ -11,7 +11,8 @@
  * generation expression), unique constraints, foreign keys and indexes by
  * name, primary keys and checks by definition.  A changed constraint or index is
  * dropped and added again; a changed generation expression drops and adds
- * its column.  renamedFrom turns what would be a drop and an add into a
+ * its column, and the constraints and indexes that use it (DROP COLUMN
+ * drops them, as pg_depend records) are dropped and added with it.  renamedFrom turns what would be a drop and an add into a
  * rename; the names derived from the old names (primary key, checks, serial
  * sequences, and pg-schemata's uidx_/fk_/idx_ names) are renamed with them,
  * so that the catalog becomes the one bootstrap() makes; keys, checks,
@@ -41,14 +42,22 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "schemata.h"
 
@@ -96,7 +105,13 @@ typedef struct TableDiff
 	const ModelTable *model;
 	char	   *qualified;		/* "schema"."table" */
 	const char *live_name;		/* the table's name before a rename */
+	Oid			relid;			/* the live table, or InvalidOid */
 	bool		renames;		/* the table or one of its columns is renamed */
+	/*
+	 * Names of the live constraints and indexes that use a column dropped
+	 * and added again: DROP COLUMN drops them, so they are added again too.
+	 */
+	List	   *recreated;
 	/* the model's foreign keys as the live table has them (live_foreign_key()) */
 	char	  **live_fk_names;
 	char	  **live_fk_definitions;
@@ -132,6 +147,17 @@ step_cmp(const void *a, const void *b)
 	if (x->phase != y->phase)
 		return x->phase < y->phase ? -1 : 1;
 	return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+static bool
+in_names(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	return false;
 }
 
 static char *
@@ -260,9 +286,46 @@ drop_column_step(const TableDiff *td, const char *name)
 					 psprintf("DROP COLUMN %s", quote_identifier(name)));
 }
 
+/*
+ * Add to td->recreated the constraints and indexes of the live table that
+ * use its column "name" (in their columns, expressions or predicates): what
+ * DROP COLUMN drops with it, as pg_depend records it.
+ */
+static void
+note_column_dependents(TableDiff *td, const char *name)
+{
+	AttrNumber	attnum = get_attnum(td->relid, name);
+	Relation	depend = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData key[3];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(td->relid));
+	ScanKeyInit(&key[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber, F_INT4EQ,
+				Int32GetDatum(attnum));
+	scan = systable_beginscan(depend, DependReferenceIndexId, true, NULL, 3, key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+		char	   *dependent = NULL;
+
+		if (dep->classid == ConstraintRelationId)
+			dependent = get_constraint_name(dep->objid);
+		else if (dep->classid == RelationRelationId && get_rel_relkind(dep->objid) == RELKIND_INDEX)
+			dependent = get_rel_name(dep->objid);
+		if (dependent != NULL)
+			td->recreated = lappend(td->recreated, dependent);
+	}
+	systable_endscan(scan);
+	table_close(depend, AccessShareLock);
+}
+
 /* Compare one column that exists on both sides. */
 static void
-diff_column(const TableDiff *td, const ModelColumn *column, const CatalogItem *want,
+diff_column(TableDiff *td, const ModelColumn *column, const CatalogItem *want,
 			const CatalogItem *live)
 {
 	const char *col = quote_identifier(column->name);
@@ -270,6 +333,7 @@ diff_column(const TableDiff *td, const ModelColumn *column, const CatalogItem *w
 	if (want->generated != live->generated ||
 		(want->generated && !schemata_same_text(want->default_expr, live->default_expr)))
 	{
+		note_column_dependents(td, live->name);
 		drop_column_step(td, column->name);
 		add_column_step(td, column);
 		return;
@@ -518,7 +582,8 @@ drop_unwanted(const TableDiff *td, CatalogTable *want, CatalogTable *live, Catal
 			continue;
 		wanted = (kind == ITEM_CHECK || kind == ITEM_PRIMARY_KEY) ?
 			find_item(want, kind, NULL, item->definition) : find_item(want, kind, item->name, NULL);
-		if (wanted != NULL && !wanted->matched && is_as_wanted(item, wanted))
+		if (wanted != NULL && !wanted->matched && is_as_wanted(item, wanted) &&
+			!in_names(td->recreated, item->name))
 		{
 			wanted->matched = true;
 			continue;
@@ -566,7 +631,8 @@ diff_constraints(const TableDiff *td, CatalogTable *want, CatalogTable *live)
 			continue;
 		for (int k = 0; k < model->nforeign_keys && !keep; k++)
 			keep = strcmp(model->foreign_keys[k].name, item->name) == 0 &&
-				strcmp(td->live_fk_definitions[k], item->definition) == 0;
+				strcmp(td->live_fk_definitions[k], item->definition) == 0 &&
+				!in_names(td->recreated, item->name);
 		if (keep)
 			item->matched = true;
 		else
@@ -574,7 +640,8 @@ diff_constraints(const TableDiff *td, CatalogTable *want, CatalogTable *live)
 	}
 	for (int k = 0; k < model->nforeign_keys; k++)
 		if (find_item(live, ITEM_FOREIGN_KEY, model->foreign_keys[k].name,
-					  td->live_fk_definitions[k]) == NULL)
+					  td->live_fk_definitions[k]) == NULL ||
+			in_names(td->recreated, model->foreign_keys[k].name))
 			add_foreign_key_step(td, &model->foreign_keys[k]);
 
 	drop_unwanted(td, want, live, ITEM_INDEX);
@@ -832,7 +899,9 @@ diff_table(Diff *diff, const ModelTable *model)
 	td.model = model;
 	td.qualified = quote_qualified_identifier(model->schema, model->name);
 	td.live_name = model->name;
+	td.relid = InvalidOid;
 	td.renames = false;
+	td.recreated = NIL;
 	if (!OidIsValid(relid) && model->renamed_from != NULL)
 	{
 		relid = live_table(model->schema, model->renamed_from);
@@ -855,6 +924,7 @@ diff_table(Diff *diff, const ModelTable *model)
 		CatalogTable *live = schemata_catalog_table(diff->live, relid);
 		CatalogTable *want;
 
+		td.relid = relid;
 		check_column_renames(&td, live);
 		want = schemata_describe_model(model, live);
 		describe_live_foreign_keys(&td, live);
@@ -864,17 +934,6 @@ diff_table(Diff *diff, const ModelTable *model)
 		diff_constraints(&td, want, live);
 	}
 	return td.live_name;
-}
-
-static bool
-in_names(List *names, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, names)
-		if (strcmp((char *) lfirst(lc), name) == 0)
-			return true;
-	return false;
 }
 
 /* Tables of a covered schema that no model names are dropped. */

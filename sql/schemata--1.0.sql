@@ -221,3 +221,17 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION schemata.adopt(text, name, text) IS
     'record the migrations another tool''s history table says were applied, without running them (batch 0)';
 REVOKE ALL ON FUNCTION schemata.adopt(text, name, text) FROM PUBLIC;
+
+-- what the pending migrations would do to the live tables they touch; lint.c
+CREATE FUNCTION schemata.lint(
+    dir text,
+    target_schema name DEFAULT 'public',
+    to_version text DEFAULT NULL)
+RETURNS TABLE (version text, file text, line integer, statement text,
+               rule text, severity text, table_name text, lock_mode text,
+               table_size bigint, estimated_rows bigint, message text)
+AS 'MODULE_PATHNAME', 'schemata_lint'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.lint(text, name, text) IS
+    'the locks, rewrites and scans the pending migrations would cause on live tables, with their sizes; runs nothing';
+REVOKE ALL ON FUNCTION schemata.lint(text, name, text) FROM PUBLIC;

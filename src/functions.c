@@ -559,3 +559,52 @@ schemata_adopt(PG_FUNCTION_ARGS)
 	SPI_finish();
 	return (Datum) 0;
 }
+
+PG_FUNCTION_INFO_V1(schemata_lint);
+
+#define LINT_COLS 11
+
+static void
+put_lint_row(const LintFinding *finding, void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[LINT_COLS];
+	bool		nulls[LINT_COLS] = {0};
+
+	values[0] = CStringGetTextDatum(finding->planned->file->version.text);
+	values[1] = CStringGetTextDatum(finding->file);
+	values[2] = Int32GetDatum(finding->line);
+	values[3] = CStringGetTextDatum(finding->statement);
+	values[4] = CStringGetTextDatum(finding->rule);
+	values[5] = CStringGetTextDatum(finding->severity);
+	values[6] = CStringGetTextDatum(finding->table_name);
+	nulls[7] = finding->lock_mode == NULL;
+	if (!nulls[7])
+		values[7] = CStringGetTextDatum(finding->lock_mode);
+	nulls[8] = finding->table_size < 0;
+	values[8] = Int64GetDatum(finding->table_size);
+	nulls[9] = finding->estimated_rows < 0;
+	values[9] = Int64GetDatum((int64) finding->estimated_rows);
+	values[10] = CStringGetTextDatum(finding->message);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * lint(dir, target_schema, to_version)
+ */
+Datum
+schemata_lint(PG_FUNCTION_ARGS)
+{
+	ApplyOptions options;
+
+	options.dir = text_arg(fcinfo, 0, "dir", false);
+	options.target_schema = name_arg(fcinfo, 1, "target_schema");
+	options.to_version = text_arg(fcinfo, 2, "to_version", true);
+	options.allow_out_of_order = false;
+	schemata_check_may_read_history(options.target_schema);
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	schemata_lint_pending(&options, put_lint_row, fcinfo->resultinfo);
+	SPI_finish();
+	return (Datum) 0;
+}

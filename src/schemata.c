@@ -171,5 +171,17 @@ _PG_init(void)
 							 0,
 							 NULL, NULL, NULL);
 
+	DefineCustomIntVariable("schemata.lint_large_table",
+							"Table size from which lint() reports costs that grow with the table as warnings.",
+							"Below it they are notices: an index built without CONCURRENTLY, a "
+							"rewrite or a validating scan of a small table is over quickly.",
+							&schemata_lint_large_table_kb,
+							10 * 1024,
+							0,
+							INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("schemata");
 }

@@ -17,6 +17,7 @@
  *	  rollback.c  rollback: undoing applied migrations with their down scripts
  *	  baseline.c  baseline/repair: recording migrations without running them
  *	  adopt.c     adopt: recording another tool's history as baseline rows
+ *	  lint.c      lint: what pending migrations would do to live tables
  *
  * and for bootstrap()/teardown()/diff()/sync(), JSON table models:
  *	  sqltext.c   SQL written inside models: type names, single expressions,
@@ -461,6 +462,29 @@ typedef void (*AdoptedCallback) (const MigrationFile *file, const char *checksum
 
 extern void schemata_adopt_history(const char *dir, const char *target_schema,
 								   const char *from_tool, AdoptedCallback callback, void *arg);
+
+/*
+ * lint.c
+ */
+typedef struct LintFinding
+{
+	const PlannedMigration *planned;
+	const char *file;
+	int			line;
+	const char *statement;
+	const char *rule;
+	const char *severity;		/* "warning" or "notice" */
+	const char *table_name;		/* schema-qualified */
+	const char *lock_mode;		/* PostgreSQL's name of the lock, or NULL */
+	int64		table_size;		/* bytes, or -1 if unknown */
+	double		estimated_rows;	/* or -1 if unknown */
+	const char *message;
+} LintFinding;
+
+typedef void (*LintCallback) (const LintFinding *finding, void *arg);
+
+extern int	schemata_lint_large_table_kb;
+extern void schemata_lint_pending(const ApplyOptions *options, LintCallback callback, void *arg);
 
 /*
  * access.c

@@ -235,3 +235,17 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION schemata.lint(text, name, text) IS
     'the locks, rewrites and scans the pending migrations would cause on live tables, with their sizes; runs nothing';
 REVOKE ALL ON FUNCTION schemata.lint(text, name, text) FROM PUBLIC;
+
+-- the pending migrations run for real, observed and rolled back; rehearse.c
+CREATE FUNCTION schemata.rehearse(
+    dir text,
+    target_schema name DEFAULT 'public',
+    to_version text DEFAULT NULL)
+RETURNS TABLE (version text, name text, duration_ms float8, locks text[],
+               rewritten text[], row_counts jsonb, created text[],
+               altered text[], dropped text[])
+AS 'MODULE_PATHNAME', 'schemata_rehearse'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION schemata.rehearse(text, name, text) IS
+    'run the pending migrations in a subtransaction, report the locks, rewrites, rows and objects of each, and roll it all back';
+REVOKE ALL ON FUNCTION schemata.rehearse(text, name, text) FROM PUBLIC;

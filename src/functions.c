@@ -21,9 +21,11 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "funcapi.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -605,6 +607,91 @@ schemata_lint(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
 	schemata_lint_pending(&options, put_lint_row, fcinfo->resultinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(schemata_rehearse);
+
+#define REHEARSE_COLS 9
+
+static Datum
+string_list_array(List *strings)
+{
+	int			n = list_length(strings);
+	const char **items = palloc(Max(n, 1) * sizeof(const char *));
+	int			i = 0;
+	ListCell   *lc;
+
+	foreach(lc, strings)
+		items[i++] = (const char *) lfirst(lc);
+	return schemata_text_array(items, n);
+}
+
+/* {"public.t": {"inserted": 1, "updated": 0, "deleted": 0}, ...} */
+static Datum
+row_counts_jsonb(const RehearsedMigration *r)
+{
+	StringInfoData json;
+	ListCell   *table;
+	ListCell   *counts;
+
+	initStringInfo(&json);
+	appendStringInfoChar(&json, '{');
+	forboth(table, r->row_tables, counts, r->row_counts)
+	{
+		long long	inserted,
+					updated,
+					deleted;
+
+		if (sscanf((const char *) lfirst(counts), "%lld %lld %lld",
+				   &inserted, &updated, &deleted) != 3)
+			elog(ERROR, "malformed row counts");
+		if (json.len > 1)
+			appendStringInfoString(&json, ", ");
+		escape_json(&json, (const char *) lfirst(table));
+		appendStringInfo(&json, ": {\"inserted\": %lld, \"updated\": %lld, \"deleted\": %lld}",
+						 inserted, updated, deleted);
+	}
+	appendStringInfoChar(&json, '}');
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(json.data));
+}
+
+static void
+put_rehearsed_row(const RehearsedMigration *r, void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[REHEARSE_COLS];
+	bool		nulls[REHEARSE_COLS] = {0};
+
+	values[0] = CStringGetTextDatum(r->planned->file->version.text);
+	values[1] = CStringGetTextDatum(r->planned->file->name);
+	values[2] = Float8GetDatum(r->duration_ms);
+	values[3] = string_list_array(r->locks);
+	values[4] = string_list_array(r->rewritten);
+	values[5] = row_counts_jsonb(r);
+	values[6] = string_list_array(r->created);
+	values[7] = string_list_array(r->altered);
+	values[8] = string_list_array(r->dropped);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * rehearse(dir, target_schema, to_version)
+ */
+Datum
+schemata_rehearse(PG_FUNCTION_ARGS)
+{
+	ApplyOptions options;
+
+	options.dir = text_arg(fcinfo, 0, "dir", false);
+	options.target_schema = name_arg(fcinfo, 1, "target_schema");
+	options.to_version = text_arg(fcinfo, 2, "to_version", true);
+	options.allow_out_of_order = false;
+	schemata_check_may_apply(options.target_schema);
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	schemata_rehearse_pending(&options, put_rehearsed_row, fcinfo->resultinfo);
 	SPI_finish();
 	return (Datum) 0;
 }

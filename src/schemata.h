@@ -18,6 +18,7 @@
  *	  baseline.c  baseline/repair: recording migrations without running them
  *	  adopt.c     adopt: recording another tool's history as baseline rows
  *	  lint.c      lint: what pending migrations would do to live tables
+ *	  rehearse.c  rehearse: pending migrations run, observed, rolled back
  *
  * and for bootstrap()/teardown()/diff()/sync(), JSON table models:
  *	  sqltext.c   SQL written inside models: type names, single expressions,
@@ -485,6 +486,27 @@ typedef void (*LintCallback) (const LintFinding *finding, void *arg);
 
 extern int	schemata_lint_large_table_kb;
 extern void schemata_lint_pending(const ApplyOptions *options, LintCallback callback, void *arg);
+
+/*
+ * rehearse.c
+ */
+typedef struct RehearsedMigration
+{
+	const PlannedMigration *planned;
+	double		duration_ms;
+	List	   *locks;			/* "public.t AccessExclusiveLock" */
+	List	   *rewritten;		/* "table public.t" */
+	List	   *row_tables;		/* "public.t" ... */
+	List	   *row_counts;		/* ... and "inserted updated deleted" */
+	List	   *created;		/* "index public.t_x", "function f(int)" */
+	List	   *altered;
+	List	   *dropped;
+} RehearsedMigration;
+
+typedef void (*RehearsedCallback) (const RehearsedMigration *migration, void *arg);
+
+extern void schemata_rehearse_pending(const ApplyOptions *options, RehearsedCallback callback,
+									  void *arg);
 
 /*
  * access.c

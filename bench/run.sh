@@ -211,6 +211,23 @@ done
 # ---------------------------------------------------------------- bootstrap, diff
 has_function() { [ "$(q bench_template "SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace s ON s.oid = p.pronamespace WHERE s.nspname = 'schemata' AND p.proname = '$1'")" != 0 ]; }
 MODELS_NOTE=
+# lint's corpus: migration k builds an index on b_k, adds a column with a
+# volatile default and sets a column NOT NULL (each one finding), against the
+# catalog of DIFF_TABLES tables that diff's case bootstraps.
+lint_dir() {
+    [ -d "$W/corpus/lint" ] && return 0
+    mkdir -p "$W/corpus/lint"
+    awk -v n="$DIFF_TABLES" -v out="$W/corpus/lint" 'BEGIN {
+        for (k = 1; k <= n; k++) {
+            f = sprintf("%s/%05d_b_%d.sql", out, k, k)
+            printf "CREATE INDEX b_%d_qty ON public.b_%d (qty);\n", k, k > f
+            printf "ALTER TABLE public.b_%d ADD COLUMN token uuid DEFAULT gen_random_uuid();\n", k > f
+            printf "ALTER TABLE public.b_%d ALTER COLUMN c6 SET NOT NULL;\n", k > f
+            close(f)
+        }
+    }'
+    chown -R postgres: "$W/corpus/lint"
+}
 if has_function bootstrap && has_function diff; then
     "$SRC/bench/gen_models.sh" "$BOOT_TABLES" 5 "$W/models/boot"
     "$SRC/bench/gen_models.sh" "$DIFF_TABLES" 10 "$W/models/diff"
@@ -229,6 +246,11 @@ if has_function bootstrap && has_function diff; then
         steps=$(q bench_run "SELECT count(*) FROM schemata.diff(pg_catalog.pg_read_file('$W/models/diff/models.json')::jsonb)")
         [ "$steps" = 0 ] || MODELS_NOTE="diff of the in-sync catalog returned $steps steps (expected 0)"
         measure diff "$DIFF_TABLES" -c "SELECT count(*) FROM schemata.diff(pg_catalog.pg_read_file('$W/models/diff/models.json')::jsonb)"
+        # lint: one pending migration per table of that catalog, three findings each
+        if has_function lint; then
+            lint_dir
+            measure lint "$DIFF_TABLES" -c "SELECT count(*) FROM schemata.lint('$W/corpus/lint')"
+        fi
     done
 else
     MODELS_NOTE="skipped: schemata.bootstrap / schemata.diff are not in this build"
@@ -325,6 +347,7 @@ prow() { row "$1" "$3" "$(get "$2" "$3")" "$(ratio "$(get "$2" "$3")" "$4")" "$(
         prow "6 same DDL via psql -1 -f (tables)" boot_ddl "$BOOT_TABLES" "$bfloor" "$cbfloor"
         prow "6 schemata.bootstrap(models) (tables)" bootstrap "$BOOT_TABLES" "$bfloor" "$cbfloor"
         prow "6 schemata.diff, in sync (tables x 10 cols)" diff "$DIFF_TABLES" "-" "-"
+        prow "6 schemata.lint, as many migrations x tables" lint "$DIFF_TABLES" "-" "-"
     fi
     [ -n "$MODELS_NOTE" ] && echo "6 bootstrap/diff: $MODELS_NOTE"
 } >"$W/report.txt"

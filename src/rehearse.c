@@ -359,6 +359,23 @@ compare_rows(const Observation *before, const Observation *after, RehearsedMigra
 	}
 }
 
+/* Lists of names in the order that makes a row read the same every time. */
+static int
+name_cmp(const ListCell *a, const ListCell *b)
+{
+	return strcmp((const char *) lfirst(a), (const char *) lfirst(b));
+}
+
+static void
+sort_names(RehearsedMigration *r)
+{
+	list_sort(r->locks, name_cmp);
+	list_sort(r->rewritten, name_cmp);
+	list_sort(r->created, name_cmp);
+	list_sort(r->altered, name_cmp);
+	list_sort(r->dropped, name_cmp);
+}
+
 /*---- the rehearsal ----*/
 
 /* Run the plan's migrations, observing each; in the current subtransaction. */
@@ -390,6 +407,7 @@ rehearse_plan(const ApplyOptions *options, RehearsedCallback callback, void *arg
 		r.locks = new_locks(&before, &after);
 		compare_objects(&before, &after, &r);
 		compare_rows(&before, &after, &r);
+		sort_names(&r);
 		callback(&r, arg);
 		MemoryContextSwitchTo(outer);
 		MemoryContextReset(step);

@@ -14,12 +14,12 @@ SELECT has_table_privilege('public', 'schemata.migrations', 'SELECT') AS public_
 DROP ROLE IF EXISTS regress_schemata_user;
 CREATE ROLE regress_schemata_user;
 GRANT USAGE ON SCHEMA schemata TO regress_schemata_user;
-GRANT EXECUTE ON FUNCTION schemata.apply(text, name, text, boolean),
+GRANT EXECUTE ON FUNCTION schemata.apply(text, name, text, boolean, text, integer),
                           schemata.status(text, name),
                           schemata.rollback(name, integer, text, text),
                           schemata.baseline(text, name, text),
                           schemata.repair(text, name) TO regress_schemata_user;
-GRANT EXECUTE ON PROCEDURE schemata.migrate(text, name, text, boolean) TO regress_schemata_user;
+GRANT EXECUTE ON PROCEDURE schemata.migrate(text, name, text, boolean, text, integer) TO regress_schemata_user;
 CREATE SCHEMA regress_owned AUTHORIZATION regress_schemata_user;
 
 -- EXECUTE alone is not enough to read server directories: SQLSTATE 42501

@@ -76,11 +76,13 @@ CREATE FUNCTION schemata.apply(
     dir text,
     target_schema name DEFAULT 'public',
     to_version text DEFAULT NULL,
-    allow_out_of_order boolean DEFAULT false)
+    allow_out_of_order boolean DEFAULT false,
+    lock_timeout text DEFAULT NULL,
+    lock_retries integer DEFAULT 0)
 RETURNS TABLE (version text, name text, checksum text, duration_ms float8)
 AS 'MODULE_PATHNAME', 'schemata_apply'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION schemata.apply(text, name, text, boolean) IS
+COMMENT ON FUNCTION schemata.apply(text, name, text, boolean, text, integer) IS
     'apply the pending migrations of a server directory in the current transaction';
 
 CREATE FUNCTION schemata.plan(
@@ -155,7 +157,7 @@ COMMENT ON FUNCTION schemata.sync(jsonb, name, boolean) IS
     'run the steps of diff in the current transaction';
 
 -- Reading server directories and changing schemas is not for everyone.
-REVOKE ALL ON FUNCTION schemata.apply(text, name, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION schemata.apply(text, name, text, boolean, text, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.plan(text, name, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.status(text, name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.version(name) FROM PUBLIC;
@@ -203,12 +205,14 @@ CREATE PROCEDURE schemata.migrate(
     dir text,
     target_schema name DEFAULT 'public',
     to_version text DEFAULT NULL,
-    allow_out_of_order boolean DEFAULT false)
+    allow_out_of_order boolean DEFAULT false,
+    lock_timeout text DEFAULT NULL,
+    lock_retries integer DEFAULT 0)
 AS 'MODULE_PATHNAME', 'schemata_migrate'
 LANGUAGE C;
-COMMENT ON PROCEDURE schemata.migrate(text, name, text, boolean) IS
+COMMENT ON PROCEDURE schemata.migrate(text, name, text, boolean, text, integer) IS
     'apply the pending migrations of a server directory, committing after each one';
-REVOKE ALL ON PROCEDURE schemata.migrate(text, name, text, boolean) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE schemata.migrate(text, name, text, boolean, text, integer) FROM PUBLIC;
 
 -- another tool's history recorded as baseline rows (batch 0); adopt.c
 CREATE FUNCTION schemata.adopt(

@@ -41,6 +41,6 @@ SELECT n.nspname, e.extname
   FROM pg_namespace n JOIN pg_depend d ON d.objid = n.oid AND d.classid = 'pg_namespace'::regclass
   JOIN pg_extension e ON e.oid = d.refobjid
  WHERE n.nspname = 'schemata';
-SELECT has_function_privilege('public', 'schemata.apply(text,name,text,boolean)', 'EXECUTE') AS public_can_apply;
+SELECT has_function_privilege('public', 'schemata.apply(text,name,text,boolean,text,integer)', 'EXECUTE') AS public_can_apply;
 SELECT pg_get_function_arguments('schemata.apply'::regproc);
 SELECT pg_get_function_result('schemata.status'::regproc);

@@ -652,7 +652,7 @@ apply_one(const ApplyOptions *options, const MigrationPlan *plan, const PlannedM
 
 	take_scripts(plan->dir, planned, &scripts);
 	hints->migration = planned->file;
-	duration_ms = schemata_run_migration(&scripts.up, options->target_schema, hints);
+	duration_ms = schemata_run_migration_with_retries(&scripts.up, options, hints);
 	if (script_adds_enum_value(&scripts.up))
 		hints->enum_added_by = planned->file;
 	schemata_queue_migration(plan->recorded, planned->file, &scripts, batch, duration_ms);

@@ -286,4 +286,14 @@ schemata_guc_variables(int *num_vars)
 	set_config_option(name, value, context, source, action, changeVal, elevel, is_reload)
 #endif
 
+/*
+ * 13, 14: no pg_prng.  A fraction in [0, 1), for jitter (retry.c).
+ */
+#if PG_VERSION_NUM >= 150000
+#include "common/pg_prng.h"
+#define schemata_random_fraction() pg_prng_double(&pg_global_prng_state)
+#else
+#define schemata_random_fraction() ((double) random() / ((double) MAX_RANDOM_VALUE + 1))
+#endif
+
 #endif							/* SCHEMATA_COMPAT_H */

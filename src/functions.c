@@ -89,10 +89,23 @@ bool_arg(FunctionCallInfo fcinfo, int n, const char *argname)
 static void
 apply_options(FunctionCallInfo fcinfo, ApplyOptions *options)
 {
+	memset(options, 0, sizeof(ApplyOptions));
 	options->dir = text_arg(fcinfo, 0, "dir", false);
 	options->target_schema = name_arg(fcinfo, 1, "target_schema");
 	options->to_version = text_arg(fcinfo, 2, "to_version", true);
 	options->allow_out_of_order = bool_arg(fcinfo, 3, "allow_out_of_order");
+}
+
+/* apply()'s and migrate()'s lock_timeout and lock_retries, after the others. */
+static void
+lock_options(FunctionCallInfo fcinfo, ApplyOptions *options)
+{
+	if (PG_ARGISNULL(5))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("lock_retries cannot be null")));
+	schemata_check_lock_options(options, text_arg(fcinfo, 4, "lock_timeout", true),
+								PG_GETARG_INT32(5));
 }
 
 static void
@@ -119,7 +132,8 @@ put_applied_row(const PlannedMigration *migration, double duration_ms, void *arg
 }
 
 /*
- * apply(dir, target_schema, to_version, allow_out_of_order)
+ * apply(dir, target_schema, to_version, allow_out_of_order, lock_timeout,
+ *		 lock_retries)
  */
 Datum
 schemata_apply(PG_FUNCTION_ARGS)
@@ -127,6 +141,7 @@ schemata_apply(PG_FUNCTION_ARGS)
 	ApplyOptions options;
 
 	apply_options(fcinfo, &options);
+	lock_options(fcinfo, &options);
 	schemata_check_may_apply(options.target_schema);
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
@@ -460,7 +475,8 @@ check_nonatomic_call(FunctionCallInfo fcinfo)
 }
 
 /*
- * migrate(dir, target_schema, to_version, allow_out_of_order), a procedure
+ * migrate(dir, target_schema, to_version, allow_out_of_order, lock_timeout,
+ *		   lock_retries), a procedure
  */
 Datum
 schemata_migrate(PG_FUNCTION_ARGS)
@@ -470,6 +486,7 @@ schemata_migrate(PG_FUNCTION_ARGS)
 
 	check_nonatomic_call(fcinfo);
 	apply_options(fcinfo, &options);
+	lock_options(fcinfo, &options);
 	schemata_check_may_apply(options.target_schema);
 	rc = SPI_connect_ext(SPI_OPT_NONATOMIC);
 	if (rc != SPI_OK_CONNECT)
@@ -599,6 +616,7 @@ schemata_lint(PG_FUNCTION_ARGS)
 {
 	ApplyOptions options;
 
+	memset(&options, 0, sizeof(options));
 	options.dir = text_arg(fcinfo, 0, "dir", false);
 	options.target_schema = name_arg(fcinfo, 1, "target_schema");
 	options.to_version = text_arg(fcinfo, 2, "to_version", true);
@@ -684,6 +702,7 @@ schemata_rehearse(PG_FUNCTION_ARGS)
 {
 	ApplyOptions options;
 
+	memset(&options, 0, sizeof(options));
 	options.dir = text_arg(fcinfo, 0, "dir", false);
 	options.target_schema = name_arg(fcinfo, 1, "target_schema");
 	options.to_version = text_arg(fcinfo, 2, "to_version", true);

@@ -12,6 +12,8 @@
  *	  history.c   the history table schemata.migrations and the advisory lock
  *	  runner.c    running a checked script through SPI
  *	  apply.c     apply/plan: pending migrations from directory and history
+ *	  retry.c     lock_timeout and lock_retries: a migration tried again
+ *	              after a lock timeout
  *	  migrate.c   migrate: apply with a commit after each migration
  *	  status.c    status/version
  *	  rollback.c  rollback: undoing applied migrations with their down scripts
@@ -361,6 +363,8 @@ typedef struct ApplyOptions
 	const char *target_schema;
 	const char *to_version;		/* NULL: all */
 	bool		allow_out_of_order;
+	const char *lock_timeout;	/* for each statement; NULL: the caller's */
+	int			lock_retries;	/* tries after a lock timeout (retry.c) */
 } ApplyOptions;
 
 /* The pending migrations that apply() would run, after every check. */
@@ -411,6 +415,15 @@ extern double schemata_apply_step(const ApplyOptions *options, const MigrationPl
 extern void schemata_report_applied(const PlannedMigration *planned, double duration_ms);
 extern bool schemata_start_batch(const ApplyOptions *options, const MigrationPlan *plan,
 								 int *batch);
+
+/*
+ * retry.c
+ */
+extern void schemata_check_lock_options(ApplyOptions *options, const char *lock_timeout,
+										int lock_retries);
+extern double schemata_run_migration_with_retries(const Script *script,
+												  const ApplyOptions *options,
+												  const RunHints *hints);
 
 /*
  * migrate.c

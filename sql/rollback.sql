@@ -69,6 +69,20 @@ SELECT version, name FROM schemata.rollback('rb_order', steps => 2);
 RESET client_min_messages;
 SELECT fingerprint('rb_order');
 
+-- to_version need not be applied: every applied migration above it is
+-- undone (0001 and 0003 applied, to_version 0002 undoes 0003); one above
+-- every applied version undoes nothing.
+SET client_min_messages = warning;
+SELECT version FROM schemata.apply(fixture('rollback_gap'), 'rb_to');
+SELECT version, name FROM schemata.rollback('rb_to', to_version => '0002');
+SELECT version FROM pg_temp.history('rb_to');
+RESET client_min_messages;
+SELECT version, name FROM schemata.rollback('rb_to', to_version => '0099');
+SET client_min_messages = warning;
+SELECT version, name FROM schemata.rollback('rb_to', to_version => '0000');
+RESET client_min_messages;
+SELECT count(*) AS history FROM pg_temp.history('rb_to');
+
 -- duration_ms is the time the down script took, in milliseconds: the down
 -- script of "timed" sleeps 10 ms.
 SET client_min_messages = warning;
@@ -98,8 +112,7 @@ SELECT * FROM schemata.rollback('rb_dir', steps => 0);
 SELECT * FROM schemata.rollback('rb_dir', steps => -1);
 -- steps and to_version both given
 SELECT * FROM schemata.rollback('rb_dir', steps => 1, to_version => '0001');
--- to_version not applied, or not a version
-SELECT * FROM schemata.rollback('rb_dir', to_version => '0003');
+-- to_version not a version
 SELECT * FROM schemata.rollback('rb_dir', to_version => 'latest');
 -- more steps than applied migrations
 SELECT * FROM schemata.rollback('rb_dir', steps => 3);

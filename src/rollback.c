@@ -120,24 +120,18 @@ select_last_steps(Rollback *rb)
 		add_target(rb, &history->rows[i]);
 }
 
-/* Every history row above to_version, newest first; to_version must be applied. */
+/*
+ * Every history row above to_version, newest first, whether or not
+ * to_version itself is applied (PGRestify's --rollback-to <date>).
+ */
 static void
 select_above_version(Rollback *rb)
 {
 	const History *history = rb->history;
 	MigrationVersion to = schemata_version_argument("to_version", rb->options->to_version);
-	int			found = -1;
 
-	for (int i = 0; i < history->nrows; i++)
-		if (schemata_version_cmp(&history->rows[i].version, &to) == 0)
-			found = i;
-	if (found < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("version %s is not applied to schema \"%s\"",
-						rb->options->to_version, rb->options->target_schema),
-				 errhint("Pass the version of an applied migration as to_version; schemata.status() lists them.")));
-	for (int i = history->nrows - 1; i > found; i--)
+	for (int i = history->nrows - 1;
+		 i >= 0 && schemata_version_cmp(&history->rows[i].version, &to) > 0; i--)
 		add_target(rb, &history->rows[i]);
 }
 

@@ -112,10 +112,13 @@ run_regress() {
 }
 
 # The isolation tester of a staged major needs that major's libpq (17 and
-# later call functions that Debian 12's libpq lacks).
+# later call functions that Debian 12's libpq lacks); Debian 15's, linked in
+# where the package has none (13: test/lib/majors.sh), keeps Debian's.
 run_isolation() {
-    local libs=
-    [[ $SCHEMATA_PG_MAJOR == "$SCHEMATA_DEBIAN_MAJOR" ]] || libs=$SCHEMATA_WORK/pg/lib
+    local libs= tester=$SCHEMATA_WORK/pg/lib/postgresql/pgxs/src/test/isolation/isolationtester
+    if [[ $SCHEMATA_PG_MAJOR != "$SCHEMATA_DEBIAN_MAJOR" && ! -L $tester ]]; then
+        libs=$SCHEMATA_WORK/pg/lib
+    fi
     LD_LIBRARY_PATH=$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
         run_pg_suite isolation "$SCHEMATA_SRC/output_iso/regression.diffs" REGRESS=
 }

@@ -54,7 +54,8 @@ FROM defaults.kinds;
 SELECT * FROM schemata.bootstrap(pg_temp.model('generated.json'), extensions => '{}');
 SELECT * FROM pg_temp.describe('generated');
 
--- Unique constraints: arrays, objects, NULLS NOT DISTINCT, explicit names.
+-- Unique constraints: arrays, objects, explicit names (nullsNotDistinct: see
+-- nulls_not_distinct.sql).
 SELECT * FROM schemata.bootstrap(pg_temp.model('uniques.json'), extensions => '{}');
 SELECT * FROM pg_temp.describe('uniques');
 

@@ -269,8 +269,8 @@ DROP SCHEMA carried, carried_fresh CASCADE;
 CREATE SCHEMA canon;
 CREATE TABLE canon.t (id serial, code integer, status varchar(20) DEFAULT 'new',
                       n numeric(8,2) DEFAULT 0, note text DEFAULT NULL, u text,
-                      PRIMARY KEY (id, code), CONSTRAINT t_u_key UNIQUE NULLS NOT DISTINCT (u));
-CREATE FUNCTION pg_temp.canon_model(status_default jsonb, note_default jsonb, nnd boolean)
+                      PRIMARY KEY (id, code), CONSTRAINT t_u_key UNIQUE (u));
+CREATE FUNCTION pg_temp.canon_model(status_default jsonb, note_default jsonb)
 RETURNS jsonb LANGUAGE sql AS $$
     SELECT jsonb_build_array(jsonb_build_object('dbSchema', 'canon', 'table', 't',
         'columns', jsonb_build_array(
@@ -281,13 +281,13 @@ RETURNS jsonb LANGUAGE sql AS $$
             '{"name": "u", "type": "text"}'::jsonb),
         'constraints', jsonb_build_object('primaryKey', '["id", "code"]'::jsonb,
             'unique', jsonb_build_array(jsonb_build_object('name', 't_u_key', 'columns', '["u"]'::jsonb,
-                                                           'nullsNotDistinct', nnd)))))
+                                                           'nullsNotDistinct', false)))))
 $$;
 -- in sync: 'new' as a text value and as SQL; DEFAULT NULL, which is not stored
-SELECT * FROM schemata.diff(pg_temp.canon_model('"new"', 'null', true));
-SELECT * FROM schemata.diff(pg_temp.canon_model($$"'new'"$$, NULL, true));
--- each difference found
-SELECT operation, object_name, sql FROM schemata.diff(pg_temp.canon_model('"old"', '"x"', false)) ORDER BY step;
+SELECT * FROM schemata.diff(pg_temp.canon_model('"new"', 'null'));
+SELECT * FROM schemata.diff(pg_temp.canon_model($$"'new'"$$, NULL));
+-- each difference found (a changed key: see nulls_not_distinct.sql)
+SELECT operation, object_name, sql FROM schemata.diff(pg_temp.canon_model('"old"', '"x"')) ORDER BY step;
 DROP SCHEMA canon CASCADE;
 
 -- Without the TEMP privilege on the database, a model whose forms need a

@@ -330,6 +330,36 @@ qualified_name3(const char *schema, const char *table, const char *name)
 	return psprintf("%s.%s", quote_qualified_identifier(schema, table), quote_identifier(name));
 }
 
+#if PG_VERSION_NUM < 150000
+/*
+ * 13 and 14 report an extension the server does not have by the path of its
+ * control file; report it as 15 does, the same on every major.
+ */
+static void
+check_extension_available(const char *name, const char *path)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(name)};
+	PathContext ctx;
+	int			rc;
+
+	schemata_push_path(&ctx, path, NULL);
+	rc = SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_available_extensions() "
+							   "WHERE name::pg_catalog.text OPERATOR(pg_catalog.=) $1",
+							   1, argtypes, values, NULL, true, 1);
+	MemoryContextSwitchTo(cxt);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read the available extensions: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"%s\" is not available", name),
+				 errhint("The extension must first be installed on the system where PostgreSQL is running.")));
+	schemata_pop_path(&ctx);
+}
+#endif
+
 static void
 ensure_extensions(ArrayType *extensions, ObjectCallback callback, void *arg)
 {
@@ -351,6 +381,9 @@ ensure_extensions(ArrayType *extensions, ObjectCallback callback, void *arg)
 			callback("extension", quote_identifier(name), "exists", arg);
 		else
 		{
+#if PG_VERSION_NUM < 150000
+			check_extension_available(name, psprintf("extensions[%d]", i + 1));
+#endif
 			schemata_execute_ddl(psprintf("CREATE EXTENSION %s", quote_identifier(name)),
 								 psprintf("extensions[%d]", i + 1));
 			callback("extension", quote_identifier(name), "created", arg);

@@ -42,13 +42,17 @@
 #endif
 
 /*
- * 13: no SPI_execute_extended().  This stand-in covers the options
- * history.c sets (params, read_only, dest): the rows are collected in
- * SPI_tuptable, then handed to dest one by one.
+ * 13: no SPI_execute_extended().  This stand-in covers the options runner.c
+ * and history.c set (params, read_only, dest) for the one statement they
+ * pass.  A statement that returns rows runs in a cursor whose rows are
+ * fetched a batch at a time and handed to dest, so that they are not all
+ * held at once (runner.c discards a migration's rows as they come); any
+ * other runs as SPI_execute_plan_with_paramlist() runs it.
  */
 #if PG_VERSION_NUM < 140000
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "utils/plancache.h"
 
 typedef struct SPIExecuteOptions
 {
@@ -57,40 +61,115 @@ typedef struct SPIExecuteOptions
 	DestReceiver *dest;
 } SPIExecuteOptions;
 
+#define SCHEMATA_SPI_FETCH_BATCH 1000
+
+/* The result code SPI gives a statement that returns rows. */
 static inline int
-SPI_execute_extended(const char *src, const SPIExecuteOptions *options)
+schemata_spi_rows_result(SPIPlanPtr plan)
 {
-	int			nargs = options->params != NULL ? options->params->numParams : 0;
-	Oid		   *argtypes = palloc(Max(nargs, 1) * sizeof(Oid));
-	Datum	   *values = palloc(Max(nargs, 1) * sizeof(Datum));
-	char	   *nulls = palloc(Max(nargs, 1) * sizeof(char));
-	int			rc;
+	CachedPlanSource *source = linitial(SPI_plan_get_plan_sources(plan));
 
-	for (int i = 0; i < nargs; i++)
+	switch (source->commandTag)
 	{
-		ParamExternData *param = &options->params->params[i];
-
-		argtypes[i] = param->ptype;
-		values[i] = param->value;
-		nulls[i] = param->isnull ? 'n' : ' ';
+		case CMDTAG_SELECT:
+			return SPI_OK_SELECT;
+		case CMDTAG_INSERT:
+			return SPI_OK_INSERT_RETURNING;
+		case CMDTAG_UPDATE:
+			return SPI_OK_UPDATE_RETURNING;
+		case CMDTAG_DELETE:
+			return SPI_OK_DELETE_RETURNING;
+		default:
+			return SPI_OK_UTILITY;
 	}
-	rc = SPI_execute_with_args(src, nargs, argtypes, values, nulls, options->read_only, 0);
-	if (rc >= 0 && options->dest != NULL && SPI_tuptable != NULL)
-	{
-		DestReceiver *dest = options->dest;
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+}
 
-		dest->rStartup(dest, CMD_SELECT, desc);
+typedef struct SchemataSpiStatement
+{
+	ErrorContextCallback callback;
+	const char *query;
+} SchemataSpiStatement;
+
+/*
+ * Name the statement in an error's CONTEXT as SPI does, unless SPI's own
+ * callback (its argument is the same query text) already has: SPI names it
+ * while it plans the cursor, not while the cursor starts or runs.
+ */
+static inline void
+schemata_spi_statement_callback(void *arg)
+{
+	SchemataSpiStatement *statement = (SchemataSpiStatement *) arg;
+	int			position = geterrposition();
+
+	for (ErrorContextCallback *e = error_context_stack; e != &statement->callback; e = e->previous)
+		if (e->arg == statement->query)
+			return;
+	if (position > 0)
+	{
+		errposition(0);
+		internalerrposition(position);
+		internalerrquery(statement->query);
+	}
+	else
+		errcontext("SQL statement \"%s\"", statement->query);
+}
+
+/* Run "plan" in a cursor, handing its rows to "dest" a batch at a time. */
+static inline int
+schemata_spi_stream_rows(SPIPlanPtr plan, const SPIExecuteOptions *options)
+{
+	SchemataSpiStatement statement;
+	Portal		portal;
+	DestReceiver *dest = options->dest;
+	TupleTableSlot *slot;
+	uint64		processed = 0;
+
+	statement.query = ((CachedPlanSource *) linitial(SPI_plan_get_plan_sources(plan)))->query_string;
+	statement.callback.callback = schemata_spi_statement_callback;
+	statement.callback.arg = &statement;
+	statement.callback.previous = error_context_stack;
+	error_context_stack = &statement.callback;
+	portal = SPI_cursor_open_with_paramlist(NULL, plan, options->params, options->read_only);
+	slot = MakeSingleTupleTableSlot(portal->tupDesc, &TTSOpsHeapTuple);
+	dest->rStartup(dest, CMD_SELECT, portal->tupDesc);
+	do
+	{
+		SPI_cursor_fetch(portal, true, SCHEMATA_SPI_FETCH_BATCH);
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
 			ExecStoreHeapTuple(SPI_tuptable->vals[i], slot, false);
 			dest->receiveSlot(slot, dest);
 		}
-		dest->rShutdown(dest);
-		ExecDropSingleTupleTableSlot(slot);
+		processed += SPI_processed;
 		SPI_freetuptable(SPI_tuptable);
-	}
+	} while (SPI_processed > 0);
+	dest->rShutdown(dest);
+	ExecDropSingleTupleTableSlot(slot);
+	SPI_cursor_close(portal);
+	error_context_stack = statement.callback.previous;
+	SPI_processed = processed;
+	SPI_tuptable = NULL;
+	return schemata_spi_rows_result(plan);
+}
+
+static inline int
+SPI_execute_extended(const char *src, const SPIExecuteOptions *options)
+{
+	int			nargs = options->params != NULL ? options->params->numParams : 0;
+	Oid		   *argtypes = palloc(Max(nargs, 1) * sizeof(Oid));
+	SPIPlanPtr	plan;
+	int			rc;
+
+	for (int i = 0; i < nargs; i++)
+		argtypes[i] = options->params->params[i].ptype;
+	plan = SPI_prepare(src, nargs, argtypes);
+	if (plan == NULL)
+		return SPI_result;
+	if (options->dest != NULL && SPI_is_cursor_plan(plan))
+		rc = schemata_spi_stream_rows(plan, options);
+	else
+		rc = SPI_execute_plan_with_paramlist(plan, options->params, options->read_only, 0);
+	SPI_freeplan(plan);
 	return rc;
 }
 #endif

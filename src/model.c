@@ -21,6 +21,9 @@
  *
  * - as in pg-schemata, notNull on a generated column is ignored.
  *
+ * Before PostgreSQL 15, which brought UNIQUE NULLS NOT DISTINCT, a unique
+ * constraint with nullsNotDistinct: true is refused (feature not supported).
+ *
  * Unlike pg-schemata, every problem is an error naming its JSON path
  * (models[2].columns[3].type): a value of the wrong JSON type, a missing or
  * unknown key, a column or table that does not exist, an identifier (given
@@ -623,6 +626,22 @@ read_column_list(const JsonbValue *value, const char *path, const ModelTable *ta
 	return list;
 }
 
+/* A unique constraint's nullsNotDistinct: true needs PostgreSQL 15. */
+static bool
+read_nulls_not_distinct(const JsonbValue *value, const char *path)
+{
+	bool		nulls_not_distinct = bool_value(value, path);
+
+#if PG_VERSION_NUM < 150000
+	if (nulls_not_distinct)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s cannot be true on PostgreSQL %s", path, PG_MAJORVERSION),
+				 errdetail("UNIQUE NULLS NOT DISTINCT came with PostgreSQL 15.")));
+#endif
+	return nulls_not_distinct;
+}
+
 static void
 read_unique(const ModelTable *table, const JsonbValue *value, const char *path,
 			ModelUnique *unique)
@@ -640,7 +659,7 @@ read_unique(const ModelTable *table, const JsonbValue *value, const char *path,
 		unique->columns = read_column_list(required_field(object, "columns", path),
 										   key_path(path, "columns"), table);
 		if ((item = field(object, "nullsNotDistinct")) != NULL)
-			unique->nulls_not_distinct = bool_value(item, key_path(path, "nullsNotDistinct"));
+			unique->nulls_not_distinct = read_nulls_not_distinct(item, key_path(path, "nullsNotDistinct"));
 		if ((item = field(object, "name")) != NULL)
 			unique->name = identifier_value(item, key_path(path, "name"));
 	}

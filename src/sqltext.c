@@ -30,6 +30,7 @@
 
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
 #include "nodes/parsenodes.h"
 #include "parser/parse_type.h"
 #include "parser/parser.h"
@@ -168,6 +169,49 @@ is_star(Node *node)
 		IsA(llast(((ColumnRef *) node)->fields), A_Star);
 }
 
+#if PG_VERSION_NUM < 140000
+
+/*
+ * 13 has no expression mode: its PL/pgSQL parses "SELECT expr", and so do
+ * we.  Errors are made to read as 14's expression mode reports them: a
+ * position in the query moves back onto "expr" (the path's query), and a
+ * semicolon after the SELECT is a syntax error there.
+ */
+#define SELECT_PREFIX "SELECT "
+
+static void
+select_prefix_error_callback(void *arg)
+{
+	int			pos = geterrposition();
+
+	if (pos > (int) strlen(SELECT_PREFIX))
+		errposition(pos - strlen(SELECT_PREFIX));
+}
+
+static List *
+parse_select_expression(const char *expr)
+{
+	char	   *query = psprintf(SELECT_PREFIX "%s", expr);
+	ErrorContextCallback callback;
+	List	   *parsed;
+	RawStmt    *first;
+
+	callback.callback = select_prefix_error_callback;
+	callback.arg = NULL;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+	parsed = raw_parser(query, RAW_PARSE_DEFAULT);
+	first = linitial_node(RawStmt, parsed);
+	if (first->stmt_len != 0)	/* a semicolon ends it */
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("syntax error at or near \";\""),
+				 errposition(pg_mbstrlen_with_len(query, first->stmt_location + first->stmt_len) + 1)));
+	error_context_stack = callback.previous;
+	return parsed;
+}
+#endif
+
 /*
  * Parse "expr" as exactly one SQL expression and return its raw parse tree.
  * Anything else (two expressions, a FROM clause, a second statement, an
@@ -178,27 +222,17 @@ schemata_parse_expression(const char *expr, const char *path)
 {
 	PathContext ctx;
 	List	   *parsed;
-	bool		one_statement = true;
 	SelectStmt *select;
 	ResTarget  *target;
 
-#if PG_VERSION_NUM >= 140000
 	schemata_push_path(&ctx, path, expr);
+#if PG_VERSION_NUM >= 140000
 	parsed = raw_parser(expr, RAW_PARSE_PLPGSQL_EXPR);
 #else
-
-	/*
-	 * 13 has no expression mode: parse "SELECT expr", as its PL/pgSQL does,
-	 * and let nothing follow it, not even a semicolon.
-	 */
-	char	   *query = psprintf("SELECT %s", expr);
-
-	schemata_push_path(&ctx, path, query);
-	parsed = raw_parser(query, RAW_PARSE_DEFAULT);
-	one_statement = list_length(parsed) == 1 && linitial_node(RawStmt, parsed)->stmt_len == 0;
+	parsed = parse_select_expression(expr);
 #endif
 	select = (SelectStmt *) ((RawStmt *) linitial(parsed))->stmt;
-	if (!one_statement || list_length(select->targetList) != 1 ||
+	if (list_length(select->targetList) != 1 ||
 		select->distinctClause != NIL || select->intoClause != NULL ||
 		select->fromClause != NIL || select->whereClause != NULL ||
 		select->groupClause != NIL || select->havingClause != NULL ||

@@ -2,8 +2,8 @@
 # test/run_all.sh -- the test command (run as root: sudo ./test/run_all.sh).
 #
 # Installs what a fresh Debian 12 lacks, and for each PostgreSQL major of the
-# matrix (SCHEMATA_PG_MAJORS: Debian 12's 15, then 17 and 18 staged from npm
-# and Debian's archive by test/lib/majors.sh) builds schemata with -Werror
+# matrix (SCHEMATA_PG_MAJORS: Debian 12's 15, and 13, 17 and 18 staged from
+# npm and Debian's archive by test/lib/majors.sh) builds schemata with -Werror
 # into a private installation, starts a throwaway cluster
 # (test/lib/cluster.sh), then runs:
 #   1. pg_regress tests  (REGRESS in the Makefile; sql/ + expected/)
@@ -24,8 +24,8 @@
 #                            test to)
 #   SCHEMATA_SHELL_TESTS     which shell tests, a glob without ".sh"
 #                            (default *: all; e.g. 6* or 60_lock_table)
-#   SCHEMATA_PG_MAJORS       the majors of the plain pass (default "15 17 18";
-#                            13 builds but its suite does not pass yet)
+#   SCHEMATA_PG_MAJORS       the majors of the plain pass (default
+#                            "13 15 17 18")
 #   SCHEMATA_PG_CACHE        where the other majors are kept once fetched
 #                            (default /var/cache/schemata-pg)
 #   SCHEMATA_SANITIZE        unset: the plain pass on every major, then the
@@ -112,10 +112,13 @@ run_regress() {
 }
 
 # The isolation tester of a staged major needs that major's libpq (17 and
-# later call functions that Debian 12's libpq lacks).
+# later call functions that Debian 12's libpq lacks); Debian 15's, linked in
+# where the package has none (13: test/lib/majors.sh), keeps Debian's.
 run_isolation() {
-    local libs=
-    [[ $SCHEMATA_PG_MAJOR == "$SCHEMATA_DEBIAN_MAJOR" ]] || libs=$SCHEMATA_WORK/pg/lib
+    local libs= tester=$SCHEMATA_WORK/pg/lib/postgresql/pgxs/src/test/isolation/isolationtester
+    if [[ $SCHEMATA_PG_MAJOR != "$SCHEMATA_DEBIAN_MAJOR" && ! -L $tester ]]; then
+        libs=$SCHEMATA_WORK/pg/lib
+    fi
     LD_LIBRARY_PATH=$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
         run_pg_suite isolation "$SCHEMATA_SRC/output_iso/regression.diffs" REGRESS=
 }
@@ -131,17 +134,17 @@ run_shell_tests() {
     for t in "${tests[@]}"; do
         name=$(basename "$t")
         echo "--- $name"
-        rc=0
+        rc=0 started=$SECONDS
         schemata_run timeout -k 10 "$limit" env -C "$SCHEMATA_SRC" bash "$t" 2>&1 || rc=$?
         if (( rc == 0 )); then
-            echo "ok     $name"
+            echo "ok     $name ($((SECONDS - started)) s)"
             passed=$((passed + 1))
         elif (( rc == 77 )); then
             echo "skip   $name"
             skipped=$((skipped + 1))
         else
             (( rc == 124 )) && echo "timed out after ${limit}s (SCHEMATA_SHELL_TIMEOUT)"
-            echo "FAILED $name (exit $rc)"
+            echo "FAILED $name (exit $rc, $((SECONDS - started)) s)"
             failed=$((failed + 1))
         fi
     done
@@ -194,7 +197,7 @@ run_suites() {
 # stops the server); then we wait for it to finish cleaning up.
 setup_failures=()
 run_pass() {
-    local suites rc
+    local suites rc started=$SECONDS
     banner "PostgreSQL $3${2:+, suites $2}"
     (set -e; export SCHEMATA_SANITIZE=$1 PASS_PREFIX=$2 SCHEMATA_PG_MAJOR=$3; run_suites) &
     suites=$!
@@ -204,14 +207,15 @@ run_pass() {
         kill -0 "$suites" 2>/dev/null || break
     done
     trap - HUP INT TERM
+    echo "PostgreSQL $3${2:+ ($2)}: $((SECONDS - started)) s"
     if (( rc != 0 )); then
         setup_failures+=("${2}setup or harness failed (exit $rc); see the output above")
     fi
 }
 
-# The plain pass runs on every major of the matrix, Debian 12's own (15)
-# first, with no prefix; the others' suites are named pgNN/.  The sanitized
-# pass runs on 15.
+# The plain pass runs on every major of the matrix, in the order given,
+# Debian 12's own (15) with no prefix; the others' suites are named pgNN/.
+# The sanitized pass runs on 15.
 run_plain_passes() {
     local major
     for major in $SCHEMATA_PG_MAJORS; do
@@ -224,7 +228,7 @@ run_plain_passes() {
     done
 }
 
-SCHEMATA_PG_MAJORS=${SCHEMATA_PG_MAJORS:-$SCHEMATA_DEBIAN_MAJOR 17 18}
+SCHEMATA_PG_MAJORS=${SCHEMATA_PG_MAJORS:-13 $SCHEMATA_DEBIAN_MAJOR 17 18}
 interrupted=0
 case ${SCHEMATA_SANITIZE:-} in
     0) run_plain_passes ;;

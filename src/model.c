@@ -27,7 +27,10 @@
  * or generated) longer than 63 bytes, also those PostgreSQL would derive
  * (<table>_pkey, <table>_<column>_seq, <table>_<column>_check), a table
  * defined twice.  Keys that only matter to application code (colProps,
- * immutable, version) are ignored.
+ * immutable, version) are ignored, and so are those pg-schemata 1.x accepts
+ * and builds nothing from (a column's nullable, an index's type "Index").
+ * Its older schemaName (used when dbSchema is empty) and top-level indexes
+ * are read.
  *
  * Models are read with search_path pinned to pg_catalog (see searchpath.c),
  * as bootstrap(), teardown() and diff() run their DDL: a type, function or
@@ -61,15 +64,16 @@
 #define NAME_HASH_LEN 6
 
 static const char *const table_keys[] = {
-	"dbSchema", "table", "columns", "constraints", "hasAuditFields", "softDelete",
-	"renamedFrom", NULL
+	"dbSchema", "schemaName", "table", "columns", "constraints", "indexes",
+	"hasAuditFields", "softDelete", "renamedFrom", NULL
 };
 static const char *const table_ignored[] = {"version", NULL};
 static const char *const column_keys[] = {
 	"name", "type", "notNull", "default", "generated", "expression", "stored",
 	"renamedFrom", NULL
 };
-static const char *const column_ignored[] = {"immutable", "colProps", NULL};
+/* pg-schemata 1.x accepts nullable and builds no DDL from it */
+static const char *const column_ignored[] = {"immutable", "colProps", "nullable", NULL};
 static const char *const constraint_keys[] = {
 	"primaryKey", "unique", "foreignKeys", "checks", "indexes", NULL
 };
@@ -80,7 +84,8 @@ static const char *const foreign_key_keys[] = {
 static const char *const references_keys[] = {"table", "columns", "schema", "dbSchema", NULL};
 static const char *const check_keys[] = {"type", "expression", NULL};
 static const char *const index_keys[] = {
-	"columns", "name", "unique", "using", "where", "with", "tablespace", "ifNotExists", NULL
+	"type", "columns", "name", "unique", "using", "where", "with", "tablespace", "ifNotExists",
+	NULL
 };
 static const char *const index_column_keys[] = {"column", "opclass", "order", NULL};
 static const char *const audit_keys[] = {"enabled", "userFields", NULL};
@@ -256,9 +261,7 @@ check_object_keys(JsonbContainer *object, const char *path,
 		if (!in_list(key, known) && !in_list(key, ignored))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown key \"%s\" in %s", key, path),
-					 strcmp(key, "nullable") == 0 ?
-					 errhint("Use \"notNull\": true for a column that cannot be null.") : 0));
+					 errmsg("unknown key \"%s\" in %s", key, path)));
 	}
 }
 
@@ -898,6 +901,11 @@ read_index(const ModelTable *table, const JsonbValue *value, const char *path,
 
 	memset(index, 0, sizeof(ModelIndex));
 	index->path = pstrdup(path);
+	if ((item = field(object, "type")) != NULL &&
+		strcmp(string_value(item, key_path(path, "type")), "Index") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be \"Index\"", key_path(path, "type"))));
 	if ((item = field(object, "unique")) != NULL)
 		index->unique = bool_value(item, key_path(path, "unique"));
 	index->ncolumns = container_length(columns);
@@ -955,6 +963,8 @@ optional_array(JsonbContainer *object, const char *key, const char *path, int *n
 	return array;
 }
 
+static void read_indexes(ModelTable *table, JsonbContainer *object, const char *path);
+
 static void
 read_constraints(const ModelReader *reader, ModelTable *table, const JsonbValue *value,
 				 const char *path)
@@ -992,9 +1002,30 @@ read_constraints(const ModelReader *reader, ModelTable *table, const JsonbValue 
 		read_check(table, array_element(array, i), element_path(key_path(path, "checks"), i),
 				   &table->checks[i]);
 
-	array = optional_array(object, "indexes", path, &n);
+	read_indexes(table, object, path);
+}
+
+/*
+ * The indexes at key "indexes" of "object" (constraints, or the model itself
+ * as in pg-schemata before 2.0), unless the table has some already.
+ */
+static void
+read_indexes(ModelTable *table, JsonbContainer *object, const char *path)
+{
+	int			n;
+	JsonbContainer *array = optional_array(object, "indexes", path, &n);
+
+	if (n == 0)
+		return;
+	if (table->nindexes > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s cannot have both \"indexes\" and \"constraints.indexes\"",
+						table->path),
+				 errdetail("pg-schemata reads the top-level \"indexes\" only when \"constraints.indexes\" is empty."),
+				 errhint("Move the indexes into \"constraints.indexes\".")));
 	table->nindexes = n;
-	table->indexes = palloc0(Max(n, 1) * sizeof(ModelIndex));
+	table->indexes = palloc0(n * sizeof(ModelIndex));
 	for (int i = 0; i < n; i++)
 		read_index(table, array_element(array, i), element_path(key_path(path, "indexes"), i),
 				   &table->indexes[i]);
@@ -1012,8 +1043,11 @@ read_table(ModelReader *reader, const JsonbValue *value, const char *path,
 	memset(table, 0, sizeof(ModelTable));
 	table->path = pstrdup(path);
 	table->name = identifier_value(required_field(object, "table", path), key_path(path, "table"));
-	/* as in pg-schemata, an empty dbSchema means public */
+	/* as in pg-schemata, an empty dbSchema means schemaName, else public */
 	table->schema = "public";
+	if ((item = field(object, "schemaName")) != NULL &&
+		string_value(item, key_path(path, "schemaName"))[0] != '\0')
+		table->schema = identifier_value(item, key_path(path, "schemaName"));
 	if ((item = field(object, "dbSchema")) != NULL &&
 		string_value(item, key_path(path, "dbSchema"))[0] != '\0')
 		table->schema = identifier_value(item, key_path(path, "dbSchema"));
@@ -1024,6 +1058,7 @@ read_table(ModelReader *reader, const JsonbValue *value, const char *path,
 	read_columns(reader, table, object, path);
 	if ((item = field(object, "constraints")) != NULL)
 		read_constraints(reader, table, item, key_path(path, "constraints"));
+	read_indexes(table, object, path);
 }
 
 const ModelTable *

@@ -31,3 +31,28 @@ SELECT * FROM schemata.bootstrap('[{"table": "t", "columns": [{"name": "a", "typ
   "indexes": [{"columns": ["a"]}], "constraints": {"indexes": [{"columns": ["a"]}]}}]', extensions => '{}');
 SELECT * FROM schemata.bootstrap('[{"table": "t", "columns": [{"name": "a", "type": "int", "nulable": true}]}]', extensions => '{}');
 SELECT * FROM schemata.bootstrap('[{"table": "t", "schema": "x", "columns": [{"name": "a", "type": "int"}]}]', extensions => '{}');
+
+-- bootstrap on a table that exists creates the indexes the model names and
+-- the table lacks, as pg-schemata's createTable() does (CREATE INDEX IF NOT
+-- EXISTS): here the index pg-schemata added to schema_migrations later.
+SELECT count(*) FROM schemata.bootstrap(pg_temp.model('migration_schema.json'), 'pgs', '{}');
+DROP INDEX pgs.idx_schema_migrations_schema_name_version;
+SELECT * FROM schemata.bootstrap(pg_temp.model('migration_schema.json'), 'pgs', '{}');
+SELECT indexrelid::regclass FROM pg_index WHERE indrelid = 'pgs.schema_migrations'::regclass ORDER BY 1;
+DROP SCHEMA pgs CASCADE;
+-- The tutorial's orders gain two columns (tutorial_v2) and two indexes: the
+-- one on an existing column is created, the one on the new columns cannot
+-- be; a NOTICE says what differs and that sync applies it.
+CREATE TEMP TABLE v2_indexed AS
+SELECT jsonb_set(pg_temp.model('tutorial_v2.json'), '{1,constraints,indexes}',
+  '[{"columns": ["placed_at"]}, {"columns": ["status"], "where": "shipped_at IS NULL"}]') AS m;
+SELECT count(*) FROM schemata.bootstrap(pg_temp.model('tutorial.json'), 'shop', '{}');
+SELECT * FROM schemata.bootstrap((SELECT m FROM v2_indexed), 'shop', '{}');
+SELECT step, operation, object_name FROM schemata.sync((SELECT m FROM v2_indexed), 'shop');
+-- in sync now: no NOTICE, everything exists
+SELECT * FROM schemata.bootstrap((SELECT m FROM v2_indexed), 'shop', '{}') WHERE object_type = 'index';
+-- columns that differ in type or NOT NULL, a column and a constraint the model does not have
+ALTER TABLE shop.customers ALTER COLUMN phone TYPE text, ALTER COLUMN email DROP NOT NULL,
+  ADD COLUMN note text, DROP CONSTRAINT uidx_customers_email_af8f39;
+SELECT * FROM schemata.bootstrap((SELECT m FROM v2_indexed), 'shop', '{}') WHERE object_name LIKE 'shop.customers%';
+DROP SCHEMA shop CASCADE;

@@ -9,8 +9,11 @@
  * EXTENSION for each missing extension, CREATE SCHEMA for each missing
  * schema, CREATE TABLE for each missing table (referenced tables first),
  * CREATE INDEX for the indexes of the tables it created, and last the
- * foreign keys that close a cycle.  A table that exists is left alone, and
- * its constraints and indexes that the model names are reported as existing.
+ * foreign keys that close a cycle.  A table that exists is not altered: its
+ * constraints and indexes that the model names are reported as existing,
+ * the model's indexes it lacks are created (as pg-schemata's createTable()
+ * does) when it has their columns, and a NOTICE says how else its columns
+ * and named constraints differ from the model, which sync() applies.
  * The statements are pg-schemata's createTable() statements, except that
  * every identifier is quoted properly, schemas are created only when missing,
  * the clauses of CREATE INDEX come in PostgreSQL's order, and an index name
@@ -32,9 +35,11 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/extension.h"
@@ -43,6 +48,7 @@
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "schemata.h"
 
@@ -451,22 +457,157 @@ report_constraints(const ModelTable *table, ArrayType *names, const char *action
 	}
 }
 
-/* Report the indexes of "table" the model names that exist, with "exists". */
+static bool
+in_column_list(const ModelColumnList *list, const char *name)
+{
+	for (int i = 0; i < list->n; i++)
+		if (strcmp(list->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Append to "differences" a sentence for each constraint existing "table"
+ * lacks among those its model names (see named_constraints()).
+ */
 static void
-report_existing_indexes(const ModelTable *table, ObjectCallback callback, void *arg)
+describe_missing_constraints(const ModelTable *table, StringInfo differences)
+{
+	Oid			relid = get_relname_relid(table->name, get_namespace_oid(table->schema, false));
+	ArrayType  *names = named_constraints(table);
+	Datum	   *values;
+	int			n;
+
+	deconstruct_array(names, TEXTOID, -1, false, TYPALIGN_INT, &values, NULL, &n);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *name = TextDatumGetCString(values[i]);
+
+		if (!OidIsValid(get_relation_constraint_oid(relid, name, true)))
+			appendStringInfo(differences, "\nConstraint %s is missing.", quote_identifier(name));
+	}
+}
+
+/* Whether the table "relid" has every column index "index" uses. */
+static bool
+has_index_columns(Oid relid, const ModelIndex *index)
+{
+	ListCell   *lc;
+
+	for (int i = 0; i < index->ncolumns; i++)
+		if (get_attnum(relid, index->columns[i].name) == InvalidAttrNumber)
+			return false;
+	if (index->where_sql != NULL)
+		foreach(lc, schemata_expression_columns(index->where_sql, index->path))
+			if (get_attnum(relid, strVal(lfirst(lc))) == InvalidAttrNumber)
+				return false;
+	return true;
+}
+
+/*
+ * The indexes of existing "table" that the model names: those that exist
+ * are reported with "exists", those missing are created (pg-schemata's
+ * createTable() runs CREATE INDEX IF NOT EXISTS on a table that exists) when
+ * the table has the columns they use.  Appends to "differences" a sentence
+ * for each index left missing.
+ */
+static void
+complete_indexes(const ModelTable *table, StringInfo differences,
+				 ObjectCallback callback, void *arg)
 {
 	Oid			nsp = get_namespace_oid(table->schema, false);
 	Oid			relid = get_relname_relid(table->name, nsp);
 
 	for (int i = 0; i < table->nindexes; i++)
 	{
-		Oid			index = get_relname_relid(table->indexes[i].name, nsp);
+		const ModelIndex *index = &table->indexes[i];
+		Oid			index_oid = get_relname_relid(index->name, nsp);
+		const char *name = quote_qualified_identifier(table->schema, index->name);
 
-		if (OidIsValid(index) && get_rel_relkind(index) == RELKIND_INDEX &&
-			IndexGetRelation(index, false) == relid)
-			callback("index", quote_qualified_identifier(table->schema, table->indexes[i].name),
-					 "exists", arg);
+		if (OidIsValid(index_oid) && get_rel_relkind(index_oid) == RELKIND_INDEX &&
+			IndexGetRelation(index_oid, false) == relid)
+			callback("index", name, "exists", arg);
+		else if (has_index_columns(relid, index))
+		{
+			/* a name taken by another relation is an error, as for new tables */
+			schemata_execute_ddl(schemata_create_index_sql(table, index), index->path);
+			callback("index", name, "created", arg);
+		}
+		else
+			appendStringInfo(differences, "\nIndex %s is missing; it uses columns the table does not have.",
+							 quote_identifier(index->name));
 	}
+}
+
+/*
+ * Append to "differences" a sentence for each way the columns of existing
+ * "table" differ from its model's by name, type or NOT NULL, and for each
+ * primary key, unique constraint or foreign key of the model (by name) it
+ * lacks.  Defaults, checks and the definitions of constraints and indexes
+ * are for diff() to compare.
+ */
+static void
+describe_differences(const ModelTable *table, StringInfo differences)
+{
+	Oid			relid = get_relname_relid(table->name, get_namespace_oid(table->schema, false));
+	Relation	rel = table_open(relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	for (int i = 0; i < table->ncolumns; i++)
+	{
+		const ModelColumn *column = &table->columns[i];
+		AttrNumber	attnum = get_attnum(relid, column->name);
+		Form_pg_attribute att;
+		bool		not_null;
+
+		if (attnum == InvalidAttrNumber)
+		{
+			appendStringInfo(differences, "\nColumn %s is missing.", quote_identifier(column->name));
+			continue;
+		}
+		att = TupleDescAttr(desc, attnum - 1);
+		if (att->atttypid != column->type_oid || att->atttypmod != column->typmod)
+			appendStringInfo(differences, "\nColumn %s is %s, the model has %s.",
+							 quote_identifier(column->name),
+							 format_type_with_typemod(att->atttypid, att->atttypmod),
+							 format_type_with_typemod(column->type_oid, column->typmod));
+		not_null = column->not_null || column->is_serial ||
+			in_column_list(&table->primary_key, column->name);
+		if (att->attnotnull != not_null)
+			appendStringInfo(differences,
+							 att->attnotnull ? "\nColumn %s is NOT NULL, the model's is not." :
+							 "\nColumn %s can be null, the model's is NOT NULL.",
+							 quote_identifier(column->name));
+	}
+	for (int a = 0; a < desc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+
+		if (!att->attisdropped && schemata_find_model_column(table, NameStr(att->attname)) == NULL)
+			appendStringInfo(differences, "\nColumn %s is not in the model.",
+							 quote_identifier(NameStr(att->attname)));
+	}
+	table_close(rel, AccessShareLock);
+	describe_missing_constraints(table, differences);
+}
+
+/*
+ * Existing "table": create the indexes of its model it lacks, and say in a
+ * NOTICE what else differs from the model, which sync() applies.
+ */
+static void
+complete_existing_table(const ModelTable *table, ObjectCallback callback, void *arg)
+{
+	StringInfoData differences;
+
+	initStringInfo(&differences);
+	describe_differences(table, &differences);
+	complete_indexes(table, &differences, callback, arg);
+	if (differences.len > 0)
+		ereport(NOTICE,
+				(errmsg("table %s differs from its model at %s", qualified_table(table), table->path),
+				 errdetail_internal("%s", differences.data + 1),
+				 errhint("Bootstrap does not change a table that exists; schemata.sync() applies the model, and schemata.diff() lists its steps.")));
 }
 
 /*
@@ -504,7 +645,7 @@ schemata_bootstrap(const ModelSet *set, ArrayType *extensions, ObjectCallback ca
 		{
 			callback("table", qualified_table(table), "exists", arg);
 			report_constraints(table, named_constraints(table), "exists", callback, arg);
-			report_existing_indexes(table, callback, arg);
+			complete_existing_table(table, callback, arg);
 			continue;
 		}
 		schemata_execute_ddl(schemata_create_table_sql(table, order->deferred[t]), table->path);

@@ -763,6 +763,16 @@ collect_column_refs(Node *node, List **names)
 	return raw_expression_tree_walker(node, collect_column_refs, (void *) names);
 }
 
+/* The distinct column names (String nodes) SQL expression "expr" uses. */
+List *
+schemata_expression_columns(const char *expr, const char *path)
+{
+	List	   *names = NIL;
+
+	(void) collect_column_refs(schemata_parse_expression(expr, path), &names);
+	return names;
+}
+
 /*
  * The name PostgreSQL gives check "expr" of "table": <table>_<column>_check
  * when it names one column, else <table>_check.  It must not need
@@ -771,10 +781,9 @@ collect_column_refs(Node *node, List **names)
 static void
 check_check_name(const ModelTable *table, const char *expr, const char *path)
 {
-	List	   *names = NIL;
+	List	   *names = schemata_expression_columns(expr, path);
 	char	   *name;
 
-	(void) collect_column_refs(schemata_parse_expression(expr, path), &names);
 	if (list_length(names) == 1)
 		name = psprintf("%s_%s_check", table->name, strVal(linitial(names)));
 	else

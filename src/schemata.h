@@ -616,6 +616,7 @@ extern const ModelColumn *schemata_find_model_column(const ModelTable *table,
 extern char *schemata_unique_name(const char *table, const ModelColumnList *columns);
 extern char *schemata_foreign_key_name(const char *table, const ModelForeignKey *fk);
 extern char *schemata_index_name(const char *table, const ModelIndex *index);
+extern List *schemata_expression_columns(const char *expr, const char *path);
 
 /*
  * bootstrap.c

@@ -56,3 +56,21 @@ ALTER TABLE shop.customers ALTER COLUMN phone TYPE text, ALTER COLUMN email DROP
   ADD COLUMN note text, DROP CONSTRAINT uidx_customers_email_af8f39;
 SELECT * FROM schemata.bootstrap((SELECT m FROM v2_indexed), 'shop', '{}') WHERE object_name LIKE 'shop.customers%';
 DROP SCHEMA shop CASCADE;
+
+-- Type changes (Linkgress's alter_column): one that PostgreSQL cannot make
+-- with an assignment cast gets USING col::type, as Linkgress writes it; the
+-- others have none.
+SELECT count(*) FROM schemata.bootstrap('[{"dbSchema": "lg", "table": "users", "columns": [
+  {"name": "id", "type": "serial"}, {"name": "age", "type": "text"},
+  {"name": "phone_number", "type": "varchar(20)"}, {"name": "visits", "type": "integer"},
+  {"name": "score", "type": "integer"}],
+  "constraints": {"primaryKey": ["id"]}}]', extensions => '{}');
+INSERT INTO lg.users (age, phone_number, visits, score) VALUES ('42', '555-0100', 7, 3);
+CREATE TEMP TABLE lg_v2 AS SELECT '[{"dbSchema": "lg", "table": "users", "columns": [
+  {"name": "id", "type": "serial"}, {"name": "age", "type": "integer"},
+  {"name": "phone_number", "type": "text"}, {"name": "visits", "type": "bigint"},
+  {"name": "score", "type": "text"}],
+  "constraints": {"primaryKey": ["id"]}}]'::jsonb AS m;
+SELECT step, operation, object_name, destructive, sql FROM schemata.diff((SELECT m FROM lg_v2));
+SELECT step, operation FROM schemata.sync((SELECT m FROM lg_v2), allow_destructive => true);
+SELECT age, pg_typeof(age), phone_number, visits, pg_typeof(visits), score, pg_typeof(score) FROM lg.users;

@@ -28,8 +28,9 @@
  * new columns, new tables, then constraints, indexes and last foreign keys.
  * destructive marks the steps that can lose data: dropping a table or a
  * column, and changing a column's type unless it only widens it.  A type
- * change has no USING clause: PostgreSQL's assignment cast fails on a value
- * that does not fit (value too long) instead of cutting it.
+ * change that has an assignment cast has no USING clause: that cast fails on
+ * a value that does not fit (value too long) instead of cutting it; one that
+ * has none gets USING col::type, the explicit cast.
  *
  * The diff is computed and its steps run with search_path pinned to
  * pg_catalog (see searchpath.c): the models' SQL resolves as model.c checked
@@ -54,6 +55,7 @@
 #include "commands/defrem.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "parser/parse_coerce.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -323,6 +325,22 @@ note_column_dependents(TableDiff *td, const char *name)
 	table_close(depend, AccessShareLock);
 }
 
+/*
+ * ALTER COLUMN "col" TYPE of "want": as ALTER TABLE converts with an
+ * assignment cast, a change that has none gets USING col::type, the
+ * explicit cast (as Linkgress writes it).
+ */
+static char *
+alter_type_sql(const char *col, const CatalogItem *live, const CatalogItem *want)
+{
+	Oid			from = live->type_oid;
+	Oid			to = want->type_oid;
+
+	if (can_coerce_type(1, &from, &to, COERCION_ASSIGNMENT))
+		return psprintf("ALTER COLUMN %s TYPE %s", col, want->type);
+	return psprintf("ALTER COLUMN %s TYPE %s USING %s::%s", col, want->type, col, want->type);
+}
+
 /* Compare one column that exists on both sides. */
 static void
 diff_column(TableDiff *td, const ModelColumn *column, const CatalogItem *want,
@@ -350,8 +368,7 @@ diff_column(TableDiff *td, const ModelColumn *column, const CatalogItem *want,
 						 psprintf("ALTER COLUMN %s DROP DEFAULT", col));
 	if (strcmp(want->type, live->type) != 0)
 		alter_table_step(td, PHASE_ALTER_TYPE, "alter_column_type", column->name,
-						 !is_widening(live, want),
-						 psprintf("ALTER COLUMN %s TYPE %s", col, want->type));
+						 !is_widening(live, want), alter_type_sql(col, live, want));
 	/* an identity column is NOT NULL, whatever the model says */
 	if (want->not_null != live->not_null && !live->identity)
 		alter_table_step(td, PHASE_ALTER_COLUMN, want->not_null ? "set_not_null" : "drop_not_null",

@@ -74,3 +74,29 @@ CREATE TEMP TABLE lg_v2 AS SELECT '[{"dbSchema": "lg", "table": "users", "column
 SELECT step, operation, object_name, destructive, sql FROM schemata.diff((SELECT m FROM lg_v2));
 SELECT step, operation FROM schemata.sync((SELECT m FROM lg_v2), allow_destructive => true);
 SELECT age, pg_typeof(age), phone_number, visits, pg_typeof(visits), score, pg_typeof(score) FROM lg.users;
+DROP SCHEMA lg CASCADE;
+
+-- teardown with cascade and drop_schema, as Linkgress's ensureDeleted()
+-- (DROP TABLE ... CASCADE, then the schemas): what depends on the tables
+-- goes too, and the rows say what.
+SELECT count(*) FROM schemata.bootstrap(pg_temp.model('tutorial.json'), 'lgdel', '{}');
+CREATE VIEW lgdel.big_orders AS SELECT * FROM lgdel.orders WHERE order_total > 100;
+CREATE VIEW lgdel.big_order_count AS SELECT count(*) FROM lgdel.big_orders;
+CREATE FUNCTION lgdel.total(o lgdel.orders) RETURNS numeric LANGUAGE sql AS 'SELECT o.order_total';
+CREATE TABLE public.order_notes (order_id uuid CONSTRAINT order_notes_order_fk REFERENCES lgdel.orders (id), note text);
+-- without cascade: PostgreSQL's error names a dependent, nothing is dropped
+SELECT * FROM schemata.teardown(pg_temp.model('tutorial.json'), 'lgdel');
+SELECT count(*) FROM pg_class WHERE relnamespace = 'lgdel'::regnamespace AND relkind = 'r';
+SET client_min_messages = warning;	-- DROP's own NOTICE lists them too
+SELECT * FROM schemata.teardown(pg_temp.model('tutorial.json'), 'lgdel', cascade => true, drop_schema => true);
+RESET client_min_messages;
+SELECT nspname FROM pg_namespace WHERE nspname = 'lgdel';
+SELECT conname FROM pg_constraint WHERE conrelid = 'public.order_notes'::regclass;
+DROP TABLE public.order_notes;
+-- a schema that holds something else is kept; public is never dropped
+SELECT count(*) FROM schemata.bootstrap(pg_temp.model('tutorial.json'), 'lgdel', '{}');
+CREATE TABLE lgdel.other (a int);
+SELECT * FROM schemata.teardown(pg_temp.model('tutorial.json'), 'lgdel', drop_schema => true);
+DROP SCHEMA lgdel CASCADE;
+SELECT * FROM schemata.teardown('[{"table": "t", "columns": [{"name": "a", "type": "int"}]}]', 'public', drop_schema => true);
+SELECT * FROM schemata.teardown('[]', cascade => NULL);

@@ -21,7 +21,9 @@
  *
  * teardown() drops the models' tables that exist in one DROP TABLE, which
  * PostgreSQL orders itself; anything else depending on them is an error
- * naming it, and nothing is dropped.
+ * naming it, and nothing is dropped, unless cascade is asked for: then it
+ * goes too, and is reported (read from pg_depend before the drop).  With
+ * drop_schema, the models' schemas left empty are dropped (public never).
  *
  * Both run their statements with search_path pinned to pg_catalog (see
  * searchpath.c), CREATE EXTENSION excepted (see schemata_bootstrap()), so
@@ -35,11 +37,16 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/extension.h"
@@ -47,6 +54,7 @@
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
@@ -685,36 +693,157 @@ schemata_bootstrap(const ModelSet *set, ArrayType *extensions, ObjectCallback ca
 /*---- teardown ----*/
 
 /*
+ * Report with "dropped" what DROP TABLE ... CASCADE of the tables "relids"
+ * drops besides them, as PostgreSQL's NOTICE lists it: the objects that
+ * depend on them (or on their parts, such as their row types) through a
+ * normal dependency, and recursively what depends on those, each object
+ * named by the one it is part of (a view for its rewrite rule).  The
+ * tables' own parts (their indexes, constraints, sequences, and the foreign
+ * keys between them) go with them and are not listed.
+ */
+static void
+report_cascade(ArrayType *relids, ObjectCallback callback, void *arg)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid			argtypes[1] = {OIDARRAYOID};
+	Datum		values[1] = {PointerGetDatum(relids)};
+	int			rc;
+
+	rc = SPI_execute_with_args(
+							   "WITH RECURSIVE gone(classid, objid, reported) AS ("
+							   " SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid, t, false"
+							   " FROM pg_catalog.unnest($1) AS t"
+							   " UNION"
+							   " SELECT COALESCE(o.refclassid, d.classid), COALESCE(o.refobjid, d.objid),"
+							   " d.deptype OPERATOR(pg_catalog.=) 'n'"
+							   " FROM gone g JOIN pg_catalog.pg_depend d"
+							   " ON d.refclassid OPERATOR(pg_catalog.=) g.classid"
+							   " AND d.refobjid OPERATOR(pg_catalog.=) g.objid"
+							   " LEFT JOIN pg_catalog.pg_depend o"
+							   " ON d.deptype OPERATOR(pg_catalog.=) 'n'"
+							   " AND o.classid OPERATOR(pg_catalog.=) d.classid"
+							   " AND o.objid OPERATOR(pg_catalog.=) d.objid"
+							   " AND o.deptype OPERATOR(pg_catalog.=) 'i'"
+							   " WHERE d.deptype OPERATOR(pg_catalog.=) ANY ('{n,a,i}'::pg_catalog.\"char\"[]))"
+							   " SELECT DISTINCT i.type, i.identity"
+							   " FROM gone g, pg_catalog.pg_identify_object(g.classid, g.objid, 0) AS i"
+							   " WHERE g.reported AND NOT (g.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+							   " AND g.objid OPERATOR(pg_catalog.=) ANY ($1))"
+							   " AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend p"
+							   " WHERE p.classid OPERATOR(pg_catalog.=) g.classid"
+							   " AND p.objid OPERATOR(pg_catalog.=) g.objid"
+							   " AND p.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog.\"char\"[])"
+							   " AND p.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+							   " AND p.refobjid OPERATOR(pg_catalog.=) ANY ($1))"
+							   " ORDER BY 1, 2",
+							   1, argtypes, values, NULL, true, 0);
+	MemoryContextSwitchTo(cxt);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read dependencies: %s", SPI_result_code_string(rc));
+	for (uint64 i = 0; i < SPI_processed; i++)
+		callback(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
+				 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2), "dropped", arg);
+}
+
+/* Whether schema "nsp" holds no object (nothing depends on it). */
+static bool
+schema_is_empty(Oid nsp)
+{
+	Relation	depend = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	bool		empty;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(NamespaceRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(nsp));
+	scan = systable_beginscan(depend, DependReferenceIndexId, true, NULL, 2, key);
+	empty = !HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(depend, AccessShareLock);
+	return empty;
+}
+
+/*
+ * Drop each schema the models name that is now empty ("dropped"); one that
+ * is not, and public, are "kept".  Schemas that do not exist are skipped.
+ */
+static void
+drop_empty_schemas(const ModelSet *set, ObjectCallback callback, void *arg)
+{
+	List	   *seen = NIL;
+
+	for (int t = 0; t < set->ntables; t++)
+	{
+		const char *schema = set->tables[t].schema;
+		Oid			nsp = get_namespace_oid(schema, true);
+
+		if (!OidIsValid(nsp) || list_member_oid(seen, nsp))
+			continue;
+		seen = lappend_oid(seen, nsp);
+		CommandCounterIncrement();
+		if (strcmp(schema, "public") != 0 && schema_is_empty(nsp))
+		{
+			schemata_execute_ddl(psprintf("DROP SCHEMA %s", quote_identifier(schema)),
+								 set->tables[t].path);
+			callback("schema", quote_identifier(schema), "dropped", arg);
+		}
+		else
+			callback("schema", quote_identifier(schema), "kept", arg);
+	}
+}
+
+/*
  * Drop the models' tables, referencing tables first, in one DROP TABLE (so
  * cycles need nothing special).  Tables that do not exist are reported as
- * "absent".
+ * "absent".  With "cascade", what depends on the tables is dropped too and
+ * reported first; with "drop_schema", the models' schemas left empty go
+ * too.
  */
 void
-schemata_teardown(const ModelSet *set, ObjectCallback callback, void *arg)
+schemata_teardown(const ModelSet *set, bool cascade, bool drop_schema,
+				  ObjectCallback callback, void *arg)
 {
 	TableOrder *order = schemata_table_order(set);
 	StringInfoData sql;
 	bool	   *exists = palloc0(Max(set->ntables, 1) * sizeof(bool));
+	Datum	   *relids = palloc(Max(set->ntables, 1) * sizeof(Datum));
+	int			nrelids = 0;
 	int			nestlevel = schemata_pin_search_path();
 
 	initStringInfo(&sql);
 	for (int n = set->ntables - 1; n >= 0; n--)
 	{
 		int			t = order->order[n];
+		const ModelTable *table = &set->tables[t];
 
-		schemata_check_target_schema(set->tables[t].schema);
-		exists[t] = table_exists(&set->tables[t]);
-		if (exists[t])
-			appendStringInfo(&sql, "%s%s", sql.len == 0 ? "DROP TABLE " : ", ",
-							 qualified_table(&set->tables[t]));
+		schemata_check_target_schema(table->schema);
+		exists[t] = table_exists(table);
+		if (!exists[t])
+			continue;
+		appendStringInfo(&sql, "%s%s", sql.len == 0 ? "DROP TABLE " : ", ",
+						 qualified_table(table));
+		relids[nrelids++] = ObjectIdGetDatum(get_relname_relid(table->name,
+															   get_namespace_oid(table->schema, false)));
 	}
 	if (sql.len > 0)
+	{
+		if (cascade)
+		{
+			report_cascade(construct_array(relids, nrelids, OIDOID, sizeof(Oid), true,
+										   TYPALIGN_INT), callback, arg);
+			appendStringInfoString(&sql, " CASCADE");
+		}
 		schemata_execute_ddl(sql.data, "models");
-	schemata_restore_search_path(nestlevel);
+	}
 	for (int n = set->ntables - 1; n >= 0; n--)
 	{
 		int			t = order->order[n];
 
 		callback("table", qualified_table(&set->tables[t]), exists[t] ? "dropped" : "absent", arg);
 	}
+	if (drop_schema)
+		drop_empty_schemas(set, callback, arg);
+	schemata_restore_search_path(nestlevel);
 }

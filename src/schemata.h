@@ -648,7 +648,8 @@ extern char *schemata_column_definition_sql(const ModelColumn *column);
 extern void schemata_execute_ddl(const char *sql, const char *path);
 extern void schemata_bootstrap(const ModelSet *set, ArrayType *extensions,
 							   ObjectCallback callback, void *arg);
-extern void schemata_teardown(const ModelSet *set, ObjectCallback callback, void *arg);
+extern void schemata_teardown(const ModelSet *set, bool cascade, bool drop_schema,
+							  ObjectCallback callback, void *arg);
 
 /*
  * catalog.c

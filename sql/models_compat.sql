@@ -100,3 +100,60 @@ SELECT * FROM schemata.teardown(pg_temp.model('tutorial.json'), 'lgdel', drop_sc
 DROP SCHEMA lgdel CASCADE;
 SELECT * FROM schemata.teardown('[{"table": "t", "columns": [{"name": "a", "type": "int"}]}]', 'public', drop_schema => true);
 SELECT * FROM schemata.teardown('[]', cascade => NULL);
+
+-- Linkgress enums (seed 002's create_enum: enumName, values): bootstrap
+-- creates them before the tables; a column names one by its name alone.
+SELECT * FROM schemata.bootstrap(pg_temp.model('linkgress_enums.json'), 'lgenum', '{}');
+SELECT * FROM pg_temp.describe('lgenum');
+SELECT enum_range(NULL::lgenum.order_status);
+SELECT * FROM schemata.diff(pg_temp.model('linkgress_enums.json'), 'lgenum');
+INSERT INTO lgenum.orders (previous_status) VALUES ('pending'), ('processing');
+-- values added where the model places them: BEFORE the next one for the first, else AFTER the one before
+CREATE TEMP TABLE enum_v2 AS SELECT jsonb_set(pg_temp.model('linkgress_enums.json'), '{0,values}',
+  '["draft", "pending", "processing", "shipped", "completed"]') AS m;
+SELECT * FROM schemata.diff((SELECT m FROM enum_v2), 'lgenum');
+SELECT step, operation FROM schemata.sync((SELECT m FROM enum_v2), 'lgenum');
+SELECT enum_range(NULL::lgenum.order_status);
+-- bootstrap leaves an enum that exists alone, and says how it differs
+SELECT * FROM schemata.bootstrap(pg_temp.model('linkgress_enums.json'), 'lgenum', '{}') WHERE object_type = 'enum';
+-- a removed value (and a renamed one, which is a removed one and an added
+-- one) cannot be dropped from an enum: the type is made again, its columns
+-- converted through text, a destructive step
+CREATE TEMP TABLE enum_v3 AS SELECT jsonb_set(pg_temp.model('linkgress_enums.json'), '{0,values}',
+  '["pending", "processing", "shipped", "delivered"]') AS m;
+SELECT step, operation, object_name, destructive, sql FROM schemata.diff((SELECT m FROM enum_v3), 'lgenum');
+SELECT step, operation FROM schemata.sync((SELECT m FROM enum_v3), 'lgenum');
+SELECT step, operation FROM schemata.sync((SELECT m FROM enum_v3), 'lgenum', allow_destructive => true);
+SELECT enum_range(NULL::lgenum.order_status);
+SELECT id, status, previous_status FROM lgenum.orders ORDER BY id;
+SELECT * FROM schemata.diff((SELECT m FROM enum_v3), 'lgenum');
+-- a row that holds a removed value fails the step, and nothing changes
+INSERT INTO lgenum.orders (status) VALUES ('delivered');
+SELECT step, operation FROM schemata.sync((SELECT m FROM enum_v2), 'lgenum', allow_destructive => true);
+SELECT enum_range(NULL::lgenum.order_status);
+-- a value added to an enum that exists cannot be used before the transaction
+-- that adds it commits: diff cannot read a default of it yet (sync the value
+-- first, then the default)
+SELECT * FROM schemata.diff(jsonb_set(jsonb_set((SELECT m FROM enum_v3), '{0,values}',
+  '["pending", "processing", "shipped", "delivered", "returned"]'),
+  '{1,columns,1,default}', '"returned"'), 'lgenum');
+-- teardown drops the enums after the tables; with cascade, a column of
+-- another table of the enum goes too
+CREATE TABLE public.shipments (id int, state lgenum.order_status);
+SELECT * FROM schemata.teardown((SELECT m FROM enum_v3), 'lgenum');
+SET client_min_messages = warning;
+SELECT * FROM schemata.teardown((SELECT m FROM enum_v3), 'lgenum', cascade => true, drop_schema => true);
+RESET client_min_messages;
+SELECT attname FROM pg_attribute WHERE attrelid = 'public.shipments'::regclass AND attnum > 0 AND NOT attisdropped;
+DROP TABLE public.shipments;
+-- diff and sync create them on a database without them
+SELECT step, operation, object_name, sql FROM schemata.sync(pg_temp.model('linkgress_enums.json'), 'lgenum');
+SELECT * FROM schemata.diff(pg_temp.model('linkgress_enums.json'), 'lgenum');
+SELECT * FROM schemata.teardown(pg_temp.model('linkgress_enums.json'), 'lgenum', drop_schema => true);
+-- errors
+SELECT * FROM schemata.bootstrap('[{"enumName": "e", "values": []}]', extensions => '{}');
+SELECT * FROM schemata.bootstrap('[{"enumName": "e", "values": ["a", "b", "a"]}]', extensions => '{}');
+SELECT * FROM schemata.bootstrap('[{"type": "enum", "enumName": "e", "values": ["a"]}]', extensions => '{}');
+SELECT * FROM schemata.bootstrap('[{"enumName": "e", "values": ["a"]}, {"enumName": "e", "values": ["b"]}]', extensions => '{}');
+SELECT * FROM schemata.bootstrap('[{"enumName": "e", "values": ["a"], "labels": []}]', extensions => '{}');
+SELECT * FROM schemata.bootstrap('[{"enumName": "text", "values": ["a"]}]', 'pg_catalog', extensions => '{}');

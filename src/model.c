@@ -32,6 +32,12 @@
  * Its older schemaName (used when dbSchema is empty) and top-level indexes
  * are read.
  *
+ * An element of the models with enumName is an enum type, as Linkgress's
+ * create_enum writes it ({type: "create_enum", enumName, values}); enums
+ * are read first, and a column type that is an enum's name as written is
+ * that enum (schemata_resolve_enum_columns() gives such columns the type's
+ * oid once it exists).
+ *
  * Models are read with search_path pinned to pg_catalog (see searchpath.c),
  * as bootstrap(), teardown() and diff() run their DDL: a type, function or
  * operator class outside pg_catalog must be named with its schema.
@@ -45,6 +51,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "common/md5.h"
 #include "nodes/nodeFuncs.h"
@@ -53,6 +60,7 @@
 #include "utils/formatting.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
+#include "utils/syscache.h"
 
 #include "schemata.h"
 
@@ -90,6 +98,7 @@ static const char *const index_keys[] = {
 static const char *const index_column_keys[] = {"column", "opclass", "order", NULL};
 static const char *const audit_keys[] = {"enabled", "userFields", NULL};
 static const char *const user_fields_keys[] = {"type", "nullable", "default", NULL};
+static const char *const enum_keys[] = {"type", "enumName", "values", "dbSchema", NULL};
 static const char *const no_keys[] = {NULL};
 
 /* Foreign key actions as pg-schemata users write them. */
@@ -118,6 +127,7 @@ typedef struct ModelReader
 	const char *target_schema;	/* or NULL */
 	ModelSet   *set;
 	List	   *types;			/* CheckedType: each spelling checked once */
+	const char *table_schema;	/* of the table being read */
 } ModelReader;
 
 /*---- JSON values ----*/
@@ -445,20 +455,78 @@ set_column_type(ModelColumn *column, const ColumnType *type)
 	column->typmod = type->typmod;
 }
 
+/*
+ * The enum of the models a column type names as its models write it (its
+ * name alone), preferring one in the table's schema; or NULL.
+ */
+static const ModelEnum *
+find_model_enum(const ModelReader *reader, const char *type)
+{
+	const ModelEnum *found = NULL;
+
+	for (int i = 0; i < reader->set->nenums; i++)
+	{
+		const ModelEnum *e = &reader->set->enums[i];
+
+		if (strcmp(e->name, type) != 0)
+			continue;
+		if (strcmp(e->schema, reader->table_schema) == 0)
+			return e;
+		if (found == NULL)
+			found = e;
+	}
+	return found;
+}
+
+/* The type of enum "model_enum" if it exists, else InvalidOid. */
+Oid
+schemata_enum_oid(const ModelEnum *model_enum)
+{
+	Oid			nsp = get_namespace_oid(model_enum->schema, true);
+
+	if (!OidIsValid(nsp))
+		return InvalidOid;
+	return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+						   CStringGetDatum(model_enum->name), ObjectIdGetDatum(nsp));
+}
+
+/* Give the columns of the models' enums their types' oids as they are now. */
+void
+schemata_resolve_enum_columns(ModelSet *set)
+{
+	for (int t = 0; t < set->ntables; t++)
+		for (int c = 0; c < set->tables[t].ncolumns; c++)
+		{
+			ModelColumn *column = &set->tables[t].columns[c];
+
+			if (column->enum_type != NULL)
+				column->type_oid = schemata_enum_oid(column->enum_type);
+		}
+}
+
 static void
 read_column(ModelReader *reader, const JsonbValue *value, const char *path,
 			ModelColumn *column)
 {
 	JsonbContainer *object = checked_object(value, path, column_keys, column_ignored);
 	JsonbValue *item;
+	char	   *type;
 
 	memset(column, 0, sizeof(ModelColumn));
 	column->path = pstrdup(path);
 	column->name = identifier_value(required_field(object, "name", path),
 									key_path(path, "name"));
-	set_column_type(column, checked_type(reader, string_value(required_field(object, "type", path),
-																key_path(path, "type")),
-										 key_path(path, "type")));
+	type = string_value(required_field(object, "type", path), key_path(path, "type"));
+	column->enum_type = find_model_enum(reader, type);
+	if (column->enum_type != NULL)
+	{
+		column->type = quote_qualified_identifier(column->enum_type->schema,
+												  column->enum_type->name);
+		column->type_oid = schemata_enum_oid(column->enum_type);
+		column->typmod = -1;
+	}
+	else
+		set_column_type(column, checked_type(reader, type, key_path(path, "type")));
 	if ((item = field(object, "notNull")) != NULL)
 		column->not_null = bool_value(item, key_path(path, "notNull"));
 	/* default: null is DEFAULT NULL, as in pg-schemata */
@@ -1062,6 +1130,7 @@ read_table(ModelReader *reader, const JsonbValue *value, const char *path,
 		table->schema = identifier_value(item, key_path(path, "dbSchema"));
 	if (reader->target_schema != NULL)
 		table->schema = pstrdup(reader->target_schema);
+	reader->table_schema = table->schema;
 	if ((item = field(object, "renamedFrom")) != NULL)
 		table->renamed_from = identifier_value(item, key_path(path, "renamedFrom"));
 	read_columns(reader, table, object, path);
@@ -1116,6 +1185,76 @@ check_foreign_key_target(const ModelSet *set, const ModelForeignKey *fk)
 	}
 }
 
+/*
+ * An enum, as Linkgress's create_enum operation writes it: {type:
+ * "create_enum", enumName, values}, with dbSchema as a table's.
+ */
+static void
+add_enum(ModelReader *reader, JsonbContainer *object, const char *path)
+{
+	ModelSet   *set = reader->set;
+	ModelEnum  *e = &set->enums[set->nenums];
+	char	   *values_path = key_path(path, "values");
+	JsonbContainer *values;
+	JsonbValue *item;
+
+	check_object_keys(object, path, enum_keys, no_keys);
+	e->path = pstrdup(path);
+	if ((item = field(object, "type")) != NULL &&
+		strcmp(string_value(item, key_path(path, "type")), "create_enum") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be \"create_enum\"", key_path(path, "type"))));
+	e->name = identifier_value(required_field(object, "enumName", path), key_path(path, "enumName"));
+	e->schema = "public";
+	if ((item = field(object, "dbSchema")) != NULL &&
+		string_value(item, key_path(path, "dbSchema"))[0] != '\0')
+		e->schema = identifier_value(item, key_path(path, "dbSchema"));
+	if (reader->target_schema != NULL)
+		e->schema = pstrdup(reader->target_schema);
+	values = array_value(required_field(object, "values", path), values_path);
+	e->nvalues = container_length(values);
+	if (e->nvalues == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s cannot be empty", values_path)));
+	e->values = palloc(e->nvalues * sizeof(char *));
+	for (int i = 0; i < e->nvalues; i++)
+	{
+		char	   *value_path = element_path(values_path, i);
+
+		e->values[i] = string_value(array_element(values, i), value_path);
+		if (e->values[i][0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s cannot be empty", value_path)));
+		if (strlen(e->values[i]) >= NAMEDATALEN)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s is longer than %d bytes", value_path, NAMEDATALEN - 1),
+					 errdetail("PostgreSQL limits enum labels to %d bytes.", NAMEDATALEN - 1)));
+		for (int j = 0; j < i; j++)
+			if (strcmp(e->values[i], e->values[j]) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("value \"%s\" is given twice in %s", e->values[i], values_path)));
+	}
+	for (int i = 0; i < set->nenums; i++)
+		if (strcmp(set->enums[i].schema, e->schema) == 0 && strcmp(set->enums[i].name, e->name) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("enum \"%s.%s\" is defined twice, at %s and %s",
+							e->schema, e->name, set->enums[i].path, path)));
+	set->nenums++;
+}
+
+/* Whether "value", an element of the models, is an enum (has enumName). */
+static bool
+is_enum_model(const JsonbValue *value)
+{
+	return is_container(value, false) && field(value->val.binary.data, "enumName") != NULL;
+}
+
 static void
 add_table(ModelReader *reader, const JsonbValue *value, const char *path)
 {
@@ -1131,6 +1270,18 @@ add_table(ModelReader *reader, const JsonbValue *value, const char *path)
 				 errmsg("table \"%s.%s\" is defined twice, at %s and %s",
 						table->schema, table->name, other->path, path)));
 	set->ntables++;
+}
+
+/* Add "value", an element of the models: its enums, or else its tables. */
+static void
+add_model(ModelReader *reader, const JsonbValue *value, const char *path, bool enums)
+{
+	if (is_enum_model(value) != enums)
+		return;
+	if (enums)
+		add_enum(reader, value->val.binary.data, path);
+	else
+		add_table(reader, value, path);
 }
 
 /*
@@ -1151,24 +1302,29 @@ schemata_read_models(Jsonb *models, const char *target_schema)
 	if (JB_ROOT_IS_SCALAR(models))
 		wrong_json_type("models", "an array or an object");
 	set->tables = palloc0(Max(JsonContainerSize(root), 1) * sizeof(ModelTable));
-	if (JB_ROOT_IS_ARRAY(models))
+	set->enums = palloc0(Max(JsonContainerSize(root), 1) * sizeof(ModelEnum));
+	/* enums first: the tables' columns may be of them */
+	for (int pass = 0; pass < 2; pass++)
 	{
-		for (int i = 0; i < container_length(root); i++)
-			add_table(&reader, array_element(root, i), element_path("models", i));
-	}
-	else
-	{
-		JsonbIterator *it = JsonbIteratorInit(root);
-		JsonbIteratorToken token;
-		JsonbValue	item;
-		char	   *path = NULL;
-
-		while ((token = JsonbIteratorNext(&it, &item, true)) != WJB_DONE)
+		if (JB_ROOT_IS_ARRAY(models))
 		{
-			if (token == WJB_KEY)
-				path = key_path("models", pnstrdup(item.val.string.val, item.val.string.len));
-			else if (token == WJB_VALUE)
-				add_table(&reader, &item, path);
+			for (int i = 0; i < container_length(root); i++)
+				add_model(&reader, array_element(root, i), element_path("models", i), pass == 0);
+		}
+		else
+		{
+			JsonbIterator *it = JsonbIteratorInit(root);
+			JsonbIteratorToken token;
+			JsonbValue	item;
+			char	   *path = NULL;
+
+			while ((token = JsonbIteratorNext(&it, &item, true)) != WJB_DONE)
+			{
+				if (token == WJB_KEY)
+					path = key_path("models", pnstrdup(item.val.string.val, item.val.string.len));
+				else if (token == WJB_VALUE)
+					add_model(&reader, &item, path, pass == 0);
+			}
 		}
 	}
 	for (int i = 0; i < set->ntables; i++)

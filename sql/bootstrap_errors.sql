@@ -20,9 +20,9 @@ SELECT * FROM schemata.bootstrap('[{"table": "t", "columns": [{"name": "a", "typ
 SELECT * FROM schemata.bootstrap('[{"table": "t", "columns": [{"name": "a", "type": "int", "notNull": "yes"}]}]', extensions => '{}');
 SELECT * FROM schemata.bootstrap('[{"table": "t", "columns": [{"name": "", "type": "int"}]}]', extensions => '{}');
 SELECT * FROM schemata.bootstrap('[{"table": "t", "columns": [{"name": "a", "type": "int"}, {"name": "a", "type": "text"}]}]', extensions => '{}');
--- unknown keys are errors; nullable gets a hint
+-- unknown keys are errors (nullable is accepted, see models_compat)
 SELECT * FROM schemata.bootstrap('[{"table": "t", "colums": []}]', extensions => '{}');
-SELECT * FROM schemata.bootstrap('[{"table": "t", "columns": [{"name": "a", "type": "int", "nullable": false}]}]', extensions => '{}');
+SELECT * FROM schemata.bootstrap('[{"table": "t", "columns": [{"name": "a", "type": "int", "notnull": true}]}]', extensions => '{}');
 SELECT * FROM schemata.bootstrap('[{"table": "t", "columns": [], "constraints": {"primary": ["a"]}}]', extensions => '{}');
 -- unknown type, bad type syntax
 SELECT * FROM schemata.bootstrap('[{"table": "t", "columns": [{"name": "a", "type": "int"}, {"name": "b", "type": "intgr"}]}]', extensions => '{}');

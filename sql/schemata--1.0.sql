@@ -128,12 +128,14 @@ COMMENT ON FUNCTION schemata.bootstrap(jsonb, name, text[]) IS
 
 CREATE FUNCTION schemata.teardown(
     models jsonb,
-    target_schema name DEFAULT NULL)
+    target_schema name DEFAULT NULL,
+    cascade boolean DEFAULT false,
+    drop_schema boolean DEFAULT false)
 RETURNS TABLE (object_type text, object_name text, action text)
 AS 'MODULE_PATHNAME', 'schemata_teardown_models'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION schemata.teardown(jsonb, name) IS
-    'drop the tables of pg-schemata table models';
+COMMENT ON FUNCTION schemata.teardown(jsonb, name, boolean, boolean) IS
+    'drop the tables of pg-schemata table models, with cascade what depends on them, with drop_schema their schemas left empty';
 
 CREATE FUNCTION schemata.diff(
     models jsonb,
@@ -196,7 +198,7 @@ REVOKE ALL ON FUNCTION schemata.rollback(name, integer, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.baseline(text, name, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.repair(text, name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.bootstrap(jsonb, name, text[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION schemata.teardown(jsonb, name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION schemata.teardown(jsonb, name, boolean, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.diff(jsonb, name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION schemata.sync(jsonb, name, boolean) FROM PUBLIC;
 

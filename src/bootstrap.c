@@ -7,10 +7,13 @@
  *
  * bootstrap() runs, through SPI in the caller's transaction: CREATE
  * EXTENSION for each missing extension, CREATE SCHEMA for each missing
- * schema, CREATE TABLE for each missing table (referenced tables first),
+ * schema, CREATE TYPE ... AS ENUM for each missing enum, CREATE TABLE for each missing table (referenced tables first),
  * CREATE INDEX for the indexes of the tables it created, and last the
- * foreign keys that close a cycle.  A table that exists is left alone, and
- * its constraints and indexes that the model names are reported as existing.
+ * foreign keys that close a cycle.  A table that exists is not altered: its
+ * constraints and indexes that the model names are reported as existing,
+ * the model's indexes it lacks are created (as pg-schemata's createTable()
+ * does) when it has their columns, and a NOTICE says how else its columns
+ * and named constraints differ from the model, which sync() applies.
  * The statements are pg-schemata's createTable() statements, except that
  * every identifier is quoted properly, schemas are created only when missing,
  * the clauses of CREATE INDEX come in PostgreSQL's order, and an index name
@@ -18,7 +21,10 @@
  *
  * teardown() drops the models' tables that exist in one DROP TABLE, which
  * PostgreSQL orders itself; anything else depending on them is an error
- * naming it, and nothing is dropped.
+ * naming it, and nothing is dropped, unless cascade is asked for: then it
+ * goes too, and is reported (read from pg_depend before the drop).  The
+ * models' enums are dropped after the tables, alike.  With
+ * drop_schema, the models' schemas left empty are dropped (public never).
  *
  * Both run their statements with search_path pinned to pg_catalog (see
  * searchpath.c), CREATE EXTENSION excepted (see schemata_bootstrap()), so
@@ -32,9 +38,14 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/extension.h"
@@ -42,7 +53,9 @@
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "schemata.h"
 
@@ -391,28 +404,116 @@ ensure_extensions(ArrayType *extensions, ObjectCallback callback, void *arg)
 	}
 }
 
-/* Each schema of the models, once, created when missing. */
+/* Schema "schema", unless in "seen", created when missing. */
+static void
+ensure_schema(const char *schema, const char *path, List **seen,
+			  ObjectCallback callback, void *arg)
+{
+	ListCell   *lc;
+
+	foreach(lc, *seen)
+		if (strcmp(lfirst(lc), schema) == 0)
+			return;
+	*seen = lappend(*seen, (char *) schema);
+	schemata_check_target_schema(schema);
+	if (OidIsValid(get_namespace_oid(schema, true)))
+		callback("schema", quote_identifier(schema), "exists", arg);
+	else
+	{
+		schemata_execute_ddl(psprintf("CREATE SCHEMA %s", quote_identifier(schema)), path);
+		callback("schema", quote_identifier(schema), "created", arg);
+	}
+}
+
+/* Each schema of the models (of tables, then of enums), once, created when missing. */
 static void
 ensure_schemas(const ModelSet *set, ObjectCallback callback, void *arg)
 {
-	for (int t = 0; t < set->ntables; t++)
-	{
-		const char *schema = set->tables[t].schema;
-		bool		seen = false;
+	List	   *seen = NIL;
 
-		for (int u = 0; u < t && !seen; u++)
-			seen = strcmp(set->tables[u].schema, schema) == 0;
-		if (seen)
-			continue;
-		schemata_check_target_schema(schema);
-		if (OidIsValid(get_namespace_oid(schema, true)))
-			callback("schema", quote_identifier(schema), "exists", arg);
-		else
+	for (int t = 0; t < set->ntables; t++)
+		ensure_schema(set->tables[t].schema, set->tables[t].path, &seen, callback, arg);
+	for (int e = 0; e < set->nenums; e++)
+		ensure_schema(set->enums[e].schema, set->enums[e].path, &seen, callback, arg);
+}
+
+/* The labels of "model_enum", quoted and separated by commas. */
+static char *
+enum_values_sql(const ModelEnum *model_enum)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < model_enum->nvalues; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", quote_literal_cstr(model_enum->values[i]));
+	return buf.data;
+}
+
+char *
+schemata_create_enum_sql(const ModelEnum *model_enum)
+{
+	return psprintf("CREATE TYPE %s AS ENUM (%s)",
+					quote_qualified_identifier(model_enum->schema, model_enum->name),
+					enum_values_sql(model_enum));
+}
+
+/* Whether enum type "typid" has exactly the labels of "model_enum", in order. */
+static bool
+same_labels(const ModelEnum *model_enum, Oid typid)
+{
+	List	   *labels = schemata_enum_labels(typid);
+
+	if (list_length(labels) != model_enum->nvalues)
+		return false;
+	for (int i = 0; i < model_enum->nvalues; i++)
+		if (strcmp(list_nth(labels, i), model_enum->values[i]) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * The type of enum "model_enum" if it exists, checked to be an enum; else
+ * InvalidOid.
+ */
+static Oid
+existing_enum(const ModelEnum *model_enum)
+{
+	Oid			typid = schemata_enum_oid(model_enum);
+
+	if (OidIsValid(typid) && get_typtype(typid) != TYPTYPE_ENUM)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("type %s of %s exists and is not an enum",
+						quote_qualified_identifier(model_enum->schema, model_enum->name),
+						model_enum->path)));
+	return typid;
+}
+
+/*
+ * Each enum of the models, created when missing; one that exists is left
+ * alone, with a NOTICE when its labels differ from the model's.
+ */
+static void
+ensure_enums(const ModelSet *set, ObjectCallback callback, void *arg)
+{
+	for (int e = 0; e < set->nenums; e++)
+	{
+		const ModelEnum *model_enum = &set->enums[e];
+		char	   *name = quote_qualified_identifier(model_enum->schema, model_enum->name);
+		Oid			typid = existing_enum(model_enum);
+
+		if (!OidIsValid(typid))
 		{
-			schemata_execute_ddl(psprintf("CREATE SCHEMA %s", quote_identifier(schema)),
-								 set->tables[t].path);
-			callback("schema", quote_identifier(schema), "created", arg);
+			schemata_execute_ddl(schemata_create_enum_sql(model_enum), model_enum->path);
+			callback("enum", name, "created", arg);
+			continue;
 		}
+		callback("enum", name, "exists", arg);
+		if (!same_labels(model_enum, typid))
+			ereport(NOTICE,
+					(errmsg("enum %s differs from its model at %s", name, model_enum->path),
+					 errdetail("The model's values are %s.", enum_values_sql(model_enum)),
+					 errhint("Bootstrap does not change a type that exists; schemata.sync() applies the model, and schemata.diff() lists its steps.")));
 	}
 }
 
@@ -484,22 +585,157 @@ report_constraints(const ModelTable *table, ArrayType *names, const char *action
 	}
 }
 
-/* Report the indexes of "table" the model names that exist, with "exists". */
+static bool
+in_column_list(const ModelColumnList *list, const char *name)
+{
+	for (int i = 0; i < list->n; i++)
+		if (strcmp(list->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Append to "differences" a sentence for each constraint existing "table"
+ * lacks among those its model names (see named_constraints()).
+ */
 static void
-report_existing_indexes(const ModelTable *table, ObjectCallback callback, void *arg)
+describe_missing_constraints(const ModelTable *table, StringInfo differences)
+{
+	Oid			relid = get_relname_relid(table->name, get_namespace_oid(table->schema, false));
+	ArrayType  *names = named_constraints(table);
+	Datum	   *values;
+	int			n;
+
+	deconstruct_array(names, TEXTOID, -1, false, TYPALIGN_INT, &values, NULL, &n);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *name = TextDatumGetCString(values[i]);
+
+		if (!OidIsValid(get_relation_constraint_oid(relid, name, true)))
+			appendStringInfo(differences, "\nConstraint %s is missing.", quote_identifier(name));
+	}
+}
+
+/* Whether the table "relid" has every column index "index" uses. */
+static bool
+has_index_columns(Oid relid, const ModelIndex *index)
+{
+	ListCell   *lc;
+
+	for (int i = 0; i < index->ncolumns; i++)
+		if (get_attnum(relid, index->columns[i].name) == InvalidAttrNumber)
+			return false;
+	if (index->where_sql != NULL)
+		foreach(lc, schemata_expression_columns(index->where_sql, index->path))
+			if (get_attnum(relid, strVal(lfirst(lc))) == InvalidAttrNumber)
+				return false;
+	return true;
+}
+
+/*
+ * The indexes of existing "table" that the model names: those that exist
+ * are reported with "exists", those missing are created (pg-schemata's
+ * createTable() runs CREATE INDEX IF NOT EXISTS on a table that exists) when
+ * the table has the columns they use.  Appends to "differences" a sentence
+ * for each index left missing.
+ */
+static void
+complete_indexes(const ModelTable *table, StringInfo differences,
+				 ObjectCallback callback, void *arg)
 {
 	Oid			nsp = get_namespace_oid(table->schema, false);
 	Oid			relid = get_relname_relid(table->name, nsp);
 
 	for (int i = 0; i < table->nindexes; i++)
 	{
-		Oid			index = get_relname_relid(table->indexes[i].name, nsp);
+		const ModelIndex *index = &table->indexes[i];
+		Oid			index_oid = get_relname_relid(index->name, nsp);
+		const char *name = quote_qualified_identifier(table->schema, index->name);
 
-		if (OidIsValid(index) && get_rel_relkind(index) == RELKIND_INDEX &&
-			IndexGetRelation(index, false) == relid)
-			callback("index", quote_qualified_identifier(table->schema, table->indexes[i].name),
-					 "exists", arg);
+		if (OidIsValid(index_oid) && get_rel_relkind(index_oid) == RELKIND_INDEX &&
+			IndexGetRelation(index_oid, false) == relid)
+			callback("index", name, "exists", arg);
+		else if (has_index_columns(relid, index))
+		{
+			/* a name taken by another relation is an error, as for new tables */
+			schemata_execute_ddl(schemata_create_index_sql(table, index), index->path);
+			callback("index", name, "created", arg);
+		}
+		else
+			appendStringInfo(differences, "\nIndex %s is missing; it uses columns the table does not have.",
+							 quote_identifier(index->name));
 	}
+}
+
+/*
+ * Append to "differences" a sentence for each way the columns of existing
+ * "table" differ from its model's by name, type or NOT NULL, and for each
+ * primary key, unique constraint or foreign key of the model (by name) it
+ * lacks.  Defaults, checks and the definitions of constraints and indexes
+ * are for diff() to compare.
+ */
+static void
+describe_differences(const ModelTable *table, StringInfo differences)
+{
+	Oid			relid = get_relname_relid(table->name, get_namespace_oid(table->schema, false));
+	Relation	rel = table_open(relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	for (int i = 0; i < table->ncolumns; i++)
+	{
+		const ModelColumn *column = &table->columns[i];
+		AttrNumber	attnum = get_attnum(relid, column->name);
+		Form_pg_attribute att;
+		bool		not_null;
+
+		if (attnum == InvalidAttrNumber)
+		{
+			appendStringInfo(differences, "\nColumn %s is missing.", quote_identifier(column->name));
+			continue;
+		}
+		att = TupleDescAttr(desc, attnum - 1);
+		if (att->atttypid != column->type_oid || att->atttypmod != column->typmod)
+			appendStringInfo(differences, "\nColumn %s is %s, the model has %s.",
+							 quote_identifier(column->name),
+							 format_type_with_typemod(att->atttypid, att->atttypmod),
+							 format_type_with_typemod(column->type_oid, column->typmod));
+		not_null = column->not_null || column->is_serial ||
+			in_column_list(&table->primary_key, column->name);
+		if (att->attnotnull != not_null)
+			appendStringInfo(differences,
+							 att->attnotnull ? "\nColumn %s is NOT NULL, the model's is not." :
+							 "\nColumn %s can be null, the model's is NOT NULL.",
+							 quote_identifier(column->name));
+	}
+	for (int a = 0; a < desc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+
+		if (!att->attisdropped && schemata_find_model_column(table, NameStr(att->attname)) == NULL)
+			appendStringInfo(differences, "\nColumn %s is not in the model.",
+							 quote_identifier(NameStr(att->attname)));
+	}
+	table_close(rel, AccessShareLock);
+	describe_missing_constraints(table, differences);
+}
+
+/*
+ * Existing "table": create the indexes of its model it lacks, and say in a
+ * NOTICE what else differs from the model, which sync() applies.
+ */
+static void
+complete_existing_table(const ModelTable *table, ObjectCallback callback, void *arg)
+{
+	StringInfoData differences;
+
+	initStringInfo(&differences);
+	describe_differences(table, &differences);
+	complete_indexes(table, &differences, callback, arg);
+	if (differences.len > 0)
+		ereport(NOTICE,
+				(errmsg("table %s differs from its model at %s", qualified_table(table), table->path),
+				 errdetail_internal("%s", differences.data + 1),
+				 errhint("Bootstrap does not change a table that exists; schemata.sync() applies the model, and schemata.diff() lists its steps.")));
 }
 
 /*
@@ -508,7 +744,7 @@ report_existing_indexes(const ModelTable *table, ObjectCallback callback, void *
  * cycles.  Reports each object with "created" or "exists".
  */
 void
-schemata_bootstrap(const ModelSet *set, ArrayType *extensions, ObjectCallback callback,
+schemata_bootstrap(ModelSet *set, ArrayType *extensions, ObjectCallback callback,
 				   void *arg)
 {
 	TableOrder *order = schemata_table_order(set);
@@ -528,6 +764,8 @@ schemata_bootstrap(const ModelSet *set, ArrayType *extensions, ObjectCallback ca
 	ensure_extensions(extensions, callback, arg);
 	nestlevel = schemata_pin_search_path();
 	ensure_schemas(set, callback, arg);
+	ensure_enums(set, callback, arg);
+	schemata_resolve_enum_columns(set);
 	for (int n = 0; n < set->ntables; n++)
 	{
 		int			t = order->order[n];
@@ -537,7 +775,7 @@ schemata_bootstrap(const ModelSet *set, ArrayType *extensions, ObjectCallback ca
 		{
 			callback("table", qualified_table(table), "exists", arg);
 			report_constraints(table, named_constraints(table), "exists", callback, arg);
-			report_existing_indexes(table, callback, arg);
+			complete_existing_table(table, callback, arg);
 			continue;
 		}
 		schemata_execute_ddl(schemata_create_table_sql(table, order->deferred[t]), table->path);
@@ -577,36 +815,185 @@ schemata_bootstrap(const ModelSet *set, ArrayType *extensions, ObjectCallback ca
 /*---- teardown ----*/
 
 /*
+ * Report with "dropped" what DROP TABLE ... CASCADE of the tables "relids"
+ * and DROP TYPE ... CASCADE of the types "typids" drop besides them, as
+ * PostgreSQL's NOTICE lists it: the objects that depend on them (or on their
+ * parts, such as a table's row type or a column) through a normal
+ * dependency, and recursively what depends on those, each object named by
+ * the one it is part of (a view for its rewrite rule).  The tables' own
+ * parts (their columns, indexes, constraints, sequences, and the foreign
+ * keys between them) go with them and are not listed; a column of another
+ * table of an enum type is.
+ */
+static void
+report_cascade(ArrayType *relids, ArrayType *typids, ObjectCallback callback, void *arg)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid			argtypes[2] = {OIDARRAYOID, OIDARRAYOID};
+	Datum		values[2] = {PointerGetDatum(relids), PointerGetDatum(typids)};
+	int			rc;
+
+	rc = SPI_execute_with_args(
+							   "WITH RECURSIVE gone(classid, objid, objsubid, reported) AS ("
+							   " SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid, t, 0, false"
+							   " FROM pg_catalog.unnest($1) AS t"
+							   " UNION"
+							   " SELECT 'pg_catalog.pg_type'::pg_catalog.regclass::pg_catalog.oid, t, 0, false"
+							   " FROM pg_catalog.unnest($2) AS t"
+							   " UNION"
+							   " SELECT COALESCE(o.refclassid, d.classid), COALESCE(o.refobjid, d.objid),"
+							   " COALESCE(o.refobjsubid, d.objsubid), d.deptype OPERATOR(pg_catalog.=) 'n'"
+							   " FROM gone g JOIN pg_catalog.pg_depend d"
+							   " ON d.refclassid OPERATOR(pg_catalog.=) g.classid"
+							   " AND d.refobjid OPERATOR(pg_catalog.=) g.objid"
+							   " AND (g.objsubid OPERATOR(pg_catalog.=) 0 OR d.refobjsubid OPERATOR(pg_catalog.=) g.objsubid)"
+							   " LEFT JOIN pg_catalog.pg_depend o"
+							   " ON d.deptype OPERATOR(pg_catalog.=) 'n'"
+							   " AND o.classid OPERATOR(pg_catalog.=) d.classid"
+							   " AND o.objid OPERATOR(pg_catalog.=) d.objid"
+							   " AND o.deptype OPERATOR(pg_catalog.=) 'i'"
+							   " WHERE d.deptype OPERATOR(pg_catalog.=) ANY ('{n,a,i}'::pg_catalog.\"char\"[]))"
+							   " SELECT DISTINCT i.type, i.identity"
+							   " FROM gone g, pg_catalog.pg_identify_object(g.classid, g.objid, g.objsubid) AS i"
+							   " WHERE g.reported AND NOT (g.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+							   " AND g.objid OPERATOR(pg_catalog.=) ANY ($1))"
+							   " AND NOT (g.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass"
+							   " AND g.objid OPERATOR(pg_catalog.=) ANY ($2))"
+							   " AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend p"
+							   " WHERE p.classid OPERATOR(pg_catalog.=) g.classid"
+							   " AND p.objid OPERATOR(pg_catalog.=) g.objid"
+							   " AND p.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog.\"char\"[])"
+							   " AND p.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+							   " AND p.refobjid OPERATOR(pg_catalog.=) ANY ($1))"
+							   " ORDER BY 1, 2",
+							   2, argtypes, values, NULL, true, 0);
+	MemoryContextSwitchTo(cxt);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read dependencies: %s", SPI_result_code_string(rc));
+	for (uint64 i = 0; i < SPI_processed; i++)
+		callback(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
+				 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2), "dropped", arg);
+}
+
+/* Whether schema "nsp" holds no object (nothing depends on it). */
+static bool
+schema_is_empty(Oid nsp)
+{
+	Relation	depend = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	bool		empty;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(NamespaceRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(nsp));
+	scan = systable_beginscan(depend, DependReferenceIndexId, true, NULL, 2, key);
+	empty = !HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(depend, AccessShareLock);
+	return empty;
+}
+
+/*
+ * Drop each schema the models name that is now empty ("dropped"); one that
+ * is not, and public, are "kept".  Schemas that do not exist are skipped.
+ */
+static void
+drop_empty_schemas(const ModelSet *set, ObjectCallback callback, void *arg)
+{
+	List	   *seen = NIL;
+
+	for (int i = 0; i < set->ntables + set->nenums; i++)
+	{
+		const char *schema = i < set->ntables ? set->tables[i].schema
+			: set->enums[i - set->ntables].schema;
+		Oid			nsp = get_namespace_oid(schema, true);
+
+		if (!OidIsValid(nsp) || list_member_oid(seen, nsp))
+			continue;
+		seen = lappend_oid(seen, nsp);
+		if (strcmp(schema, "public") != 0 && schema_is_empty(nsp))
+		{
+			schemata_execute_ddl(psprintf("DROP SCHEMA %s", quote_identifier(schema)), "models");
+			callback("schema", quote_identifier(schema), "dropped", arg);
+		}
+		else
+			callback("schema", quote_identifier(schema), "kept", arg);
+	}
+}
+
+/*
  * Drop the models' tables, referencing tables first, in one DROP TABLE (so
- * cycles need nothing special).  Tables that do not exist are reported as
- * "absent".
+ * cycles need nothing special), then their enums in one DROP TYPE.  Tables
+ * and enums that do not exist are reported as "absent".  With "cascade",
+ * what depends on them is dropped too and reported first; with
+ * "drop_schema", the models' schemas left empty go too.
  */
 void
-schemata_teardown(const ModelSet *set, ObjectCallback callback, void *arg)
+schemata_teardown(const ModelSet *set, bool cascade, bool drop_schema,
+				  ObjectCallback callback, void *arg)
 {
 	TableOrder *order = schemata_table_order(set);
-	StringInfoData sql;
+	StringInfoData tables_sql;
+	StringInfoData types_sql;
 	bool	   *exists = palloc0(Max(set->ntables, 1) * sizeof(bool));
+	bool	   *enum_exists = palloc0(Max(set->nenums, 1) * sizeof(bool));
+	Datum	   *relids = palloc(Max(set->ntables, 1) * sizeof(Datum));
+	Datum	   *typids = palloc(Max(set->nenums, 1) * sizeof(Datum));
+	int			nrelids = 0;
+	int			ntypids = 0;
+	const char *drop_behavior = cascade ? " CASCADE" : "";
 	int			nestlevel = schemata_pin_search_path();
 
-	initStringInfo(&sql);
+	initStringInfo(&tables_sql);
+	initStringInfo(&types_sql);
 	for (int n = set->ntables - 1; n >= 0; n--)
 	{
 		int			t = order->order[n];
+		const ModelTable *table = &set->tables[t];
 
-		schemata_check_target_schema(set->tables[t].schema);
-		exists[t] = table_exists(&set->tables[t]);
-		if (exists[t])
-			appendStringInfo(&sql, "%s%s", sql.len == 0 ? "DROP TABLE " : ", ",
-							 qualified_table(&set->tables[t]));
+		schemata_check_target_schema(table->schema);
+		exists[t] = table_exists(table);
+		if (!exists[t])
+			continue;
+		appendStringInfo(&tables_sql, "%s%s", tables_sql.len == 0 ? "DROP TABLE " : ", ",
+						 qualified_table(table));
+		relids[nrelids++] = ObjectIdGetDatum(get_relname_relid(table->name,
+															   get_namespace_oid(table->schema, false)));
 	}
-	if (sql.len > 0)
-		schemata_execute_ddl(sql.data, "models");
-	schemata_restore_search_path(nestlevel);
+	for (int e = 0; e < set->nenums; e++)
+	{
+		const ModelEnum *model_enum = &set->enums[e];
+		Oid			typid;
+
+		schemata_check_target_schema(model_enum->schema);
+		typid = existing_enum(model_enum);
+		enum_exists[e] = OidIsValid(typid);
+		if (!enum_exists[e])
+			continue;
+		appendStringInfo(&types_sql, "%s%s", types_sql.len == 0 ? "DROP TYPE " : ", ",
+						 quote_qualified_identifier(model_enum->schema, model_enum->name));
+		typids[ntypids++] = ObjectIdGetDatum(typid);
+	}
+	if (cascade)
+		report_cascade(construct_array(relids, nrelids, OIDOID, sizeof(Oid), true, TYPALIGN_INT),
+					   construct_array(typids, ntypids, OIDOID, sizeof(Oid), true, TYPALIGN_INT),
+					   callback, arg);
+	if (tables_sql.len > 0)
+		schemata_execute_ddl(psprintf("%s%s", tables_sql.data, drop_behavior), "models");
+	if (types_sql.len > 0)
+		schemata_execute_ddl(psprintf("%s%s", types_sql.data, drop_behavior), "models");
 	for (int n = set->ntables - 1; n >= 0; n--)
 	{
 		int			t = order->order[n];
 
 		callback("table", qualified_table(&set->tables[t]), exists[t] ? "dropped" : "absent", arg);
 	}
+	for (int e = 0; e < set->nenums; e++)
+		callback("enum", quote_qualified_identifier(set->enums[e].schema, set->enums[e].name),
+				 enum_exists[e] ? "dropped" : "absent", arg);
+	if (drop_schema)
+		drop_empty_schemas(set, callback, arg);
+	schemata_restore_search_path(nestlevel);
 }

@@ -20,7 +20,8 @@
  * columns that diff renames their live names, so that a check or index on a
  * renamed column compares equal to the live one, which the rename carries.
  * A column whose default is the nextval() of a sequence it owns is described
- * as "serial", and so is a model's serial column.
+ * as "serial", and so is a model's serial column.  The labels of an enum
+ * type are read in their order (schemata_enum_labels()).
  *
  * Both sides are described with search_path pinned to pg_catalog (see
  * searchpath.c): diff() pins it for the models and the scratch tables, and
@@ -539,4 +540,28 @@ schemata_schema_tables(const char *schema)
 		names = lappend(names, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
 	SPI_freetuptable(SPI_tuptable);
 	return names;
+}
+
+/* The labels of enum type "typid", in their order. */
+List *
+schemata_enum_labels(Oid typid)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(typid)};
+	List	   *labels = NIL;
+	int			nestlevel = schemata_pin_search_path();
+	int			rc;
+
+	rc = SPI_execute_with_args("SELECT enumlabel::pg_catalog.text FROM pg_catalog.pg_enum "
+							   "WHERE enumtypid OPERATOR(pg_catalog.=) $1 ORDER BY enumsortorder",
+							   1, argtypes, values, NULL, false, 0);
+	schemata_restore_search_path(nestlevel);
+	MemoryContextSwitchTo(cxt);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not list enum labels: %s", SPI_result_code_string(rc));
+	for (uint64 i = 0; i < SPI_processed; i++)
+		labels = lappend(labels, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	SPI_freetuptable(SPI_tuptable);
+	return labels;
 }

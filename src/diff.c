@@ -23,13 +23,21 @@
  * the model names one; an identity column is NOT NULL whatever the model
  * says.
  *
- * Steps are ordered so that their SQL runs as written: schemas, renames,
+ * The models' enums are created when missing (their tables are then
+ * described inside a subtransaction, rolled back, where they exist), gain
+ * the values they lack with ADD VALUE BEFORE/AFTER in the model's order,
+ * and are made again (a destructive step: rename, create, convert every
+ * column of the type through text, drop the old one) when they lose values,
+ * which PostgreSQL cannot drop.
+ *
+ * Steps are ordered so that their SQL runs as written: schemas, enums, renames,
  * drops of constraints and indexes, of tables, of columns, column changes,
  * new columns, new tables, then constraints, indexes and last foreign keys.
  * destructive marks the steps that can lose data: dropping a table or a
  * column, and changing a column's type unless it only widens it.  A type
- * change has no USING clause: PostgreSQL's assignment cast fails on a value
- * that does not fit (value too long) instead of cutting it.
+ * change that has an assignment cast has no USING clause: that cast fails on
+ * a value that does not fit (value too long) instead of cutting it; one that
+ * has none gets USING col::type, the explicit cast.
  *
  * The diff is computed and its steps run with search_path pinned to
  * pg_catalog (see searchpath.c): the models' SQL resolves as model.c checked
@@ -45,6 +53,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -54,10 +63,12 @@
 #include "commands/defrem.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "parser/parse_coerce.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 
 #include "schemata.h"
 
@@ -65,6 +76,7 @@
 typedef enum DiffPhase
 {
 	PHASE_CREATE_SCHEMA,
+	PHASE_ENUM,
 	PHASE_RENAME_TABLE,
 	PHASE_RENAME_COLUMN,
 	PHASE_RENAME_DERIVED,
@@ -323,6 +335,22 @@ note_column_dependents(TableDiff *td, const char *name)
 	table_close(depend, AccessShareLock);
 }
 
+/*
+ * ALTER COLUMN "col" TYPE of "want": as ALTER TABLE converts with an
+ * assignment cast, a change that has none gets USING col::type, the
+ * explicit cast (as Linkgress writes it).
+ */
+static char *
+alter_type_sql(const char *col, const CatalogItem *live, const CatalogItem *want)
+{
+	Oid			from = live->type_oid;
+	Oid			to = want->type_oid;
+
+	if (can_coerce_type(1, &from, &to, COERCION_ASSIGNMENT))
+		return psprintf("ALTER COLUMN %s TYPE %s", col, want->type);
+	return psprintf("ALTER COLUMN %s TYPE %s USING %s::%s", col, want->type, col, want->type);
+}
+
 /* Compare one column that exists on both sides. */
 static void
 diff_column(TableDiff *td, const ModelColumn *column, const CatalogItem *want,
@@ -350,8 +378,7 @@ diff_column(TableDiff *td, const ModelColumn *column, const CatalogItem *want,
 						 psprintf("ALTER COLUMN %s DROP DEFAULT", col));
 	if (strcmp(want->type, live->type) != 0)
 		alter_table_step(td, PHASE_ALTER_TYPE, "alter_column_type", column->name,
-						 !is_widening(live, want),
-						 psprintf("ALTER COLUMN %s TYPE %s", col, want->type));
+						 !is_widening(live, want), alter_type_sql(col, live, want));
 	/* an identity column is NOT NULL, whatever the model says */
 	if (want->not_null != live->not_null && !live->identity)
 		alter_table_step(td, PHASE_ALTER_COLUMN, want->not_null ? "set_not_null" : "drop_not_null",
@@ -1005,25 +1032,210 @@ describe_live_tables(const ModelSet *set, List *schemas)
 	return schemata_describe_tables(array, n);
 }
 
-static Diff *
-compute_diff(const ModelSet *set)
+/*---- enums ----*/
+
+/* The position of "label" in "labels", or -1. */
+static int
+label_index(List *labels, const char *label)
 {
-	Diff	   *diff = palloc0(sizeof(Diff));
-	List	   *schemas = NIL;
 	ListCell   *lc;
 
-	for (int t = 0; t < set->ntables; t++)
-	{
-		const char *schema = set->tables[t].schema;
+	foreach(lc, labels)
+		if (strcmp(lfirst(lc), label) == 0)
+			return foreach_current_index(lc);
+	return -1;
+}
 
-		schemata_check_target_schema(schema);
-		if (in_names(schemas, schema))
+/*
+ * Whether the live labels the model keeps come in the model's order (so
+ * that adding values is enough).
+ */
+static bool
+kept_labels_in_order(const ModelEnum *model_enum, List *labels)
+{
+	int			last = -1;
+
+	for (int i = 0; i < model_enum->nvalues; i++)
+	{
+		int			at = label_index(labels, model_enum->values[i]);
+
+		if (at < 0)
 			continue;
-		schemas = lappend(schemas, (char *) schema);
-		if (!OidIsValid(get_namespace_oid(schema, true)))
-			add_step(diff, PHASE_CREATE_SCHEMA, "create_schema", pstrdup(quote_identifier(schema)),
-					 false, psprintf("CREATE SCHEMA %s", quote_identifier(schema)));
+		if (at < last)
+			return false;
+		last = at;
 	}
+	return true;
+}
+
+/*
+ * ALTER TYPE ... ADD VALUE for each value of the model that enum "typid"
+ * lacks, placed AFTER the model's value before it (BEFORE the next one for
+ * the first value), so that the labels end up in the model's order.
+ */
+static void
+add_enum_values(Diff *diff, const ModelEnum *model_enum, const char *name, List *labels)
+{
+	for (int i = 0; i < model_enum->nvalues; i++)
+	{
+		const char *value = model_enum->values[i];
+		char	   *place = "";
+
+		if (label_index(labels, value) >= 0)
+			continue;
+		if (i > 0)
+			place = psprintf(" AFTER %s", quote_literal_cstr(model_enum->values[i - 1]));
+		else if (model_enum->nvalues > 1)
+			place = psprintf(" BEFORE %s", quote_literal_cstr(model_enum->values[1]));
+		add_step(diff, PHASE_ENUM, "add_enum_value",
+				 psprintf("%s.%s", name, quote_literal_cstr(value)), false,
+				 psprintf("ALTER TYPE %s ADD VALUE %s%s", name, quote_literal_cstr(value), place));
+	}
+}
+
+/*
+ * The statements that give the live columns of enum type "typid" the
+ * recreated type "name": ALTER COLUMN ... TYPE name USING col::text::name,
+ * with their defaults dropped before and set again after.
+ */
+static void
+append_enum_column_changes(StringInfo sql, Oid typid, const char *name)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(typid)};
+	int			rc;
+
+	rc = SPI_execute_with_args("SELECT pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' "
+							   "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname), "
+							   "pg_catalog.quote_ident(a.attname), pg_catalog.pg_get_expr(d.adbin, d.adrelid) "
+							   "FROM pg_catalog.pg_attribute a "
+							   "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid "
+							   "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+							   "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid OPERATOR(pg_catalog.=) a.attrelid "
+							   "AND d.adnum OPERATOR(pg_catalog.=) a.attnum "
+							   "WHERE a.atttypid OPERATOR(pg_catalog.=) $1 AND a.attnum OPERATOR(pg_catalog.>) 0 "
+							   "AND NOT a.attisdropped "
+							   "AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p}'::pg_catalog.\"char\"[]) "
+							   "ORDER BY 1, a.attnum",
+							   1, argtypes, values, NULL, false, 0);
+	MemoryContextSwitchTo(cxt);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not list the columns of an enum: %s", SPI_result_code_string(rc));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *table = SPI_getvalue(tuple, desc, 1);
+		char	   *col = SPI_getvalue(tuple, desc, 2);
+		char	   *def = SPI_getvalue(tuple, desc, 3);
+
+		appendStringInfo(sql, ";\nALTER TABLE %s ", table);
+		if (def != NULL)
+			appendStringInfo(sql, "ALTER COLUMN %s DROP DEFAULT, ", col);
+		appendStringInfo(sql, "ALTER COLUMN %s TYPE %s USING %s::pg_catalog.text::%s",
+						 col, name, col, name);
+		if (def != NULL)
+			appendStringInfo(sql, ", ALTER COLUMN %s SET DEFAULT %s", col, def);
+	}
+}
+
+/*
+ * An enum that loses values (or whose kept values change order) is made
+ * again: PostgreSQL cannot drop an enum value.  The old type is renamed, the
+ * new one created, every column of the old type converted through text (a
+ * row holding a dropped value fails the step), and the old type dropped.
+ */
+static void
+recreate_enum(Diff *diff, const ModelEnum *model_enum, const char *name, Oid typid)
+{
+	StringInfoData sql;
+	char	   *old_name = psprintf("%s_schemata_old", model_enum->name);
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "ALTER TYPE %s RENAME TO %s;\n%s", name, quote_identifier(old_name),
+					 schemata_create_enum_sql(model_enum));
+	append_enum_column_changes(&sql, typid, name);
+	appendStringInfo(&sql, ";\nDROP TYPE %s",
+					 quote_qualified_identifier(model_enum->schema, old_name));
+	add_step(diff, PHASE_ENUM, "recreate_enum", pstrdup(name), true, sql.data);
+}
+
+/*
+ * The steps of the models' enums: create those missing, add the values
+ * they lack, make again those that lose values.  Returns whether one is
+ * missing.
+ */
+static bool
+diff_enums(Diff *diff, const ModelSet *set)
+{
+	bool		missing = false;
+
+	for (int e = 0; e < set->nenums; e++)
+	{
+		const ModelEnum *model_enum = &set->enums[e];
+		char	   *name = quote_qualified_identifier(model_enum->schema, model_enum->name);
+		Oid			typid = schemata_enum_oid(model_enum);
+		List	   *labels;
+		bool		loses = false;
+		ListCell   *lc;
+
+		if (!OidIsValid(typid))
+		{
+			missing = true;
+			add_step(diff, PHASE_ENUM, "create_enum", pstrdup(name), false,
+					 schemata_create_enum_sql(model_enum));
+			continue;
+		}
+		if (get_typtype(typid) != TYPTYPE_ENUM)
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("type %s of %s exists and is not an enum", name, model_enum->path)));
+		labels = schemata_enum_labels(typid);
+		foreach(lc, labels)
+		{
+			bool		kept = false;
+
+			for (int i = 0; i < model_enum->nvalues && !kept; i++)
+				kept = strcmp(model_enum->values[i], lfirst(lc)) == 0;
+			loses = loses || !kept;
+		}
+		if (loses || !kept_labels_in_order(model_enum, labels))
+			recreate_enum(diff, model_enum, name, typid);
+		else
+			add_enum_values(diff, model_enum, name, labels);
+	}
+	return missing;
+}
+
+/*
+ * Create the models' missing enums (and their schemas), for the tables'
+ * columns of them to be described; the caller rolls it back.
+ */
+static void
+create_missing_enums(const ModelSet *set)
+{
+	for (int e = 0; e < set->nenums; e++)
+	{
+		const ModelEnum *model_enum = &set->enums[e];
+
+		if (OidIsValid(schemata_enum_oid(model_enum)))
+			continue;
+		if (!OidIsValid(get_namespace_oid(model_enum->schema, true)))
+			schemata_execute_ddl(psprintf("CREATE SCHEMA %s", quote_identifier(model_enum->schema)),
+								 model_enum->path);
+		schemata_execute_ddl(schemata_create_enum_sql(model_enum), model_enum->path);
+	}
+}
+
+/*---- the diff ----*/
+
+/* Add the steps of the models' tables (see compute_diff()) to "diff". */
+static void
+diff_tables(Diff *diff, const ModelSet *set, List *schemas)
+{
+	ListCell   *lc;
+
 	check_table_renames(set);
 	diff->set = set;
 	diff->live = describe_live_tables(set, schemas);
@@ -1037,6 +1249,79 @@ compute_diff(const ModelSet *set)
 				modelled = lappend(modelled, (char *) diff_table(diff, &set->tables[t]));
 		drop_other_tables(diff, schema, modelled);
 	}
+}
+
+/*
+ * diff_tables() with the models' missing enums created in a subtransaction
+ * that is then rolled back: the steps are text, kept in the caller's
+ * memory context.  An error rolls the subtransaction back before it
+ * propagates (see describe_scratch_table() in catalog.c).
+ */
+static void
+diff_tables_with_enums(Diff *diff, ModelSet *set, List *schemas)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		create_missing_enums(set);
+		schemata_resolve_enum_columns(set);
+		diff_tables(diff, set, schemas);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		schemata_resolve_enum_columns(set);
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	schemata_resolve_enum_columns(set);
+	/* what was described of the scratch catalog is not to be read again */
+	diff->live = NULL;
+}
+
+/*
+ * Schemas first (those of tables and enums that are missing), enums, then
+ * the tables of every schema a table model names.
+ */
+static Diff *
+compute_diff(ModelSet *set)
+{
+	Diff	   *diff = palloc0(sizeof(Diff));
+	List	   *schemas = NIL;
+	List	   *created = NIL;
+
+	for (int i = 0; i < set->ntables + set->nenums; i++)
+	{
+		bool		is_table = i < set->ntables;
+		const char *schema = is_table ? set->tables[i].schema : set->enums[i - set->ntables].schema;
+
+		schemata_check_target_schema(schema);
+		if (is_table && !in_names(schemas, schema))
+			schemas = lappend(schemas, (char *) schema);
+		if (in_names(created, schema) || OidIsValid(get_namespace_oid(schema, true)))
+			continue;
+		created = lappend(created, (char *) schema);
+		add_step(diff, PHASE_CREATE_SCHEMA, "create_schema", pstrdup(quote_identifier(schema)),
+				 false, psprintf("CREATE SCHEMA %s", quote_identifier(schema)));
+	}
+	if (diff_enums(diff, set))
+		diff_tables_with_enums(diff, set, schemas);
+	else
+		diff_tables(diff, set, schemas);
 	if (diff->nsteps > 0)
 		qsort(diff->steps, diff->nsteps, sizeof(PhasedStep), step_cmp);
 	return diff;
@@ -1106,7 +1391,7 @@ run_steps(const Diff *diff)
  * also run them (refusing destructive ones unless allowed).
  */
 void
-schemata_diff(const ModelSet *set, bool run, bool allow_destructive,
+schemata_diff(ModelSet *set, bool run, bool allow_destructive,
 			  StepCallback callback, void *arg)
 {
 	int			nestlevel = schemata_pin_search_path();

@@ -387,17 +387,22 @@ schemata_bootstrap_models(PG_FUNCTION_ARGS)
 }
 
 /*
- * teardown(models, target_schema)
+ * teardown(models, target_schema, cascade, drop_schema)
  */
 Datum
 schemata_teardown_models(PG_FUNCTION_ARGS)
 {
 	ModelSet   *set;
 
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s cannot be null", PG_ARGISNULL(2) ? "cascade" : "drop_schema")));
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
 	set = models_arg(fcinfo);
-	schemata_teardown(set, put_object_row, fcinfo->resultinfo);
+	schemata_teardown(set, PG_GETARG_BOOL(2), PG_GETARG_BOOL(3), put_object_row,
+					  fcinfo->resultinfo);
 	SPI_finish();
 	return (Datum) 0;
 }

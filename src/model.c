@@ -30,7 +30,16 @@
  * or generated) longer than 63 bytes, also those PostgreSQL would derive
  * (<table>_pkey, <table>_<column>_seq, <table>_<column>_check), a table
  * defined twice.  Keys that only matter to application code (colProps,
- * immutable, version) are ignored.
+ * immutable, version) are ignored, and so are those pg-schemata 1.x accepts
+ * and builds nothing from (a column's nullable, an index's type "Index").
+ * Its older schemaName (used when dbSchema is empty) and top-level indexes
+ * are read.
+ *
+ * An element of the models with enumName is an enum type, as Linkgress's
+ * create_enum writes it ({type: "create_enum", enumName, values}); enums
+ * are read first, and a column type that is an enum's name as written is
+ * that enum (schemata_resolve_enum_columns() gives such columns the type's
+ * oid once it exists).
  *
  * Models are read with search_path pinned to pg_catalog (see searchpath.c),
  * as bootstrap(), teardown() and diff() run their DDL: a type, function or
@@ -45,6 +54,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "common/md5.h"
 #include "nodes/nodeFuncs.h"
@@ -53,6 +63,7 @@
 #include "utils/formatting.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
+#include "utils/syscache.h"
 
 #include "schemata.h"
 
@@ -64,15 +75,16 @@
 #define NAME_HASH_LEN 6
 
 static const char *const table_keys[] = {
-	"dbSchema", "table", "columns", "constraints", "hasAuditFields", "softDelete",
-	"renamedFrom", NULL
+	"dbSchema", "schemaName", "table", "columns", "constraints", "indexes",
+	"hasAuditFields", "softDelete", "renamedFrom", NULL
 };
 static const char *const table_ignored[] = {"version", NULL};
 static const char *const column_keys[] = {
 	"name", "type", "notNull", "default", "generated", "expression", "stored",
 	"renamedFrom", NULL
 };
-static const char *const column_ignored[] = {"immutable", "colProps", NULL};
+/* pg-schemata 1.x accepts nullable and builds no DDL from it */
+static const char *const column_ignored[] = {"immutable", "colProps", "nullable", NULL};
 static const char *const constraint_keys[] = {
 	"primaryKey", "unique", "foreignKeys", "checks", "indexes", NULL
 };
@@ -83,11 +95,13 @@ static const char *const foreign_key_keys[] = {
 static const char *const references_keys[] = {"table", "columns", "schema", "dbSchema", NULL};
 static const char *const check_keys[] = {"type", "expression", NULL};
 static const char *const index_keys[] = {
-	"columns", "name", "unique", "using", "where", "with", "tablespace", "ifNotExists", NULL
+	"type", "columns", "name", "unique", "using", "where", "with", "tablespace", "ifNotExists",
+	NULL
 };
 static const char *const index_column_keys[] = {"column", "opclass", "order", NULL};
 static const char *const audit_keys[] = {"enabled", "userFields", NULL};
 static const char *const user_fields_keys[] = {"type", "nullable", "default", NULL};
+static const char *const enum_keys[] = {"type", "enumName", "values", "dbSchema", NULL};
 static const char *const no_keys[] = {NULL};
 
 /* Foreign key actions as pg-schemata users write them. */
@@ -116,6 +130,7 @@ typedef struct ModelReader
 	const char *target_schema;	/* or NULL */
 	ModelSet   *set;
 	List	   *types;			/* CheckedType: each spelling checked once */
+	const char *table_schema;	/* of the table being read */
 } ModelReader;
 
 /*---- JSON values ----*/
@@ -259,9 +274,7 @@ check_object_keys(JsonbContainer *object, const char *path,
 		if (!in_list(key, known) && !in_list(key, ignored))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown key \"%s\" in %s", key, path),
-					 strcmp(key, "nullable") == 0 ?
-					 errhint("Use \"notNull\": true for a column that cannot be null.") : 0));
+					 errmsg("unknown key \"%s\" in %s", key, path)));
 	}
 }
 
@@ -445,20 +458,78 @@ set_column_type(ModelColumn *column, const ColumnType *type)
 	column->typmod = type->typmod;
 }
 
+/*
+ * The enum of the models a column type names as its models write it (its
+ * name alone), preferring one in the table's schema; or NULL.
+ */
+static const ModelEnum *
+find_model_enum(const ModelReader *reader, const char *type)
+{
+	const ModelEnum *found = NULL;
+
+	for (int i = 0; i < reader->set->nenums; i++)
+	{
+		const ModelEnum *e = &reader->set->enums[i];
+
+		if (strcmp(e->name, type) != 0)
+			continue;
+		if (strcmp(e->schema, reader->table_schema) == 0)
+			return e;
+		if (found == NULL)
+			found = e;
+	}
+	return found;
+}
+
+/* The type of enum "model_enum" if it exists, else InvalidOid. */
+Oid
+schemata_enum_oid(const ModelEnum *model_enum)
+{
+	Oid			nsp = get_namespace_oid(model_enum->schema, true);
+
+	if (!OidIsValid(nsp))
+		return InvalidOid;
+	return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+						   CStringGetDatum(model_enum->name), ObjectIdGetDatum(nsp));
+}
+
+/* Give the columns of the models' enums their types' oids as they are now. */
+void
+schemata_resolve_enum_columns(ModelSet *set)
+{
+	for (int t = 0; t < set->ntables; t++)
+		for (int c = 0; c < set->tables[t].ncolumns; c++)
+		{
+			ModelColumn *column = &set->tables[t].columns[c];
+
+			if (column->enum_type != NULL)
+				column->type_oid = schemata_enum_oid(column->enum_type);
+		}
+}
+
 static void
 read_column(ModelReader *reader, const JsonbValue *value, const char *path,
 			ModelColumn *column)
 {
 	JsonbContainer *object = checked_object(value, path, column_keys, column_ignored);
 	JsonbValue *item;
+	char	   *type;
 
 	memset(column, 0, sizeof(ModelColumn));
 	column->path = pstrdup(path);
 	column->name = identifier_value(required_field(object, "name", path),
 									key_path(path, "name"));
-	set_column_type(column, checked_type(reader, string_value(required_field(object, "type", path),
-																key_path(path, "type")),
-										 key_path(path, "type")));
+	type = string_value(required_field(object, "type", path), key_path(path, "type"));
+	column->enum_type = find_model_enum(reader, type);
+	if (column->enum_type != NULL)
+	{
+		column->type = quote_qualified_identifier(column->enum_type->schema,
+												  column->enum_type->name);
+		column->type_oid = schemata_enum_oid(column->enum_type);
+		column->typmod = -1;
+	}
+	else
+		set_column_type(column, checked_type(reader, type, key_path(path, "type")));
 	if ((item = field(object, "notNull")) != NULL)
 		column->not_null = bool_value(item, key_path(path, "notNull"));
 	/* default: null is DEFAULT NULL, as in pg-schemata */
@@ -779,6 +850,16 @@ collect_column_refs(Node *node, List **names)
 	return raw_expression_tree_walker(node, collect_column_refs, (void *) names);
 }
 
+/* The distinct column names (String nodes) SQL expression "expr" uses. */
+List *
+schemata_expression_columns(const char *expr, const char *path)
+{
+	List	   *names = NIL;
+
+	(void) collect_column_refs(schemata_parse_expression(expr, path), &names);
+	return names;
+}
+
 /*
  * The name PostgreSQL gives check "expr" of "table": <table>_<column>_check
  * when it names one column, else <table>_check.  It must not need
@@ -787,10 +868,9 @@ collect_column_refs(Node *node, List **names)
 static void
 check_check_name(const ModelTable *table, const char *expr, const char *path)
 {
-	List	   *names = NIL;
+	List	   *names = schemata_expression_columns(expr, path);
 	char	   *name;
 
-	(void) collect_column_refs(schemata_parse_expression(expr, path), &names);
 	if (list_length(names) == 1)
 		name = psprintf("%s_%s_check", table->name, strVal(linitial(names)));
 	else
@@ -917,6 +997,11 @@ read_index(const ModelTable *table, const JsonbValue *value, const char *path,
 
 	memset(index, 0, sizeof(ModelIndex));
 	index->path = pstrdup(path);
+	if ((item = field(object, "type")) != NULL &&
+		strcmp(string_value(item, key_path(path, "type")), "Index") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be \"Index\"", key_path(path, "type"))));
 	if ((item = field(object, "unique")) != NULL)
 		index->unique = bool_value(item, key_path(path, "unique"));
 	index->ncolumns = container_length(columns);
@@ -974,6 +1059,8 @@ optional_array(JsonbContainer *object, const char *key, const char *path, int *n
 	return array;
 }
 
+static void read_indexes(ModelTable *table, JsonbContainer *object, const char *path);
+
 static void
 read_constraints(const ModelReader *reader, ModelTable *table, const JsonbValue *value,
 				 const char *path)
@@ -1011,9 +1098,30 @@ read_constraints(const ModelReader *reader, ModelTable *table, const JsonbValue 
 		read_check(table, array_element(array, i), element_path(key_path(path, "checks"), i),
 				   &table->checks[i]);
 
-	array = optional_array(object, "indexes", path, &n);
+	read_indexes(table, object, path);
+}
+
+/*
+ * The indexes at key "indexes" of "object" (constraints, or the model itself
+ * as in pg-schemata before 2.0), unless the table has some already.
+ */
+static void
+read_indexes(ModelTable *table, JsonbContainer *object, const char *path)
+{
+	int			n;
+	JsonbContainer *array = optional_array(object, "indexes", path, &n);
+
+	if (n == 0)
+		return;
+	if (table->nindexes > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s cannot have both \"indexes\" and \"constraints.indexes\"",
+						table->path),
+				 errdetail("pg-schemata reads the top-level \"indexes\" only when \"constraints.indexes\" is empty."),
+				 errhint("Move the indexes into \"constraints.indexes\".")));
 	table->nindexes = n;
-	table->indexes = palloc0(Max(n, 1) * sizeof(ModelIndex));
+	table->indexes = palloc0(n * sizeof(ModelIndex));
 	for (int i = 0; i < n; i++)
 		read_index(table, array_element(array, i), element_path(key_path(path, "indexes"), i),
 				   &table->indexes[i]);
@@ -1031,18 +1139,23 @@ read_table(ModelReader *reader, const JsonbValue *value, const char *path,
 	memset(table, 0, sizeof(ModelTable));
 	table->path = pstrdup(path);
 	table->name = identifier_value(required_field(object, "table", path), key_path(path, "table"));
-	/* as in pg-schemata, an empty dbSchema means public */
+	/* as in pg-schemata, an empty dbSchema means schemaName, else public */
 	table->schema = "public";
+	if ((item = field(object, "schemaName")) != NULL &&
+		string_value(item, key_path(path, "schemaName"))[0] != '\0')
+		table->schema = identifier_value(item, key_path(path, "schemaName"));
 	if ((item = field(object, "dbSchema")) != NULL &&
 		string_value(item, key_path(path, "dbSchema"))[0] != '\0')
 		table->schema = identifier_value(item, key_path(path, "dbSchema"));
 	if (reader->target_schema != NULL)
 		table->schema = pstrdup(reader->target_schema);
+	reader->table_schema = table->schema;
 	if ((item = field(object, "renamedFrom")) != NULL)
 		table->renamed_from = identifier_value(item, key_path(path, "renamedFrom"));
 	read_columns(reader, table, object, path);
 	if ((item = field(object, "constraints")) != NULL)
 		read_constraints(reader, table, item, key_path(path, "constraints"));
+	read_indexes(table, object, path);
 }
 
 const ModelTable *
@@ -1091,6 +1204,76 @@ check_foreign_key_target(const ModelSet *set, const ModelForeignKey *fk)
 	}
 }
 
+/*
+ * An enum, as Linkgress's create_enum operation writes it: {type:
+ * "create_enum", enumName, values}, with dbSchema as a table's.
+ */
+static void
+add_enum(ModelReader *reader, JsonbContainer *object, const char *path)
+{
+	ModelSet   *set = reader->set;
+	ModelEnum  *e = &set->enums[set->nenums];
+	char	   *values_path = key_path(path, "values");
+	JsonbContainer *values;
+	JsonbValue *item;
+
+	check_object_keys(object, path, enum_keys, no_keys);
+	e->path = pstrdup(path);
+	if ((item = field(object, "type")) != NULL &&
+		strcmp(string_value(item, key_path(path, "type")), "create_enum") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be \"create_enum\"", key_path(path, "type"))));
+	e->name = identifier_value(required_field(object, "enumName", path), key_path(path, "enumName"));
+	e->schema = "public";
+	if ((item = field(object, "dbSchema")) != NULL &&
+		string_value(item, key_path(path, "dbSchema"))[0] != '\0')
+		e->schema = identifier_value(item, key_path(path, "dbSchema"));
+	if (reader->target_schema != NULL)
+		e->schema = pstrdup(reader->target_schema);
+	values = array_value(required_field(object, "values", path), values_path);
+	e->nvalues = container_length(values);
+	if (e->nvalues == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s cannot be empty", values_path)));
+	e->values = palloc(e->nvalues * sizeof(char *));
+	for (int i = 0; i < e->nvalues; i++)
+	{
+		char	   *value_path = element_path(values_path, i);
+
+		e->values[i] = string_value(array_element(values, i), value_path);
+		if (e->values[i][0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s cannot be empty", value_path)));
+		if (strlen(e->values[i]) >= NAMEDATALEN)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s is longer than %d bytes", value_path, NAMEDATALEN - 1),
+					 errdetail("PostgreSQL limits enum labels to %d bytes.", NAMEDATALEN - 1)));
+		for (int j = 0; j < i; j++)
+			if (strcmp(e->values[i], e->values[j]) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("value \"%s\" is given twice in %s", e->values[i], values_path)));
+	}
+	for (int i = 0; i < set->nenums; i++)
+		if (strcmp(set->enums[i].schema, e->schema) == 0 && strcmp(set->enums[i].name, e->name) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("enum \"%s.%s\" is defined twice, at %s and %s",
+							e->schema, e->name, set->enums[i].path, path)));
+	set->nenums++;
+}
+
+/* Whether "value", an element of the models, is an enum (has enumName). */
+static bool
+is_enum_model(const JsonbValue *value)
+{
+	return is_container(value, false) && field(value->val.binary.data, "enumName") != NULL;
+}
+
 static void
 add_table(ModelReader *reader, const JsonbValue *value, const char *path)
 {
@@ -1106,6 +1289,18 @@ add_table(ModelReader *reader, const JsonbValue *value, const char *path)
 				 errmsg("table \"%s.%s\" is defined twice, at %s and %s",
 						table->schema, table->name, other->path, path)));
 	set->ntables++;
+}
+
+/* Add "value", an element of the models: its enums, or else its tables. */
+static void
+add_model(ModelReader *reader, const JsonbValue *value, const char *path, bool enums)
+{
+	if (is_enum_model(value) != enums)
+		return;
+	if (enums)
+		add_enum(reader, value->val.binary.data, path);
+	else
+		add_table(reader, value, path);
 }
 
 /*
@@ -1126,24 +1321,29 @@ schemata_read_models(Jsonb *models, const char *target_schema)
 	if (JB_ROOT_IS_SCALAR(models))
 		wrong_json_type("models", "an array or an object");
 	set->tables = palloc0(Max(JsonContainerSize(root), 1) * sizeof(ModelTable));
-	if (JB_ROOT_IS_ARRAY(models))
+	set->enums = palloc0(Max(JsonContainerSize(root), 1) * sizeof(ModelEnum));
+	/* enums first: the tables' columns may be of them */
+	for (int pass = 0; pass < 2; pass++)
 	{
-		for (int i = 0; i < container_length(root); i++)
-			add_table(&reader, array_element(root, i), element_path("models", i));
-	}
-	else
-	{
-		JsonbIterator *it = JsonbIteratorInit(root);
-		JsonbIteratorToken token;
-		JsonbValue	item;
-		char	   *path = NULL;
-
-		while ((token = JsonbIteratorNext(&it, &item, true)) != WJB_DONE)
+		if (JB_ROOT_IS_ARRAY(models))
 		{
-			if (token == WJB_KEY)
-				path = key_path("models", pnstrdup(item.val.string.val, item.val.string.len));
-			else if (token == WJB_VALUE)
-				add_table(&reader, &item, path);
+			for (int i = 0; i < container_length(root); i++)
+				add_model(&reader, array_element(root, i), element_path("models", i), pass == 0);
+		}
+		else
+		{
+			JsonbIterator *it = JsonbIteratorInit(root);
+			JsonbIteratorToken token;
+			JsonbValue	item;
+			char	   *path = NULL;
+
+			while ((token = JsonbIteratorNext(&it, &item, true)) != WJB_DONE)
+			{
+				if (token == WJB_KEY)
+					path = key_path("models", pnstrdup(item.val.string.val, item.val.string.len));
+				else if (token == WJB_VALUE)
+					add_model(&reader, &item, path, pass == 0);
+			}
 		}
 	}
 	for (int i = 0; i < set->ntables; i++)

@@ -570,10 +570,21 @@ extern char *schemata_string_default(const char *value, const char *path);
  * the names of unique constraints, foreign keys and indexes.  SQL fragments
  * (types, defaults, expressions) are checked and ready to put into DDL.
  */
+/* An enum type of the models (Linkgress's create_enum: enumName, values). */
+typedef struct ModelEnum
+{
+	char	   *schema;
+	char	   *name;
+	int			nvalues;
+	char	  **values;			/* labels, in order */
+	char	   *path;
+} ModelEnum;
+
 typedef struct ModelColumn
 {
 	char	   *name;
 	char	   *type;			/* as written, checked */
+	const ModelEnum *enum_type; /* the models' enum it is of, or NULL */
 	bool		is_serial;		/* serial, bigserial, smallserial, ... */
 	Oid			type_oid;		/* of the type, see ColumnType */
 	int32		typmod;
@@ -665,6 +676,8 @@ typedef struct ModelSet
 {
 	int			ntables;
 	ModelTable *tables;			/* in the order of the models */
+	int			nenums;
+	ModelEnum  *enums;			/* in the order of the models */
 } ModelSet;
 
 extern ModelSet *schemata_read_models(Jsonb *models, const char *target_schema);
@@ -675,6 +688,9 @@ extern const ModelColumn *schemata_find_model_column(const ModelTable *table,
 extern char *schemata_unique_name(const char *table, const ModelColumnList *columns);
 extern char *schemata_foreign_key_name(const char *table, const ModelForeignKey *fk);
 extern char *schemata_index_name(const char *table, const ModelIndex *index);
+extern List *schemata_expression_columns(const char *expr, const char *path);
+extern Oid	schemata_enum_oid(const ModelEnum *model_enum);
+extern void schemata_resolve_enum_columns(ModelSet *set);
 
 /*
  * bootstrap.c
@@ -696,6 +712,7 @@ typedef struct TableOrder
 extern TableOrder *schemata_table_order(const ModelSet *set);
 extern char *schemata_create_table_sql(const ModelTable *table, const bool *deferred);
 extern char *schemata_create_index_sql(const ModelTable *table, const ModelIndex *index);
+extern char *schemata_create_enum_sql(const ModelEnum *model_enum);
 extern char *schemata_add_foreign_key_sql(const ModelTable *table,
 										  const ModelForeignKey *fk);
 extern char *schemata_foreign_key_sql(const ModelForeignKey *fk);
@@ -704,9 +721,10 @@ extern char *schemata_unique_key_sql(const ModelUnique *unique);
 extern char *schemata_primary_key_sql(const ModelColumnList *columns);
 extern char *schemata_column_definition_sql(const ModelColumn *column);
 extern void schemata_execute_ddl(const char *sql, const char *path);
-extern void schemata_bootstrap(const ModelSet *set, ArrayType *extensions,
+extern void schemata_bootstrap(ModelSet *set, ArrayType *extensions,
 							   ObjectCallback callback, void *arg);
-extern void schemata_teardown(const ModelSet *set, ObjectCallback callback, void *arg);
+extern void schemata_teardown(const ModelSet *set, bool cascade, bool drop_schema,
+							  ObjectCallback callback, void *arg);
 
 /*
  * catalog.c
@@ -769,6 +787,7 @@ extern CatalogTable *schemata_describe_model(const ModelTable *table, const Cata
 extern const char *schemata_live_column_name(const CatalogTable *live, const ModelColumn *column);
 extern char *schemata_model_foreign_key_definition(const ModelForeignKey *fk);
 extern List *schemata_schema_tables(const char *schema);
+extern List *schemata_enum_labels(Oid typid);
 
 /*
  * diff.c
@@ -783,7 +802,7 @@ typedef struct DiffStep
 
 typedef void (*StepCallback) (int step, const DiffStep *diff_step, void *arg);
 
-extern void schemata_diff(const ModelSet *set, bool run, bool allow_destructive,
+extern void schemata_diff(ModelSet *set, bool run, bool allow_destructive,
 						  StepCallback callback, void *arg);
 
 #endif							/* SCHEMATA_H */

@@ -26,7 +26,9 @@
  * without an up migration with a WARNING.  Two entries with one version, a
  * folder without its up script, Flyway's R__ files, Flyway names beside
  * numbered ones, .sql files with no migration among them and a bad journal
- * are errors.
+ * are errors.  A diesel folder's metadata.toml and Flyway's "<script>.sql.conf"
+ * are read for the tools' markers of a non-transactional migration
+ * (MigrationFile.no_transaction_marker).
  *
  * Files are read whole.  A file larger than schemata.max_file_size, holding a
  * NUL byte or not valid in the database encoding is an error naming it.

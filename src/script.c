@@ -2,8 +2,10 @@
  *
  * script.c
  *	  One migration's scripts: reading them from the directory, splitting
- *	  "-- migrate:up" / "-- migrate:down" sections, tokens and checksum, and
- *	  the statements with their checks.
+ *	  "-- migrate:up" / "-- migrate:down" sections (with dbmate's
+ *	  "transaction:false", and the markers the scan found in other files,
+ *	  making a script non-transactional), tokens and checksum, and the
+ *	  statements with their checks.
  *
  * Scripts are taken apart with PostgreSQL's own scanner and parser:
  *

@@ -1140,6 +1140,12 @@ properties_setting(const char *line, const char *eol, MarkerSetting *setting)
 	return true;
 }
 
+static bool
+is_word(const char *value, const char *word, bool ignore_case)
+{
+	return (ignore_case ? pg_strcasecmp(value, word) : strcmp(value, word)) == 0;
+}
+
 /*
  * Read a marker file and return what makes its migration non-transactional
  * ("run_in_transaction = false in 0003_x/metadata.toml, line 2"), or NULL:
@@ -1170,10 +1176,10 @@ read_marker_file(const MigrationDir *dir, const char *relpath, const char *key,
 		offset = eol - text + 1;
 		if (!split(line, eol, &setting) || strcmp(setting.key, key) != 0)
 			continue;
-		if ((ignore_case ? pg_strcasecmp : strcmp) (setting.value, "false") == 0)
+		if (is_word(setting.value, "false", ignore_case))
 			marker = psprintf("%s%sfalse in %s, line %d", key, ignore_case ? "=" : " = ",
 							  relpath, setting.line);
-		else if ((ignore_case ? pg_strcasecmp : strcmp) (setting.value, "true") == 0)
+		else if (is_word(setting.value, "true", ignore_case))
 			marker = NULL;
 		else
 			ereport(ERROR,

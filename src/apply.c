@@ -344,7 +344,6 @@ schemata_check_migration(const MigrationDir *dir, const MigrationFile *file,
 	schemata_read_migration(dir, file, scripts);
 	schemata_scan_script(&scripts->up);
 	schemata_parse_script(&scripts->up, notify);
-	scripts->down_problem = NULL;
 	return !scripts->has_down || check_down_script(&scripts->down, &scripts->down_problem);
 }
 

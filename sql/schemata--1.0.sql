@@ -91,7 +91,8 @@ CREATE FUNCTION schemata.plan(
     to_version text DEFAULT NULL,
     allow_out_of_order boolean DEFAULT false)
 RETURNS TABLE (version text, name text, checksum text, statements integer,
-               has_down boolean, up_sql text)
+               has_down boolean, up_sql text, non_transactional boolean,
+               down_problem text)
 AS 'MODULE_PATHNAME', 'schemata_plan'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION schemata.plan(text, name, text, boolean) IS
@@ -102,7 +103,8 @@ CREATE FUNCTION schemata.status(
     target_schema name DEFAULT 'public')
 RETURNS TABLE (version text, name text, state text, batch integer,
                applied_at timestamptz, applied_by name, checksum text,
-               duration_ms float8)
+               duration_ms float8, non_transactional boolean,
+               down_problem text)
 AS 'MODULE_PATHNAME', 'schemata_status'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION schemata.status(text, name) IS

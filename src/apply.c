@@ -185,18 +185,28 @@ error_line(const Script *script, const ErrorData *edata)
 	return line;
 }
 
-/* The WARNING for a down script that fails the checks, with their reason. */
-static void
-warn_down_script(const Script *down, const ErrorData *edata)
+/*
+ * Why a down script fails the checks, with file and line, as its WARNING
+ * says it (and plan() and status() show it).
+ */
+static char *
+down_problem_message(const Script *down, const ErrorData *edata)
 {
 	int			line = error_line(down, edata);
 
+	if (line > 0)
+		return psprintf("down script in migration file \"%s\", line %d, fails the checks: %s",
+						down->file, line, edata->message);
+	return psprintf("down script in migration file \"%s\" fails the checks: %s",
+					down->file, edata->message);
+}
+
+/* The WARNING for a down script that fails the checks, with their reason. */
+static void
+warn_down_script(const char *problem, const ErrorData *edata)
+{
 	ereport(WARNING,
-			(line > 0 ?
-			 errmsg("down script in migration file \"%s\", line %d, fails the checks: %s",
-					down->file, line, edata->message) :
-			 errmsg("down script in migration file \"%s\" fails the checks: %s",
-					down->file, edata->message),
+			(errmsg_internal("%s", problem),
 			 errdetail("It is recorded as written; rollback refuses to run it until it passes the checks."),
 			 edata->hint != NULL ? errhint("%s", edata->hint) : 0));
 }
@@ -230,31 +240,30 @@ drop_check_owner(ResourceOwner owner, bool committed)
 }
 
 /*
- * Scan, parse and check a down script.  One that fails gets a WARNING and the
- * checksum of its text, and false is returned: it is recorded as written and
- * checked again by rollback(), which refuses it.
+ * Scan, parse and check a script; NULL if it passes, else the error that
+ * says why not.
  *
  * Scanning and parsing take no locks and change nothing outside the script
  * and the current memory context; the one resource they hold is the
  * checksum's hash context, which they register with the current resource
  * owner.  So their error is caught without a subtransaction, which would
- * cost every down script that passes: the check runs under a resource owner
- * of its own, released after it, silently if it failed.  Errors that are not
+ * cost every script that passes: the check runs under a resource owner of
+ * its own, released after it, silently if it failed.  Errors that are not
  * about the script are thrown on.
  */
-static bool
-check_down_script(Script *down)
+static ErrorData *
+script_fault(Script *script)
 {
 	MemoryContext context = CurrentMemoryContext;
 	ResourceOwner outer_owner = CurrentResourceOwner;
-	ResourceOwner owner = ResourceOwnerCreate(outer_owner, "schemata down script check");
+	ResourceOwner owner = ResourceOwnerCreate(outer_owner, "schemata script check");
 	ErrorData  *edata = NULL;
 
 	CurrentResourceOwner = owner;
 	PG_TRY();
 	{
-		schemata_scan_script(down);
-		schemata_parse_script(down, false);
+		schemata_scan_script(script);
+		schemata_parse_script(script, false);
 	}
 	PG_CATCH();
 	{
@@ -268,11 +277,54 @@ check_down_script(Script *down)
 	PG_END_TRY();
 	CurrentResourceOwner = outer_owner;
 	drop_check_owner(owner, edata == NULL);
+	return edata;
+}
+
+/*
+ * Scan, parse and check a down script.  One that fails gets a WARNING and the
+ * checksum of its text, and false is returned, with *problem the reason: it
+ * is recorded as written and checked again by rollback(), which refuses it.
+ */
+static bool
+check_down_script(Script *down, char **problem)
+{
+	ErrorData  *edata = script_fault(down);
+
 	if (edata == NULL)
 		return true;
-	warn_down_script(down, edata);
+	*problem = down_problem_message(down, edata);
+	warn_down_script(*problem, edata);
 	FreeErrorData(edata);
 	raw_text_checksum(down);
+	return false;
+}
+
+/*
+ * Why a down script fails the checks, in the words of its WARNING, or NULL
+ * when it passes; no WARNING.  For status(), which shows it.
+ */
+char *
+schemata_down_script_problem(Script *down)
+{
+	ErrorData  *edata = script_fault(down);
+	char	   *problem;
+
+	if (edata == NULL)
+		return NULL;
+	problem = down_problem_message(down, edata);
+	FreeErrorData(edata);
+	return problem;
+}
+
+/* Whether a script passes the checks; no error, no WARNING. */
+bool
+schemata_script_passes_checks(Script *script)
+{
+	ErrorData  *edata = script_fault(script);
+
+	if (edata == NULL)
+		return true;
+	FreeErrorData(edata);
 	return false;
 }
 
@@ -282,7 +334,8 @@ check_down_script(Script *down)
  * baseline() and repair() for the migrations they record.  With notify, the
  * up script's dropped BEGIN/COMMIT are reported with a NOTICE.  An up script
  * that fails the checks is an error; a down script that fails them gets a
- * WARNING (check_down_script()), and false is returned.
+ * WARNING (check_down_script()), scripts->down_problem says why, and false
+ * is returned.
  */
 bool
 schemata_check_migration(const MigrationDir *dir, const MigrationFile *file,
@@ -291,7 +344,7 @@ schemata_check_migration(const MigrationDir *dir, const MigrationFile *file,
 	schemata_read_migration(dir, file, scripts);
 	schemata_scan_script(&scripts->up);
 	schemata_parse_script(&scripts->up, notify);
-	return !scripts->has_down || check_down_script(&scripts->down);
+	return !scripts->has_down || check_down_script(&scripts->down, &scripts->down_problem);
 }
 
 /*
@@ -400,6 +453,8 @@ check_pending(const MigrationDir *dir, PlannedMigration *planned, bool keep_sql,
 		memcpy(planned->down_checksum, scripts.down.checksum, sizeof(planned->down_checksum));
 	planned->nstatements = scripts.up.nstatements;
 	planned->has_down = scripts.has_down;
+	planned->non_transactional = scripts.up.non_transactional != NULL;
+	planned->down_problem = scripts.down_problem ? pstrdup(scripts.down_problem) : NULL;
 	planned->up_sql = keep_sql ? pstrdup(scripts.up.sql) : NULL;
 	if (!keep_sql)
 	{

@@ -26,7 +26,9 @@
  * without an up migration with a WARNING.  Two entries with one version, a
  * folder without its up script, Flyway's R__ files, Flyway names beside
  * numbered ones, .sql files with no migration among them and a bad journal
- * are errors.
+ * are errors.  A diesel folder's metadata.toml and Flyway's "<script>.sql.conf"
+ * are read for the tools' markers of a non-transactional migration
+ * (MigrationFile.no_transaction_marker).
  *
  * Files are read whole.  A file larger than schemata.max_file_size, holding a
  * NUL byte or not valid in the database encoding is an error naming it.
@@ -1037,6 +1039,211 @@ name_listed(List *names, const char *name)
 }
 
 /*
+ * The tools' markers of a non-transactional migration, in files beside its
+ * scripts: a diesel folder's metadata.toml with "run_in_transaction = false"
+ * (which diesel applies to up.sql and down.sql), and Flyway's per-script
+ * configuration "<script>.sql.conf" (Java properties) with
+ * "executeInTransaction=false".  They are read with the checks of migration
+ * files; a line that is not "key = value", a comment or blank, or a value
+ * that is not true or false, is an error naming the file and line.
+ */
+#define DIESEL_METADATA "metadata.toml"
+#define FLYWAY_CONF_SUFFIX ".conf"
+
+/* One "key = value" line of a marker file; key and value are trimmed. */
+typedef struct MarkerSetting
+{
+	const char *file;
+	int			line;
+	char	   *key;
+	char	   *value;
+} MarkerSetting;
+
+static void
+report_marker_syntax(const MarkerSetting *setting, const char *expected)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CONFIG_FILE_ERROR),
+			 errmsg("syntax error in \"%s\", line %d", setting->file, setting->line),
+			 errdetail("Expected %s, a comment or a blank line.", expected)));
+}
+
+/* The text from start to end without white space around it. */
+static char *
+trimmed(const char *start, const char *end)
+{
+	while (start < end && isspace((unsigned char) *start))
+		start++;
+	while (end > start && isspace((unsigned char) end[-1]))
+		end--;
+	return pnstrdup(start, end - start);
+}
+
+/*
+ * Split a line of metadata.toml: "key = value", where a bare key is letters,
+ * digits, '_' and '-'; a value ends at a '#' comment (values with a '#' in
+ * a string are not ones diesel reads).  False for a blank or comment line.
+ */
+static bool
+toml_setting(const char *line, const char *eol, MarkerSetting *setting)
+{
+	const char *p = line;
+	const char *key;
+	const char *end;
+
+	while (p < eol && isspace((unsigned char) *p))
+		p++;
+	if (p == eol || *p == '#')
+		return false;
+	key = p;
+	while (p < eol && (isalnum((unsigned char) *p) || *p == '_' || *p == '-'))
+		p++;
+	setting->key = pnstrdup(key, p - key);
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == key || p == eol || *p != '=')
+		report_marker_syntax(setting, "a line \"key = value\"");
+	end = memchr(p + 1, '#', eol - (p + 1));
+	setting->value = trimmed(p + 1, end ? end : eol);
+	if (setting->value[0] == '\0')
+		report_marker_syntax(setting, "a line \"key = value\"");
+	return true;
+}
+
+/*
+ * Split a line of a Java properties file: the key ends at the first '=',
+ * ':' or white space, then comes the value (maybe after '=' or ':').  '#'
+ * and '!' start a comment line.  Escapes and continued lines are not read.
+ * False for a blank or comment line; a key without a value is an error.
+ */
+static bool
+properties_setting(const char *line, const char *eol, MarkerSetting *setting)
+{
+	const char *p = line;
+	const char *key;
+
+	while (p < eol && isspace((unsigned char) *p))
+		p++;
+	if (p == eol || *p == '#' || *p == '!')
+		return false;
+	key = p;
+	while (p < eol && *p != '=' && *p != ':' && !isspace((unsigned char) *p))
+		p++;
+	setting->key = pnstrdup(key, p - key);
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p < eol && (*p == '=' || *p == ':'))
+		p++;
+	setting->value = trimmed(p, eol);
+	if (setting->key[0] == '\0' || setting->value[0] == '\0')
+		report_marker_syntax(setting, "a line \"key=value\"");
+	return true;
+}
+
+static bool
+is_word(const char *value, const char *word, bool ignore_case)
+{
+	return (ignore_case ? pg_strcasecmp(value, word) : strcmp(value, word)) == 0;
+}
+
+/*
+ * Read a marker file and return what makes its migration non-transactional
+ * ("run_in_transaction = false in 0003_x/metadata.toml, line 2"), or NULL:
+ * the last setting of key decides; it is "true" or "false" (in any case when
+ * ignore_case, as Java reads a boolean).
+ */
+static char *
+read_marker_file(const MigrationDir *dir, const char *relpath, const char *key,
+				 bool ignore_case,
+				 bool (*split) (const char *line, const char *eol, MarkerSetting *setting))
+{
+	FileStamp	stamp;
+	int			len;
+	char	   *text = schemata_read_file(dir, relpath, &len, &stamp);
+	char	   *marker = NULL;
+	MarkerSetting setting;
+	int			offset = 0;
+
+	setting.file = relpath;
+	setting.line = 1;
+	for (; offset < len; setting.line++)
+	{
+		const char *line = text + offset;
+		const char *eol = memchr(line, '\n', len - offset);
+
+		if (eol == NULL)
+			eol = text + len;
+		offset = eol - text + 1;
+		if (!split(line, eol, &setting) || strcmp(setting.key, key) != 0)
+			continue;
+		if (is_word(setting.value, "false", ignore_case))
+			marker = psprintf("%s%sfalse in %s, line %d", key, ignore_case ? "=" : " = ",
+							  relpath, setting.line);
+		else if (is_word(setting.value, "true", ignore_case))
+			marker = NULL;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_CONFIG_FILE_ERROR),
+					 errmsg("invalid value \"%s\" for \"%s\" in \"%s\", line %d",
+							setting.value, key, relpath, setting.line),
+					 errhint("\"%s\" is true or false.", key)));
+	}
+	return marker;
+}
+
+/* A diesel folder's metadata.toml, if it has one, says run_in_transaction. */
+static void
+read_diesel_metadata(const MigrationDir *dir, MigrationFile *file)
+{
+	char	   *relpath = psprintf("%s/%s", file->name, DIESEL_METADATA);
+	FileStamp	stamp;
+
+	if (!schemata_stat_file(dir, relpath, &stamp))
+		return;
+	file->no_transaction_marker = read_marker_file(dir, relpath, "run_in_transaction",
+												   false, toml_setting);
+	file->down_no_transaction_marker = file->no_transaction_marker;
+}
+
+/*
+ * Flyway's "<script>.sql.conf" says executeInTransaction for the script it
+ * is named after, an up (V) or down (U) script.  One beside no migration
+ * script is ignored.
+ */
+static void
+read_flyway_conf(const MigrationDir *dir, const char *conf)
+{
+	char	   *script = pnstrdup(conf, strlen(conf) - strlen(FLYWAY_CONF_SUFFIX));
+	MigrationVersion version;
+	MigrationFile *file;
+
+	if (!schemata_flyway_version(script, &version))
+		return;
+	file = (MigrationFile *) schemata_find_migration(dir, &version);
+	if (file == NULL)
+		return;
+	if (strcmp(file->up_file, script) == 0)
+		file->no_transaction_marker = read_marker_file(dir, conf, "executeInTransaction",
+													   true, properties_setting);
+	else if (file->down_file != NULL && strcmp(file->down_file, script) == 0)
+		file->down_no_transaction_marker = read_marker_file(dir, conf, "executeInTransaction",
+															true, properties_setting);
+}
+
+/* The markers of every migration of a scanned directory. */
+static void
+read_markers(MigrationDir *dir, List *flyway_confs)
+{
+	ListCell   *lc;
+
+	for (int i = 0; i < dir->nfiles; i++)
+		if (dir->files[i].form == MIGRATION_FOLDER)
+			read_diesel_metadata(dir, &dir->files[i]);
+	foreach(lc, flyway_confs)
+		read_flyway_conf(dir, (const char *) lfirst(lc));
+}
+
+/*
  * List and classify the migrations of a directory given as argument argname.
  * A directory with meta/_journal.json (Drizzle's) is read through it.
  */
@@ -1050,6 +1257,7 @@ schemata_scan_directory(const char *argname, const char *dir)
 	List	   *folders = NIL;
 	List	   *repeatable = NIL;
 	List	   *journal = NIL;
+	List	   *flyway_confs = NIL;
 	bool		has_journal;
 	Fence		fence;
 	ScanContext scan;
@@ -1103,6 +1311,11 @@ schemata_scan_directory(const char *argname, const char *dir)
 					break;
 			}
 		}
+		else if (has_suffix(de->d_name, len, ".sql" FLYWAY_CONF_SUFFIX))
+		{
+			if (!has_journal)
+				flyway_confs = lappend(flyway_confs, pstrdup(de->d_name));
+		}
 		else if (!has_journal && !classify_folder(&scan, de, &list))
 			folders = lappend(folders, pstrdup(de->d_name));
 	}
@@ -1112,6 +1325,7 @@ schemata_scan_directory(const char *argname, const char *dir)
 	sort_candidates(&list);
 	refuse_mixed_families(&list);
 	pair_candidates(&list, result);
+	read_markers(result, flyway_confs);
 	if (result->nfiles == 0 && sql_names != NIL)
 		refuse_no_migration(sql_names);
 	if (has_journal)

@@ -45,8 +45,8 @@ PG_FUNCTION_INFO_V1(schemata_history_guard);
 PG_FUNCTION_INFO_V1(schemata_checksums_guard);
 
 #define APPLY_COLS 4
-#define PLAN_COLS 6
-#define STATUS_COLS 8
+#define PLAN_COLS 8
+#define STATUS_COLS 10
 #define OBJECT_COLS 3
 #define DIFF_COLS 5
 
@@ -177,6 +177,11 @@ schemata_plan(PG_FUNCTION_ARGS)
 		values[3] = Int32GetDatum(planned->nstatements);
 		values[4] = BoolGetDatum(planned->has_down);
 		values[5] = CStringGetTextDatum(planned->up_sql);
+		values[6] = BoolGetDatum(planned->non_transactional);
+		if (planned->down_problem != NULL)
+			values[7] = CStringGetTextDatum(planned->down_problem);
+		else
+			nulls[7] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	SPI_finish();
@@ -184,8 +189,8 @@ schemata_plan(PG_FUNCTION_ARGS)
 }
 
 static void
-put_status_row(const MigrationFile *file, const HistoryRow *row, const char *state,
-			   const char *checksum, void *arg)
+put_status_row(const MigrationFile *file, const HistoryRow *row, const MigrationStatus *status,
+			   void *arg)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
 	Datum		values[STATUS_COLS];
@@ -193,7 +198,7 @@ put_status_row(const MigrationFile *file, const HistoryRow *row, const char *sta
 
 	values[0] = CStringGetTextDatum(row ? row->version.text : file->version.text);
 	values[1] = CStringGetTextDatum(row ? row->name : file->name);
-	values[2] = CStringGetTextDatum(state);
+	values[2] = CStringGetTextDatum(status->state);
 	if (row != NULL)
 	{
 		values[3] = Int32GetDatum(row->batch);
@@ -203,10 +208,16 @@ put_status_row(const MigrationFile *file, const HistoryRow *row, const char *sta
 	}
 	else
 		nulls[3] = nulls[4] = nulls[5] = nulls[7] = true;
-	if (checksum != NULL)
-		values[6] = CStringGetTextDatum(checksum);
+	if (status->checksum != NULL)
+		values[6] = CStringGetTextDatum(status->checksum);
 	else
 		nulls[6] = true;
+	values[8] = BoolGetDatum(status->non_transactional);
+	nulls[8] = !status->non_transactional_known;
+	if (status->down_problem != NULL)
+		values[9] = CStringGetTextDatum(status->down_problem);
+	else
+		nulls[9] = true;
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 

@@ -141,6 +141,7 @@ typedef struct MigrationFile
 	 * says so, for messages ("0001_x/metadata.toml"), or NULL.
 	 */
 	char	   *no_transaction_marker;
+	char	   *down_no_transaction_marker;	/* the same for the down script */
 } MigrationFile;
 
 /*
@@ -225,6 +226,8 @@ typedef struct MigrationScripts
 	bool		has_down;
 	FileStamp	up_stamp;		/* of the up script's file, as it was read */
 	FileStamp	down_stamp;		/* of a separate down script's file */
+	char	   *down_problem;	/* why the down script fails the checks, or
+								 * NULL (schemata_check_migration) */
 } MigrationScripts;
 
 extern void schemata_read_migration(const MigrationDir *dir, const MigrationFile *file,
@@ -347,6 +350,8 @@ typedef struct PlannedMigration
 								 * has_down) */
 	bool		non_transactional;	/* its up script cannot run in a
 									 * transaction (Script.non_transactional) */
+	char	   *down_problem;	/* why its down script fails the checks, or
+								 * NULL */
 	char	   *up_sql;			/* kept only when planning */
 	/* the up script's statements as checked, for running it; NULL: none kept */
 	ScriptStatement *statements;
@@ -396,6 +401,8 @@ typedef void (*AppliedCallback) (const PlannedMigration *migration, double durat
 
 extern bool schemata_check_migration(const MigrationDir *dir, const MigrationFile *file,
 									 MigrationScripts *scripts, bool notify);
+extern char *schemata_down_script_problem(Script *down);
+extern bool schemata_script_passes_checks(Script *script);
 /* Who builds a plan, which decides what schemata_build_plan() does. */
 typedef enum PlanPurpose
 {
@@ -433,8 +440,19 @@ extern void schemata_migrate_pending(const ApplyOptions *options);
 /*
  * status.c
  */
+/* What status() shows of a migration besides its file and history row. */
+typedef struct MigrationStatus
+{
+	const char *state;
+	const char *checksum;
+	bool		non_transactional_known;	/* from its files */
+	bool		non_transactional;
+	const char *down_problem;	/* why the down script that rollback would
+								 * run fails the checks, or NULL */
+} MigrationStatus;
+
 typedef void (*StatusCallback) (const MigrationFile *file, const HistoryRow *row,
-								const char *state, const char *checksum, void *arg);
+								const MigrationStatus *status, void *arg);
 
 extern void schemata_report_status(const char *dir, const char *target_schema,
 								   StatusCallback callback, void *arg);

@@ -2,8 +2,10 @@
  *
  * script.c
  *	  One migration's scripts: reading them from the directory, splitting
- *	  "-- migrate:up" / "-- migrate:down" sections, tokens and checksum, and
- *	  the statements with their checks.
+ *	  "-- migrate:up" / "-- migrate:down" sections (with dbmate's
+ *	  "transaction:false", and the markers the scan found in other files,
+ *	  making a script non-transactional), tokens and checksum, and the
+ *	  statements with their checks.
  *
  * Scripts are taken apart with PostgreSQL's own scanner and parser:
  *
@@ -739,12 +741,55 @@ schemata_parse_script(Script *script, bool notify)
 	list_free_deep(parsed);
 }
 
+/* What a marker line says: its kind, and dbmate's transaction:false. */
+typedef struct SectionMarker
+{
+	int			line_start;		/* offset of the marker line; -1: none */
+	int			body_start;		/* offset of the line after it */
+	int			body_line;		/* line number of the line after it */
+	bool		no_transaction; /* "transaction:false" follows the keyword */
+} SectionMarker;
+
 /*
- * Section markers: a line "-- migrate:up" or "-- migrate:down".  Returns
- * 'u', 'd' or 0; text after the marker is an error.
+ * The options after a section keyword, dbmate's way: words "key:value"
+ * separated by spaces.  The one option is "transaction", true (the default)
+ * or false; any other text is an error.  Returns whether it is false.
+ */
+static bool
+marker_options(const char *file, const char *p, const char *eol, int lineno)
+{
+	bool		no_transaction = false;
+
+	while (p < eol)
+	{
+		const char *word = p;
+		int			len;
+
+		while (p < eol && !isspace((unsigned char) *p))
+			p++;
+		len = p - word;
+		if (len == 17 && strncmp(word, "transaction:false", 17) == 0)
+			no_transaction = true;
+		else if (!(len == 16 && strncmp(word, "transaction:true", 16) == 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR),
+					 errmsg("unsupported text \"%.*s\" after section marker in migration file \"%s\", line %d",
+							(int) (eol - word), word, file, lineno),
+					 errhint("A section marker is a line holding \"-- migrate:up\" or \"-- migrate:down\", maybe followed by dbmate's option \"transaction:false\".")));
+		while (p < eol && isspace((unsigned char) *p))
+			p++;
+	}
+	return no_transaction;
+}
+
+/*
+ * Section markers: a line "-- migrate:up" or "-- migrate:down", maybe with
+ * options (marker_options()).  Returns 'u', 'd' or 0; for a marker, sets
+ * *no_transaction.
  */
 static char
-section_marker(const char *file, const char *line, const char *eol, int lineno)
+section_marker(const char *file, const char *line, const char *eol, int lineno,
+			   bool *no_transaction)
 {
 	const char *p = line;
 	char		kind;
@@ -768,23 +813,17 @@ section_marker(const char *file, const char *line, const char *eol, int lineno)
 	}
 	else
 		return 0;
-	while (p < eol && isspace((unsigned char) *p))
-		p++;
-	if (p < eol)
+	if (p < eol && !isspace((unsigned char) *p))
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
 				 errmsg("unsupported text \"%.*s\" after section marker in migration file \"%s\", line %d",
 						(int) (eol - p), p, file, lineno),
-				 errhint("A section marker is a line holding only \"-- migrate:up\" or \"-- migrate:down\".")));
+				 errhint("A section marker is a line holding \"-- migrate:up\" or \"-- migrate:down\", maybe followed by dbmate's option \"transaction:false\".")));
+	while (p < eol && isspace((unsigned char) *p))
+		p++;
+	*no_transaction = marker_options(file, p, eol, lineno);
 	return kind;
 }
-
-typedef struct SectionMarker
-{
-	int			line_start;		/* offset of the marker line */
-	int			body_start;		/* offset of the line after it */
-	int			body_line;		/* line number of the line after it */
-} SectionMarker;
 
 /*
  * Find the section markers of a file; each is recorded once, twice is an
@@ -802,7 +841,9 @@ find_markers(const char *file, const char *text, int len,
 	{
 		const char *eol = memchr(text + offset, '\n', len - offset);
 		int			next = eol ? (int) (eol - text) + 1 : len;
-		char		kind = section_marker(file, text + offset, eol ? eol : text + len, lineno);
+		bool		no_transaction;
+		char		kind = section_marker(file, text + offset, eol ? eol : text + len, lineno,
+										  &no_transaction);
 
 		if (kind != 0)
 		{
@@ -816,13 +857,17 @@ find_markers(const char *file, const char *text, int len,
 			marker->line_start = offset;
 			marker->body_start = next;
 			marker->body_line = lineno + 1;
+			marker->no_transaction = no_transaction;
 		}
 		offset = next;
 		lineno++;
 	}
 }
 
-/* A section from a marker's next line up to the other marker or the end. */
+/*
+ * A section from a marker's next line up to the other marker or the end;
+ * dbmate's "transaction:false" on the marker makes it non-transactional.
+ */
 static void
 section_script(Script *script, const char *file, char *text, int len,
 			   const SectionMarker *marker, const SectionMarker *other)
@@ -834,6 +879,11 @@ section_script(Script *script, const char *file, char *text, int len,
 	script->sql = text + marker->body_start;
 	script->len = Max(end - marker->body_start, 0);
 	script->first_line = marker->body_line;
+	if (marker->no_transaction)
+	{
+		script->non_transactional = "transaction:false";
+		script->non_transactional_line = marker->body_line - 1;
+	}
 }
 
 /*
@@ -908,8 +958,23 @@ whole_file_script(const MigrationDir *dir, const char *relpath, Script *script,
 }
 
 /*
- * Read the up script and the down script (if any) of a migration.  Nothing
- * is scanned or parsed yet.
+ * A tool's marker in a file of its own (a MigrationFile's, found by the
+ * scan) makes a script non-transactional, unless a marker in the script
+ * already did.
+ */
+static void
+mark_no_transaction(Script *script, const char *marker)
+{
+	if (marker == NULL || script->non_transactional != NULL)
+		return;
+	script->non_transactional = marker;
+	script->non_transactional_line = 0;
+}
+
+/*
+ * Read the up script and the down script (if any) of a migration, with what
+ * the tools' markers say (non_transactional).  Nothing is scanned or parsed
+ * yet.
  */
 void
 schemata_read_migration(const MigrationDir *dir, const MigrationFile *file,
@@ -937,6 +1002,9 @@ schemata_read_migration(const MigrationDir *dir, const MigrationFile *file,
 		whole_file_script(dir, file->down_file, &scripts->down, &scripts->down_stamp);
 		scripts->has_down = true;
 	}
+	mark_no_transaction(&scripts->up, file->no_transaction_marker);
+	if (scripts->has_down)
+		mark_no_transaction(&scripts->down, file->down_no_transaction_marker);
 }
 
 /*

@@ -10,6 +10,10 @@
  * as a new snapshot sees it in READ COMMITTED (what has committed by then),
  * as the transaction's snapshot does in REPEATABLE READ and SERIALIZABLE.
  *
+ * Beside the state: whether a pending migration is non-transactional (from
+ * its files), and why the down script that rollback would run fails the
+ * checks (a pending migration's file, an applied one's stored down_sql).
+ *
  * IDENTIFICATION
  *	  src/status.c
  *
@@ -17,7 +21,9 @@
  */
 #include "postgres.h"
 
+#include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 
 #include "schemata.h"
@@ -46,8 +52,144 @@ migration_state(const MigrationDir *dir, const History *history,
 }
 
 /*
+ * The stored down scripts of a target schema that fail the checks, sorted by
+ * version: what rollback() would refuse to run.
+ */
+typedef struct DownProblem
+{
+	MigrationVersion version;
+	char	   *problem;
+} DownProblem;
+
+typedef struct DownProblems
+{
+	DestReceiver pub;			/* first: schemata_select_as_owner()'s */
+	MemoryContext cxt;			/* of the list */
+	MemoryContext per_row;		/* reset after each down script */
+	List	   *problems;		/* of DownProblem */
+} DownProblems;
+
+/* Check one stored down script as it is received, keeping only a problem. */
+static bool
+receive_down_script(TupleTableSlot *slot, DestReceiver *self)
+{
+	DownProblems *receiver = (DownProblems *) self;
+	MemoryContext outer = MemoryContextSwitchTo(receiver->per_row);
+	Script		down;
+	char	   *problem;
+
+	CHECK_FOR_INTERRUPTS();
+	slot_getallattrs(slot);
+	schemata_script_from_text(&down,
+							  psprintf("%s (stored down script)",
+									   TextDatumGetCString(slot->tts_values[1])),
+							  TextDatumGetCString(slot->tts_values[2]));
+	problem = schemata_down_script_problem(&down);
+	if (problem != NULL)
+	{
+		DownProblem *entry;
+
+		MemoryContextSwitchTo(receiver->cxt);
+		entry = palloc(sizeof(DownProblem));
+		entry->version.text = TextDatumGetCString(slot->tts_values[0]);
+		entry->problem = pstrdup(problem);
+		receiver->problems = lappend(receiver->problems, entry);
+	}
+	MemoryContextSwitchTo(outer);
+	MemoryContextReset(receiver->per_row);
+	return true;
+}
+
+static int
+down_problem_cmp(const ListCell *a, const ListCell *b)
+{
+	return schemata_version_cmp(&((const DownProblem *) lfirst(a))->version,
+								&((const DownProblem *) lfirst(b))->version);
+}
+
+/*
+ * Check every stored down script of the target schema, one at a time as the
+ * query returns them; the problems found, sorted by version.
+ */
+static List *
+stored_down_problems(const char *target_schema)
+{
+	DownProblems receiver;
+	ListCell   *lc;
+	int			rc;
+
+	receiver.cxt = CurrentMemoryContext;
+	receiver.per_row = AllocSetContextCreate(CurrentMemoryContext, "schemata down script",
+											 ALLOCSET_DEFAULT_SIZES);
+	receiver.problems = NIL;
+	rc = schemata_select_as_owner("SELECT version, name, down_sql FROM schemata.migrations"
+								  " WHERE target_schema OPERATOR(pg_catalog.=) $1"
+								  " AND down_sql IS NOT NULL",
+								  target_schema, &receiver.pub, receive_down_script);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read stored down scripts: %s", SPI_result_code_string(rc));
+	MemoryContextDelete(receiver.per_row);
+	foreach(lc, receiver.problems)
+	{
+		DownProblem *entry = lfirst(lc);
+
+		if (!schemata_version_from_text(entry->version.text, &entry->version))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("history of schema \"%s\" holds the invalid version \"%s\"",
+							target_schema, entry->version.text)));
+	}
+	list_sort(receiver.problems, down_problem_cmp);
+	return receiver.problems;
+}
+
+/*
+ * The problem of a history row's stored down script, or NULL; *next walks
+ * the sorted problems as the rows come in version order.
+ */
+static const char *
+row_down_problem(const List *problems, int *next, const HistoryRow *row)
+{
+	while (*next < list_length(problems))
+	{
+		const DownProblem *entry = list_nth(problems, *next);
+		int			cmp = schemata_version_cmp(&entry->version, &row->version);
+
+		if (cmp > 0)
+			break;
+		(*next)++;
+		if (cmp == 0)
+			return entry->problem;
+	}
+	return NULL;
+}
+
+/*
+ * What a pending migration's files say: whether its up script cannot run in
+ * a transaction (unknown when it fails the checks, unless a marker says so)
+ * and why its down script fails the checks.  No WARNING: status() shows it.
+ */
+static void
+pending_details(const MigrationDir *dir, const MigrationFile *file, MigrationStatus *status)
+{
+	MigrationScripts scripts;
+
+	schemata_read_migration(dir, file, &scripts);
+	status->non_transactional_known = schemata_script_passes_checks(&scripts.up) ||
+		scripts.up.non_transactional != NULL;
+	status->non_transactional = scripts.up.non_transactional != NULL;
+	if (scripts.has_down)
+		status->down_problem = schemata_down_script_problem(&scripts.down);
+}
+
+/*
  * Report every migration of the target schema in version order: from history
- * alone when dir is NULL, else from history and directory.
+ * alone when dir is NULL, else from history and directory.  An applied
+ * migration's down problem is its stored down script's (what rollback
+ * runs), found by one pass over the history; a pending one's files are read
+ * for its details.  An applied migration's files are not read for whether it
+ * is non-transactional (NULL): on a long history that would cost more than
+ * the rest of status, for what is past.
  */
 void
 schemata_report_status(const char *dir, const char *target_schema,
@@ -55,6 +197,8 @@ schemata_report_status(const char *dir, const char *target_schema,
 {
 	MigrationDir *migrations = NULL;
 	History    *history;
+	List	   *problems;
+	int			next_problem = 0;
 	MergeCursor cursor;
 	const MigrationFile *file;
 	const HistoryRow *row;
@@ -64,6 +208,7 @@ schemata_report_status(const char *dir, const char *target_schema,
 	if (dir != NULL)
 		migrations = schemata_scan_directory("dir", dir);
 	history = schemata_load_history(target_schema);
+	problems = stored_down_problems(target_schema);
 	if (migrations != NULL)
 		schemata_load_checksums(migrations, target_schema, false);
 
@@ -79,14 +224,20 @@ schemata_report_status(const char *dir, const char *target_schema,
 	while (schemata_merge_next(&cursor, &file, &row))
 	{
 		MemoryContext outer = MemoryContextSwitchTo(per_row);
-		const char *state;
+		MigrationStatus status;
 		char		checksum[SCHEMATA_CHECKSUM_LEN + 1];
 
 		CHECK_FOR_INTERRUPTS();
-		state = migration_state(migrations, history, file, row);
+		memset(&status, 0, sizeof(status));
+		status.state = migration_state(migrations, history, file, row);
 		if (row == NULL)
 			schemata_migration_checksum(migrations, file, checksum);
-		callback(file, row, state, row ? row->checksum : checksum, arg);
+		status.checksum = row ? row->checksum : checksum;
+		if (row != NULL)
+			status.down_problem = row_down_problem(problems, &next_problem, row);
+		else if (!schemata_covered_by_baseline(history, file))
+			pending_details(migrations, file, &status);
+		callback(file, row, &status, arg);
 		MemoryContextSwitchTo(outer);
 		MemoryContextReset(per_row);
 	}

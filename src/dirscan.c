@@ -82,6 +82,7 @@ typedef struct Candidate
 	char	   *name;
 	char	   *file;			/* relative path of the script */
 	char	   *folder_down;	/* a folder's down.sql, or NULL */
+	char	   *journal_when;	/* a journal entry's "when", or NULL */
 } Candidate;
 
 typedef struct CandidateList
@@ -909,6 +910,7 @@ pair_candidates(CandidateList *list, MigrationDir *result)
 		file->name = up->name;
 		file->up_file = up->file;
 		file->down_file = j == i + 2 ? list->items[i + 1].file : up->folder_down;
+		file->journal_when = up->journal_when;
 		i = j;
 	}
 }
@@ -955,6 +957,7 @@ journal_entry(const ScanContext *scan, JsonbValue *entry, int i,
 	char	   *path = psprintf("entries[%d]", i);
 	JsonbValue *idx;
 	JsonbValue *tag;
+	JsonbValue *when;
 	char	   *name;
 
 	if (entry->type != jbvBinary || !JsonContainerIsObject(entry->val.binary.data))
@@ -974,6 +977,9 @@ journal_entry(const ScanContext *scan, JsonbValue *entry, int i,
 		report_bad_journal(psprintf("%s.tag", path),
 						   psprintf("\"%s\" does not come after \"%s\"", name,
 									pnstrdup(previous->name, strlen(previous->name) - strlen(".sql"))));
+	when = journal_member(entry->val.binary.data, "when");
+	if (when != NULL && when->type == jbvNumeric)
+		c->journal_when = journal_number(when);
 	c->form = MIGRATION_FILE;
 	c->name = psprintf("%s.sql", name);
 	c->file = c->name;

@@ -137,6 +137,8 @@ typedef struct MigrationFile
 	 * says so, for messages ("0001_x/metadata.toml"), or NULL.
 	 */
 	char	   *no_transaction_marker;
+	char	   *journal_when;	/* Drizzle: its journal entry's "when", as
+								 * written; else NULL (for adopt()) */
 } MigrationFile;
 
 /*

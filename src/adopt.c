@@ -21,6 +21,9 @@
  *	                  needs no file of its own), UNDO_SQL and DELETE
  *	                  rows take back the version's earlier row; a repeatable
  *	                  migration's row (no version) is matched by its script
+ *	                  and not recorded: the migration is pending, and runs
+ *	                  once more at the next apply (Flyway's checksum of what
+ *	                  it ran cannot be compared with the file's)
  *	  Prisma          _prisma_migrations(migration_name, started_at,
  *	                  finished_at, rolled_back_at): rows not rolled back;
  *	                  one not finished is refused; matched by folder name
@@ -606,6 +609,16 @@ check_journal_times(const MigrationDir *dir)
 					 errhint("Pass the Drizzle migrations folder, the one holding meta/_journal.json, as dir.")));
 }
 
+/* Whether dir holds the repeatable migration of a Flyway row's script. */
+static bool
+has_repeatable(const MigrationDir *dir, const char *script)
+{
+	for (int i = 0; i < dir->nrepeatables; i++)
+		if (schemata_same_text(dir->repeatables[i].name, script))
+			return true;
+	return false;
+}
+
 /* The file of dir that an entry names, or NULL. */
 static const MigrationFile *
 file_of_entry(const OtherTable *table, const MigrationDir *dir, const AppliedEntry *entry)
@@ -658,6 +671,9 @@ match_files(const OtherTable *table, List *entries, const MigrationDir *dir, boo
 		const AppliedEntry *entry = lfirst(lc);
 		const MigrationFile *file = entry->key ? file_of_entry(table, dir, entry) : NULL;
 
+		/* a repeatable migration is not recorded: it runs once more */
+		if (entry->key == NULL && has_repeatable(dir, entry->script))
+			continue;
 		if (file == NULL && !entry->file_optional)
 		{
 			missing = lappend(missing, (char *) row_label(table, entry->key, entry->script));
@@ -711,12 +727,12 @@ check_none_skipped(const OtherTable *table, const MigrationDir *dir, const bool 
 static void
 check_history_empty(const char *target_schema, const History *history)
 {
-	if (history->nrows > 0)
+	if (history->nrows + history->nrepeatables > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("schema \"%s\" already has a schemata history", target_schema),
 				 errdetail("It has %d recorded migrations; adopt() records the history of another tool only into an empty one.",
-						   history->nrows),
+						   history->nrows + history->nrepeatables),
 				 errhint("Use schemata.status() to see it; schemata.baseline() and schemata.repair() change it.")));
 }
 

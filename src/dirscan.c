@@ -19,12 +19,13 @@
  * Entries (see README): "0001_x.sql" (maybe with -- migrate: sections),
  * "0001_x.up.sql" + "0001_y.down.sql" paired by version, folders "0001_x/"
  * holding up.sql and maybe down.sql, or Prisma's migration.sql, and Flyway's
- * "V1.2__x.sql" + "U1.2__x.sql".  A directory with Drizzle's
+ * "V1.2__x.sql" + "U1.2__x.sql", and Flyway's repeatable "R__x.sql"
+ * (repeatable.c).  A directory with Drizzle's
  * meta/_journal.json holds the migrations its journal lists.  Names starting
  * with '.' and files not ending in ".sql" are ignored; .sql files and folders
  * without a version are ignored with a NOTICE listing them, a down script
  * without an up migration with a WARNING.  Two entries with one version, a
- * folder without its up script, Flyway's R__ files, Flyway names beside
+ * folder without its up script, Flyway names beside
  * numbered ones, .sql files with no migration among them and a bad journal
  * are errors.
  *
@@ -586,7 +587,7 @@ classify_sql_file(const ScanContext *scan, const struct dirent *de, CandidateLis
 		stem = pnstrdup(name, len - strlen(".sql"));
 	}
 
-	if (strncmp(name, "R__", 3) == 0)
+	if (schemata_is_repeatable(name))
 		return SQL_REPEATABLE;
 	if (!candidate_version(stem, &c))
 		return SQL_UNVERSIONED;
@@ -799,20 +800,6 @@ report_ignored(List *ignored, const char *what, const char *hint)
 	ereport(NOTICE,
 			(errmsg("ignoring %s: %s", what, schemata_join_names(ignored)),
 			 errhint("%s", hint)));
-}
-
-/* Flyway's repeatable migrations (R__x.sql) are refused, never ignored. */
-static void
-refuse_repeatable(List *repeatable)
-{
-	if (repeatable == NIL)
-		return;
-	list_sort(repeatable, compare_names);
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("repeatable migrations are not supported: %s",
-					schemata_join_names(repeatable)),
-			 errhint("Turn each into a versioned migration (V<version>__<description>.sql), or move it out of the directory.")));
 }
 
 /*
@@ -1114,11 +1101,11 @@ schemata_scan_directory(const char *argname, const char *dir)
 	}
 	FreeDir(d);
 
-	refuse_repeatable(repeatable);
+	schemata_collect_repeatables(result, repeatable);
 	sort_candidates(&list);
 	refuse_mixed_families(&list);
 	pair_candidates(&list, result);
-	if (result->nfiles == 0 && sql_names != NIL)
+	if (result->nfiles == 0 && result->nrepeatables == 0 && sql_names != NIL)
 		refuse_no_migration(sql_names);
 	if (has_journal)
 		report_ignored(unversioned, "files not listed in " JOURNAL_PATH,

@@ -17,6 +17,8 @@
  *	  rollback.c  rollback: undoing applied migrations with their down scripts
  *	  baseline.c  baseline/repair: recording migrations without running them
  *	  adopt.c     adopt: recording another tool's history as baseline rows
+ *	  repeatable.c Flyway's repeatable migrations (R__x.sql): files, history
+ *	              rows, pending ones, status
  *
  * and for bootstrap()/teardown()/diff()/sync(), JSON table models:
  *	  sqltext.c   SQL written inside models: type names, single expressions,
@@ -159,6 +161,8 @@ typedef struct MigrationDir
 	char	   *path;			/* canonical absolute path */
 	int			nfiles;
 	MigrationFile *files;		/* sorted by version, no duplicates */
+	int			nrepeatables;
+	MigrationFile *repeatables; /* R__x.sql, sorted by name (repeatable.c) */
 	int			fd;				/* of path, while schemata_open_directory()
 								 * keeps it open; else -1 */
 	struct ChecksumCache *checksums;	/* see checksums.c; NULL: none */
@@ -271,6 +275,9 @@ typedef struct History
 	HistoryRow *rows;			/* sorted by version */
 	int			max_batch;		/* 0 when empty */
 	const MigrationVersion *baseline;	/* highest baseline version, or NULL */
+	int			nrepeatables;
+	HistoryRow *repeatables;	/* rows of repeatable migrations, sorted by
+								 * name, version not parsed (repeatable.c) */
 } History;
 
 extern void schemata_lock_target(const char *target_schema);
@@ -463,6 +470,21 @@ typedef void (*AdoptedCallback) (const MigrationFile *file, const char *checksum
 
 extern void schemata_adopt_history(const char *dir, const char *target_schema,
 								   const char *from_tool, AdoptedCallback callback, void *arg);
+
+/*
+ * repeatable.c
+ */
+extern bool schemata_is_repeatable(const char *name);
+extern void schemata_collect_repeatables(MigrationDir *dir, List *names);
+extern bool schemata_file_is_repeatable(const MigrationDir *dir, const MigrationFile *file);
+extern void schemata_split_repeatable_rows(History *history);
+extern bool schemata_repeatables_due(const MigrationDir *dir, const MigrationVersion *to);
+extern bool schemata_repeatable_pending(const MigrationDir *dir, const History *history,
+										const MigrationFile *file);
+extern void schemata_forget_repeatable(const char *target_schema, const MigrationDir *dir,
+									   const History *history, const MigrationFile *file);
+extern void schemata_report_repeatables(const MigrationDir *dir, const History *history,
+										StatusCallback callback, void *arg);
 
 /*
  * access.c

@@ -47,10 +47,10 @@ SET client_min_messages = warning;
 SELECT version FROM schemata.rollback('rpt');
 RESET client_min_messages;
 SELECT * FROM pg_temp.recorded('rpt');
--- to_version below the directory's last migration: the call does not go to
--- the end, so repeatable migrations wait
-SELECT version FROM schemata.plan(fixture('repeatable_v1'), 'rpt_to', to_version => '1');
+-- a call with to_version stops at a version: repeatable migrations wait for
+-- one without, even when to_version is the directory's last
 SELECT version FROM schemata.plan(fixture('repeatable_v1'), 'rpt_to', to_version => '2');
+SELECT version FROM schemata.plan(fixture('repeatable_v1'), 'rpt_to');
 -- repair and baseline leave repeatable rows alone
 SELECT schemata.repair(fixture('repeatable_v2'), 'rpt');
 SELECT count(*) FROM schemata.migrations WHERE target_schema = 'rpt' AND version LIKE 'R\_\_%';

@@ -411,13 +411,13 @@ check_pending(const MigrationDir *dir, PlannedMigration *planned, bool keep_sql,
 
 /*
  * After the versioned migrations, the pending repeatable ones, when the
- * call goes to the end of the directory (repeatable.c).
+ * call has no to_version (repeatable.c).
  */
 static void
 plan_repeatables(MigrationPlan *plan, const MigrationVersion *to, bool keep_sql,
 				 Size *budget, MemoryContext work)
 {
-	if (!schemata_repeatables_due(plan->dir, to))
+	if (to != NULL)
 		return;
 	for (int i = 0; i < plan->dir->nrepeatables; i++)
 	{

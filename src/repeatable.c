@@ -6,9 +6,9 @@
  *	  them.
  *
  * A repeatable migration has no version.  apply() and migrate() run the
- * pending ones after the versioned migrations of a call that goes to the end
- * of the directory (no to_version below its last migration), in name order
- * (Flyway's description order), each recorded like a migration of the call.
+ * pending ones after the versioned migrations of a call without to_version
+ * (one with it stops at a version, and they wait), in name order (Flyway's
+ * description order), each recorded like a migration of the call.
  * One is pending when it has no history row or its file's checksum is not
  * the one recorded: a changed repeatable migration is not drift, it runs
  * again and its row is replaced.
@@ -129,17 +129,6 @@ repeatable_row(const History *history, const char *key)
 	probe.version.text = (char *) key;
 	return bsearch(&probe, history->repeatables, history->nrepeatables, sizeof(HistoryRow),
 				   history_row_name_cmp);
-}
-
-/*
- * Whether a call with this to_version (or NULL) runs the repeatable
- * migrations: it goes to the end of the directory.
- */
-bool
-schemata_repeatables_due(const MigrationDir *dir, const MigrationVersion *to)
-{
-	return to == NULL || dir->nfiles == 0 ||
-		schemata_version_cmp(&dir->files[dir->nfiles - 1].version, to) <= 0;
 }
 
 /* Whether a repeatable migration is pending: new, or changed since it ran. */

@@ -478,7 +478,6 @@ extern bool schemata_is_repeatable(const char *name);
 extern void schemata_collect_repeatables(MigrationDir *dir, List *names);
 extern bool schemata_file_is_repeatable(const MigrationDir *dir, const MigrationFile *file);
 extern void schemata_split_repeatable_rows(History *history);
-extern bool schemata_repeatables_due(const MigrationDir *dir, const MigrationVersion *to);
 extern bool schemata_repeatable_pending(const MigrationDir *dir, const History *history,
 										const MigrationFile *file);
 extern void schemata_forget_repeatable(const char *target_schema, const MigrationDir *dir,

@@ -23,7 +23,8 @@ SELECT replace(string_agg(line, E'\n' ORDER BY line), s || '.', '') FROM (
      WHERE c.relnamespace = s::regnamespace AND c.relkind IN ('r', 'p')
     UNION ALL
     SELECT 'con ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
-      FROM pg_constraint WHERE connamespace = s::regnamespace
+      FROM pg_constraint
+     WHERE connamespace = s::regnamespace AND contype <> 'n'  -- 18's NOT NULL rows: see the columns
     UNION ALL
     SELECT 'idx ' || pg_get_indexdef(i.indexrelid)
       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid

@@ -14,16 +14,30 @@
  *	  diesel          __diesel_schema_migrations(version varchar): every row
  *	  sqlx            _sqlx_migrations(version bigint, success boolean):
  *	                  every row; one without success is refused
- * Flyway, Prisma and Drizzle are known by name and table but not supported
- * yet.  A version is matched to the file of dir with the same schemata
- * version (diesel's 20170831230457 is the folder 2017-08-31-230457_x).
+ *	  Flyway          flyway_schema_history(installed_rank, version, type,
+ *	                  script, success): read in installed_rank order; a row
+ *	                  without success is refused; SCHEMA rows are skipped, a
+ *	                  BASELINE row applies every file up to its version (which
+ *	                  needs no file of its own), UNDO_SQL and DELETE
+ *	                  rows take back the version's earlier row; a repeatable
+ *	                  migration's row (no version) is matched by its script
+ *	                  and not recorded: the migration is pending, and runs
+ *	                  once more at the next apply (Flyway's checksum of what
+ *	                  it ran cannot be compared with the file's)
+ *	  Prisma          _prisma_migrations(migration_name, started_at,
+ *	                  finished_at, rolled_back_at): rows not rolled back;
+ *	                  one not finished is refused; matched by folder name
+ *	  Drizzle         drizzle.__drizzle_migrations(created_at bigint): every
+ *	                  row, matched to the journal entry whose "when" it holds
+ * A version is matched to the file of dir with the same schemata version
+ * (diesel's 20170831230457 is the folder 2017-08-31-230457_x, Flyway's 1.1
+ * is V1_1__x.sql).
  *
  * The other tool's table belongs to the tenant: it must be a plain table,
- * only its version column (and dirty or success) is read, the version column
- * must have one of the types the tools create and is cast with
- * pg_catalog.text, the query runs with search_path pinned, row_security off
- * (an error rather than a policy's expression run as the caller) and FROM
- * ONLY.  The table is left as it was.
+ * only the columns listed above are read, each must have one of the types
+ * the tool creates, the matched column is cast with pg_catalog.text, the
+ * query runs with search_path pinned, row_security off (an error rather
+ * than a policy's expression run as the caller) and FROM ONLY.  The table is left as it was.
  *
  * Nothing is recorded unless everything fits: schemata's history of the
  * target schema is empty, every applied version has a file, no file below
@@ -43,6 +57,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
@@ -52,28 +67,91 @@
 
 #include "schemata.h"
 
+/* How the other history's rows are matched to the files of dir. */
+typedef enum MatchBy
+{
+	MATCH_VERSION,				/* the file with that version */
+	MATCH_NAME,					/* Prisma: the folder with that name */
+	MATCH_JOURNAL_WHEN			/* Drizzle: the journal entry with that "when" */
+} MatchBy;
+
+/* A column adopt() reads, and the types the tool gives it. */
+typedef struct ReadColumn
+{
+	const char *name;
+	const Oid  *types;
+	int			ntypes;
+} ReadColumn;
+
+static const Oid version_types[] = {TEXTOID, VARCHAROID, BPCHAROID, INT8OID, INT4OID,
+INT2OID, NUMERICOID};
+static const Oid text_types[] = {TEXTOID, VARCHAROID, BPCHAROID};
+static const Oid bool_types[] = {BOOLOID};
+static const Oid integer_types[] = {INT8OID, INT4OID, INT2OID, NUMERICOID};
+static const Oid time_types[] = {TIMESTAMPTZOID, TIMESTAMPOID};
+
+#define READ_COLUMN(name, types) {name, types, lengthof(types)}
+
+static const ReadColumn version_columns[] = {
+	READ_COLUMN("version", version_types)
+};
+static const ReadColumn golang_columns[] = {
+	READ_COLUMN("version", version_types), READ_COLUMN("dirty", bool_types)
+};
+static const ReadColumn sqlx_columns[] = {
+	READ_COLUMN("version", version_types), READ_COLUMN("success", bool_types)
+};
+static const ReadColumn flyway_columns[] = {
+	READ_COLUMN("installed_rank", integer_types), READ_COLUMN("version", text_types),
+	READ_COLUMN("type", text_types), READ_COLUMN("script", text_types),
+	READ_COLUMN("success", bool_types)
+};
+static const ReadColumn prisma_columns[] = {
+	READ_COLUMN("migration_name", text_types), READ_COLUMN("started_at", time_types),
+	READ_COLUMN("finished_at", time_types), READ_COLUMN("rolled_back_at", time_types)
+};
+static const ReadColumn drizzle_columns[] = {
+	READ_COLUMN("created_at", integer_types)
+};
+
 /* What adopt() knows of another tool's history table. */
 typedef struct OtherTool
 {
 	const char *name;			/* as given in from_tool */
 	const char *table;
 	const char *schema;			/* NULL: the target schema, then public */
-	const char *flag_column;	/* dirty or success, or NULL */
-	bool		flag_refused;	/* the value of flag_column that is refused */
+	MatchBy		match;
+	const char *key;			/* the column matched to the files */
+	const char *refused;		/* SQL over "t": the row is of a failed
+								 * migration; or NULL */
+	const char *counted;		/* SQL over "t": the rows that count; or NULL */
+	const char *order;			/* the column the rows are read in order of */
+	const ReadColumn *columns;	/* every column read, with its types */
+	int			ncolumns;
 	bool		current_only;	/* one row: the current version */
 	bool		shares_table;	/* dbmate's and golang-migrate's have one
 								 * name; golang-migrate's has "dirty" */
-	bool		supported;
+	bool		flyway;			/* rows have Flyway's type and script */
 } OtherTool;
 
+#define TOOL_COLUMNS(columns) columns, lengthof(columns)
+
 static const OtherTool other_tools[] = {
-	{"dbmate", "schema_migrations", NULL, NULL, false, false, true, true},
-	{"golang-migrate", "schema_migrations", NULL, "dirty", true, true, true, true},
-	{"diesel", "__diesel_schema_migrations", NULL, NULL, false, false, false, true},
-	{"sqlx", "_sqlx_migrations", NULL, "success", false, false, false, true},
-	{"flyway", "flyway_schema_history", NULL, NULL, false, false, false, false},
-	{"prisma", "_prisma_migrations", NULL, NULL, false, false, false, false},
-	{"drizzle", "__drizzle_migrations", "drizzle", NULL, false, false, false, false},
+	{"dbmate", "schema_migrations", NULL, MATCH_VERSION, "version", NULL, NULL, "version",
+	TOOL_COLUMNS(version_columns), false, true, false},
+	{"golang-migrate", "schema_migrations", NULL, MATCH_VERSION, "version", "t.dirty", NULL,
+	"version", TOOL_COLUMNS(golang_columns), true, true, false},
+	{"diesel", "__diesel_schema_migrations", NULL, MATCH_VERSION, "version", NULL, NULL,
+	"version", TOOL_COLUMNS(version_columns), false, false, false},
+	{"sqlx", "_sqlx_migrations", NULL, MATCH_VERSION, "version", "NOT t.success", NULL,
+	"version", TOOL_COLUMNS(sqlx_columns), false, false, false},
+	{"flyway", "flyway_schema_history", NULL, MATCH_VERSION, "version", "NOT t.success", NULL,
+	"installed_rank", TOOL_COLUMNS(flyway_columns), false, false, true},
+	{"prisma", "_prisma_migrations", NULL, MATCH_NAME, "migration_name",
+		"t.finished_at IS NULL", "t.rolled_back_at IS NULL", "started_at",
+	TOOL_COLUMNS(prisma_columns), false, false, false},
+	{"drizzle", "__drizzle_migrations", "drizzle", MATCH_JOURNAL_WHEN, "created_at", NULL, NULL,
+	"created_at", TOOL_COLUMNS(drizzle_columns), false, false, false},
 };
 
 #define NUM_OTHER_TOOLS lengthof(other_tools)
@@ -86,13 +164,34 @@ typedef struct OtherTable
 	char	   *qualified;		/* schema.table, quoted */
 } OtherTable;
 
-/* What the other tool's history says was applied. */
+/* One row of the other history, as read. */
+typedef struct OtherRow
+{
+	char	   *key;			/* of the tool's key column, cast to text; NULL
+								 * only in Flyway's rows */
+	bool		refused;		/* dirty, or failed */
+	char	   *type;			/* Flyway's type ("SQL", "BASELINE", ...) */
+	char	   *script;			/* Flyway's script ("V2__x.sql") */
+} OtherRow;
+
+/* What the other history says was applied. */
 typedef struct OtherHistory
 {
-	int			nversions;
-	char	  **versions;		/* as stored, cast to text */
-	bool	   *refused;		/* dirty, or without success */
+	int			nrows;
+	OtherRow   *rows;			/* in the tool's order */
 } OtherHistory;
+
+/* A migration the other history says was applied. */
+typedef struct AppliedEntry
+{
+	const char *key;			/* NULL: a Flyway repeatable migration */
+	const char *script;			/* Flyway's script, or NULL */
+	bool		up_to;			/* every file at or below it is applied
+								 * (golang-migrate's current version,
+								 * Flyway's baseline) */
+	bool		file_optional;	/* may have no file of its own (Flyway's
+								 * baseline) */
+} AppliedEntry;
 
 static const char *
 tool_names(void)
@@ -215,17 +314,6 @@ detect_tool(const char *target_schema)
 	return NULL;				/* keep compiler quiet */
 }
 
-static void
-check_supported(const OtherTool *tool)
-{
-	if (!tool->supported)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("adopting the history of %s is not supported yet", tool->name),
-				 errhint("Use schemata.baseline() with the version of the latest migration %s applied.",
-						 tool->name)));
-}
-
 /* from_tool given: its table, which must exist. */
 static OtherTable *
 named_tool(const OtherTool *tool, const char *target_schema)
@@ -278,18 +366,15 @@ check_column(const OtherTable *table, const char *column, const Oid *types, int 
 static void
 check_table_shape(const OtherTable *table)
 {
-	static const Oid version_types[] = {TEXTOID, VARCHAROID, BPCHAROID, INT8OID, INT4OID,
-	INT2OID, NUMERICOID};
-	static const Oid flag_types[] = {BOOLOID};
 	char		relkind = get_rel_relkind(table->relid);
 
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("%s's history %s is not a table", table->tool->name, table->qualified)));
-	check_column(table, "version", version_types, lengthof(version_types));
-	if (table->tool->flag_column != NULL)
-		check_column(table, table->tool->flag_column, flag_types, lengthof(flag_types));
+	for (int i = 0; i < table->tool->ncolumns; i++)
+		check_column(table, table->tool->columns[i].name, table->tool->columns[i].types,
+					 table->tool->columns[i].ntypes);
 	if (table->tool->shares_table && !table->tool->current_only &&
 		has_column(table->relid, "dirty"))
 		ereport(ERROR,
@@ -299,15 +384,28 @@ check_table_shape(const OtherTable *table)
 				 errhint("Pass from_tool => 'golang-migrate'.")));
 }
 
-/* The query reading the table's version (and flag) column. */
+/*
+ * The query reading the table: the key (as text), then whether the row is
+ * refused if the tool has such rows, then Flyway's type and script; the rows
+ * that count, in the tool's order.
+ */
 static char *
 history_query(const OtherTable *table)
 {
-	const char *flag = table->tool->flag_column;
+	const OtherTool *tool = table->tool;
+	StringInfoData sql;
 
-	return psprintf("SELECT t.version::pg_catalog.text%s%s FROM ONLY %s t ORDER BY t.version",
-					flag ? ", t." : "", flag ? quote_identifier(flag) : "",
-					table->qualified);
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT t.%s::pg_catalog.text", quote_identifier(tool->key));
+	if (tool->refused != NULL)
+		appendStringInfo(&sql, ", %s", tool->refused);
+	if (tool->flyway)
+		appendStringInfoString(&sql, ", t.type::pg_catalog.text, t.script::pg_catalog.text");
+	appendStringInfo(&sql, " FROM ONLY %s t", table->qualified);
+	if (tool->counted != NULL)
+		appendStringInfo(&sql, " WHERE %s", tool->counted);
+	appendStringInfo(&sql, " ORDER BY t.%s", quote_identifier(tool->order));
+	return sql.data;
 }
 
 /*
@@ -328,67 +426,160 @@ read_other_history(const OtherTable *table)
 		elog(ERROR, "could not read %s: %s", table->qualified, SPI_result_code_string(rc));
 	schemata_restore_search_path(nestlevel);
 
-	history->nversions = (int) SPI_processed;
-	history->versions = palloc(sizeof(char *) * Max(history->nversions, 1));
-	history->refused = palloc0(sizeof(bool) * Max(history->nversions, 1));
-	for (int i = 0; i < history->nversions; i++)
+	history->nrows = (int) SPI_processed;
+	history->rows = palloc0(sizeof(OtherRow) * Max(history->nrows, 1));
+	for (int i = 0; i < history->nrows; i++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
+		OtherRow   *row = &history->rows[i];
+		int			column = 1;
 
-		history->versions[i] = SPI_getvalue(tuple, desc, 1);
-		if (history->versions[i] == NULL)
+		row->key = SPI_getvalue(tuple, desc, column++);
+		if (table->tool->refused != NULL)
+		{
+			bool		isnull;
+			Datum		refused = SPI_getbinval(tuple, desc, column++, &isnull);
+
+			row->refused = isnull || DatumGetBool(refused);
+		}
+		if (table->tool->flyway)
+		{
+			row->type = SPI_getvalue(tuple, desc, column++);
+			row->script = SPI_getvalue(tuple, desc, column++);
+		}
+		if (row->key == NULL && !table->tool->flyway)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s's history table %s holds a null version",
-							table->tool->name, table->qualified)));
-		if (table->tool->flag_column != NULL)
-		{
-			bool		flag = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
-
-			history->refused[i] = isnull || flag == table->tool->flag_refused;
-		}
+					 errmsg("%s's history table %s holds a null %s",
+							table->tool->name, table->qualified, table->tool->key)));
 	}
 	SPI_freetuptable(SPI_tuptable);
 	return history;
 }
 
-/* golang-migrate's dirty row, sqlx's failed one: refused, naming the version. */
+/* A row of the other history as named in messages. */
+static const char *
+row_label(const OtherTable *table, const char *key, const char *script)
+{
+	if (key == NULL)
+		return script ? script : "(null)";
+	if (table->tool->match == MATCH_JOURNAL_WHEN)
+		return psprintf("created_at %s", key);
+	return key;
+}
+
+/* golang-migrate's dirty row, a failed one: refused, naming the version. */
 static void
 check_not_refused(const OtherTable *table, const OtherHistory *history)
 {
-	for (int i = 0; i < history->nversions; i++)
+	for (int i = 0; i < history->nrows; i++)
 	{
-		if (!history->refused[i])
+		const OtherRow *row = &history->rows[i];
+		const char *label = row_label(table, row->key, row->script);
+
+		if (!row->refused)
 			continue;
 		if (table->tool->current_only)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("golang-migrate's history %s is dirty at version %s",
-							table->qualified, history->versions[i]),
-					 errdetail("Migration %s failed part way; nothing was recorded.",
-							   history->versions[i]),
+							table->qualified, label),
+					 errdetail("Migration %s failed part way; nothing was recorded.", label),
 					 errhint("Fix the database by hand, set the version with \"migrate force\", then adopt again.")));
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("%s's history %s records migration %s as failed",
-						table->tool->name, table->qualified, history->versions[i]),
+						table->tool->name, table->qualified, label),
 				 errdetail("A failed migration may be applied in part; nothing was recorded."),
 				 errhint("Fix the database by hand and delete the failed row, or run the migration again with %s, then adopt again.",
 						 table->tool->name)));
 	}
-	if (table->tool->current_only && history->nversions > 1)
+	if (table->tool->current_only && history->nrows > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("golang-migrate's history %s has %d rows", table->qualified,
-						history->nversions),
+						history->nrows),
 				 errdetail("golang-migrate keeps one row, its current version.")));
 }
 
-/* The file of dir with an applied version, or NULL. */
-static const MigrationFile *
-file_of_version(const OtherTable *table, const MigrationDir *dir, const char *text)
+static AppliedEntry *
+applied_entry(const OtherRow *row, bool up_to)
+{
+	AppliedEntry *entry = palloc0(sizeof(AppliedEntry));
+
+	entry->key = row->key;
+	entry->script = row->script;
+	entry->up_to = up_to;
+	entry->file_optional = false;
+	return entry;
+}
+
+/*
+ * The latest entry for the migration of a Flyway row, found by version (a
+ * repeatable one by script), removed; entries unchanged if none.
+ */
+static List *
+forget_entry(List *entries, const OtherRow *row)
+{
+	for (int i = list_length(entries) - 1; i >= 0; i--)
+	{
+		const AppliedEntry *entry = list_nth(entries, i);
+
+		if (row->key != NULL ? schemata_same_text(entry->key, row->key) :
+			entry->key == NULL && schemata_same_text(entry->script, row->script))
+			return list_delete_nth_cell(entries, i);
+	}
+	return entries;
+}
+
+/*
+ * Flyway's rows, in installed_rank order, into the migrations applied now:
+ * SCHEMA (Flyway created the schema) says nothing of migrations; BASELINE
+ * applies every version up to its own; UNDO_SQL and DELETE (an undo, a
+ * repair of a missing migration) take back the version's earlier row; a
+ * repeatable migration's latest row is the one that counts.
+ */
+static List *
+flyway_entries(const OtherHistory *history)
+{
+	List	   *entries = NIL;
+
+	for (int i = 0; i < history->nrows; i++)
+	{
+		const OtherRow *row = &history->rows[i];
+		AppliedEntry *entry;
+
+		if (schemata_same_text(row->type, "SCHEMA"))
+			continue;
+		entries = forget_entry(entries, row);
+		if (schemata_same_text(row->type, "UNDO_SQL") ||
+			schemata_same_text(row->type, "DELETE"))
+			continue;
+		entry = applied_entry(row, schemata_same_text(row->type, "BASELINE"));
+		entry->file_optional = entry->up_to;
+		entries = lappend(entries, entry);
+	}
+	return entries;
+}
+
+/* The migrations the other history says were applied. */
+static List *
+applied_entries(const OtherTable *table, const OtherHistory *history)
+{
+	List	   *entries = NIL;
+
+	if (table->tool->flyway)
+		return flyway_entries(history);
+	for (int i = 0; i < history->nrows; i++)
+		entries = lappend(entries, applied_entry(&history->rows[i],
+												 table->tool->current_only));
+	return entries;
+}
+
+/* A version read from the other history; anything else is an error. */
+static MigrationVersion
+other_version(const OtherTable *table, const char *text)
 {
 	MigrationVersion version;
 
@@ -398,32 +589,102 @@ file_of_version(const OtherTable *table, const MigrationDir *dir, const char *te
 				 errmsg("%s's history %s holds \"%s\", which is not a migration version",
 						table->tool->name, table->qualified, text),
 				 errhint("A version is the numeric prefix of a migration's name, such as '0002' or '20240115093000'.")));
-	return schemata_find_migration(dir, &version);
+	return version;
+}
+
+/*
+ * Drizzle's history is matched through the journal: every migration of dir
+ * must have its journal entry's "when".
+ */
+static void
+check_journal_times(const MigrationDir *dir)
+{
+	for (int i = 0; i < dir->nfiles; i++)
+		if (dir->files[i].journal_when == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("migration \"%s\" has no \"when\" in meta/_journal.json",
+							dir->files[i].name),
+					 errdetail("adopt() matches the created_at of Drizzle's history to the \"when\" of each entry of the journal."),
+					 errhint("Pass the Drizzle migrations folder, the one holding meta/_journal.json, as dir.")));
+}
+
+/* Whether dir holds the repeatable migration of a Flyway row's script. */
+static bool
+has_repeatable(const MigrationDir *dir, const char *script)
+{
+	for (int i = 0; i < dir->nrepeatables; i++)
+		if (schemata_same_text(dir->repeatables[i].name, script))
+			return true;
+	return false;
+}
+
+/* The file of dir that an entry names, or NULL. */
+static const MigrationFile *
+file_of_entry(const OtherTable *table, const MigrationDir *dir, const AppliedEntry *entry)
+{
+	MigrationVersion version;
+
+	switch (table->tool->match)
+	{
+		case MATCH_VERSION:
+			version = other_version(table, entry->key);
+			return schemata_find_migration(dir, &version);
+		case MATCH_NAME:
+			for (int i = 0; i < dir->nfiles; i++)
+				if (strcmp(dir->files[i].name, entry->key) == 0)
+					return &dir->files[i];
+			return NULL;
+		case MATCH_JOURNAL_WHEN:
+			for (int i = 0; i < dir->nfiles; i++)
+				if (schemata_same_text(dir->files[i].journal_when, entry->key))
+					return &dir->files[i];
+			return NULL;
+	}
+	return NULL;				/* keep compiler quiet */
+}
+
+/* Mark every file of dir at or below a version as adopted. */
+static void
+adopt_up_to(const MigrationDir *dir, const MigrationVersion *version, bool *adopted)
+{
+	for (int i = 0; i < dir->nfiles; i++)
+		if (schemata_version_cmp(&dir->files[i].version, version) <= 0)
+			adopted[i] = true;
 }
 
 /*
  * Mark the files of dir that the other history says were applied (adopted
- * is indexed like dir->files); an applied version without a file is an
+ * is indexed like dir->files); an applied migration without a file is an
  * error.
  */
 static void
-match_files(const OtherTable *table, const OtherHistory *history, const MigrationDir *dir,
-			bool *adopted)
+match_files(const OtherTable *table, List *entries, const MigrationDir *dir, bool *adopted)
 {
 	List	   *missing = NIL;
+	ListCell   *lc;
 
-	for (int i = 0; i < history->nversions; i++)
+	if (table->tool->match == MATCH_JOURNAL_WHEN)
+		check_journal_times(dir);
+	foreach(lc, entries)
 	{
-		const MigrationFile *file = file_of_version(table, dir, history->versions[i]);
+		const AppliedEntry *entry = lfirst(lc);
+		const MigrationFile *file = entry->key ? file_of_entry(table, dir, entry) : NULL;
 
-		if (file == NULL)
+		/* a repeatable migration is not recorded: it runs once more */
+		if (entry->key == NULL && has_repeatable(dir, entry->script))
+			continue;
+		if (file == NULL && !entry->file_optional)
 		{
-			missing = lappend(missing, history->versions[i]);
+			missing = lappend(missing, (char *) row_label(table, entry->key, entry->script));
 			continue;
 		}
-		if (table->tool->current_only)
-			for (const MigrationFile *f = dir->files; f <= file; f++)
-				adopted[f - dir->files] = true;
+		if (entry->up_to)
+		{
+			MigrationVersion version = other_version(table, entry->key);
+
+			adopt_up_to(dir, &version, adopted);
+		}
 		else
 			adopted[file - dir->files] = true;
 	}
@@ -466,12 +727,12 @@ check_none_skipped(const OtherTable *table, const MigrationDir *dir, const bool 
 static void
 check_history_empty(const char *target_schema, const History *history)
 {
-	if (history->nrows > 0)
+	if (history->nrows + history->nrepeatables > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("schema \"%s\" already has a schemata history", target_schema),
 				 errdetail("It has %d recorded migrations; adopt() records the history of another tool only into an empty one.",
-						   history->nrows),
+						   history->nrows + history->nrepeatables),
 				 errhint("Use schemata.status() to see it; schemata.baseline() and schemata.repair() change it.")));
 }
 
@@ -505,38 +766,27 @@ void
 schemata_adopt_history(const char *dir, const char *target_schema, const char *from_tool,
 					   AdoptedCallback callback, void *arg)
 {
-	const OtherTool *tool = NULL;
+	const OtherTool *tool = from_tool ? tool_by_name(from_tool) : NULL;
 	MigrationDir *migrations;
 	OtherTable *table;
 	OtherHistory *other;
 	bool	   *adopted;
 
 	schemata_check_target_schema(target_schema);
-	if (from_tool != NULL)
-	{
-		tool = tool_by_name(from_tool);
-		check_supported(tool);
-	}
 	migrations = schemata_scan_directory("dir", dir);
 
 	schemata_lock_target(target_schema);
 	schemata_check_history_snapshot(target_schema);
 	check_history_empty(target_schema, schemata_load_history(target_schema));
 
-	if (tool != NULL)
-		table = named_tool(tool, target_schema);
-	else
-	{
-		table = detect_tool(target_schema);
-		check_supported(table->tool);
-	}
+	table = tool ? named_tool(tool, target_schema) : detect_tool(target_schema);
 	/* its shape cannot change from here to the end of the transaction */
 	LockRelationOid(table->relid, AccessShareLock);
 	check_table_shape(table);
 	other = read_other_history(table);
 	check_not_refused(table, other);
 	adopted = palloc0(sizeof(bool) * Max(migrations->nfiles, 1));
-	match_files(table, other, migrations, adopted);
+	match_files(table, applied_entries(table, other), migrations, adopted);
 	check_none_skipped(table, migrations, adopted);
 	ereport(NOTICE,
 			(errmsg("adopting the history of %s from %s", table->tool->name, table->qualified)));

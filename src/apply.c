@@ -465,6 +465,31 @@ check_pending(const MigrationDir *dir, PlannedMigration *planned, bool keep_sql,
 }
 
 /*
+ * After the versioned migrations, the pending repeatable ones, when the
+ * call has no to_version (repeatable.c).
+ */
+static void
+plan_repeatables(MigrationPlan *plan, const MigrationVersion *to, bool keep_sql,
+				 Size *budget, MemoryContext work)
+{
+	if (to != NULL)
+		return;
+	for (int i = 0; i < plan->dir->nrepeatables; i++)
+	{
+		const MigrationFile *file = &plan->dir->repeatables[i];
+		PlannedMigration *planned;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!schemata_repeatable_pending(plan->dir, plan->history, file))
+			continue;
+		planned = &plan->pending[plan->npending++];
+		memset(planned, 0, sizeof(PlannedMigration));
+		planned->file = file;
+		check_pending(plan->dir, planned, keep_sql, budget, work);
+	}
+}
+
+/*
  * Everything apply() checks before it runs anything.  For apply(), the
  * target schema's advisory lock is taken before the history is read, and the
  * scripts are kept within work_mem; not for migrate(), whose commit after
@@ -503,7 +528,8 @@ schemata_build_plan(const ApplyOptions *options, PlanPurpose purpose)
 
 	latest = schemata_history_latest(plan->history);
 	/* not zeroed: with most migrations applied, most of it is never touched */
-	plan->pending = palloc(sizeof(PlannedMigration) * Max(plan->dir->nfiles, 1));
+	plan->pending = palloc(sizeof(PlannedMigration) *
+						   Max(plan->dir->nfiles + plan->dir->nrepeatables, 1));
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata check",
 								 ALLOCSET_DEFAULT_SIZES);
 	for (int i = 0; i < plan->dir->nfiles; i++)
@@ -532,6 +558,7 @@ schemata_build_plan(const ApplyOptions *options, PlanPurpose purpose)
 		planned->file = file;
 		check_pending(plan->dir, planned, keep_sql, &budget, work);
 	}
+	plan_repeatables(plan, to, keep_sql, &budget, work);
 	schemata_close_directory(plan->dir);
 	MemoryContextDelete(work);
 	pfree(applied);
@@ -547,6 +574,10 @@ report_nothing_to_apply(const ApplyOptions *options, const History *history)
 		ereport(NOTICE,
 				(errmsg("nothing to apply: schema \"%s\" is at version %s",
 						options->target_schema, latest->version.text)));
+	else if (history->nrepeatables > 0)
+		ereport(NOTICE,
+				(errmsg("nothing to apply: the repeatable migrations of schema \"%s\" are up to date",
+						options->target_schema)));
 	else
 		ereport(NOTICE,
 				(errmsg("nothing to apply: the directory has no migrations for schema \"%s\"",
@@ -710,6 +741,7 @@ apply_one(const ApplyOptions *options, const MigrationPlan *plan, const PlannedM
 	duration_ms = schemata_run_migration_with_retries(&scripts.up, options, hints);
 	if (script_adds_enum_value(&scripts.up))
 		hints->enum_added_by = planned->file;
+	schemata_forget_repeatable(options->target_schema, plan->dir, plan->history, planned->file);
 	schemata_queue_migration(plan->recorded, planned->file, &scripts, batch, duration_ms);
 	schemata_offer_checksum(plan->dir, planned->file, &scripts.up_stamp,
 							scripts.up.checksum);

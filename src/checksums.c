@@ -348,7 +348,7 @@ schemata_cached_checksum(const MigrationDir *dir, const MigrationFile *file, cha
 	ChecksumCache *cache = dir->checksums;
 	const CachedChecksum *entry;
 
-	if (cache == NULL)
+	if (cache == NULL || schemata_file_is_repeatable(dir, file))
 		return false;
 	entry = &cache->files[file - dir->files];
 	if (entry->checksum == NULL || !schemata_file_unchanged(dir, file->up_file, &entry->stamp))
@@ -377,7 +377,8 @@ schemata_offer_checksum(const MigrationDir *dir, const MigrationFile *file,
 	ChecksumCache *cache = dir->checksums;
 	CachedChecksum *entry;
 
-	if (cache == NULL || !cache->record || !may_record() || stamp_is_recent(stamp))
+	if (cache == NULL || !cache->record || !may_record() || stamp_is_recent(stamp) ||
+		schemata_file_is_repeatable(dir, file))
 		return;
 	entry = &cache->files[file - dir->files];
 	if (entry->checksum != NULL && same_stamp(&entry->stamp, stamp) &&

@@ -19,12 +19,13 @@
  * Entries (see README): "0001_x.sql" (maybe with -- migrate: sections),
  * "0001_x.up.sql" + "0001_y.down.sql" paired by version, folders "0001_x/"
  * holding up.sql and maybe down.sql, or Prisma's migration.sql, and Flyway's
- * "V1.2__x.sql" + "U1.2__x.sql".  A directory with Drizzle's
+ * "V1.2__x.sql" + "U1.2__x.sql", and Flyway's repeatable "R__x.sql"
+ * (repeatable.c).  A directory with Drizzle's
  * meta/_journal.json holds the migrations its journal lists.  Names starting
  * with '.' and files not ending in ".sql" are ignored; .sql files and folders
  * without a version are ignored with a NOTICE listing them, a down script
  * without an up migration with a WARNING.  Two entries with one version, a
- * folder without its up script, Flyway's R__ files, Flyway names beside
+ * folder without its up script, Flyway names beside
  * numbered ones, .sql files with no migration among them and a bad journal
  * are errors.  A diesel folder's metadata.toml and Flyway's "<script>.sql.conf"
  * are read for the tools' markers of a non-transactional migration
@@ -84,6 +85,7 @@ typedef struct Candidate
 	char	   *name;
 	char	   *file;			/* relative path of the script */
 	char	   *folder_down;	/* a folder's down.sql, or NULL */
+	char	   *journal_when;	/* a journal entry's "when", or NULL */
 } Candidate;
 
 typedef struct CandidateList
@@ -587,7 +589,7 @@ classify_sql_file(const ScanContext *scan, const struct dirent *de, CandidateLis
 		stem = pnstrdup(name, len - strlen(".sql"));
 	}
 
-	if (strncmp(name, "R__", 3) == 0)
+	if (schemata_is_repeatable(name))
 		return SQL_REPEATABLE;
 	if (!candidate_version(stem, &c))
 		return SQL_UNVERSIONED;
@@ -802,20 +804,6 @@ report_ignored(List *ignored, const char *what, const char *hint)
 			 errhint("%s", hint)));
 }
 
-/* Flyway's repeatable migrations (R__x.sql) are refused, never ignored. */
-static void
-refuse_repeatable(List *repeatable)
-{
-	if (repeatable == NIL)
-		return;
-	list_sort(repeatable, compare_names);
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("repeatable migrations are not supported: %s",
-					schemata_join_names(repeatable)),
-			 errhint("Turn each into a versioned migration (V<version>__<description>.sql), or move it out of the directory.")));
-}
-
 /*
  * A directory whose .sql files hold no migration at all is refused: a deploy
  * never succeeds by applying nothing because of names.
@@ -911,6 +899,7 @@ pair_candidates(CandidateList *list, MigrationDir *result)
 		file->name = up->name;
 		file->up_file = up->file;
 		file->down_file = j == i + 2 ? list->items[i + 1].file : up->folder_down;
+		file->journal_when = up->journal_when;
 		i = j;
 	}
 }
@@ -957,6 +946,7 @@ journal_entry(const ScanContext *scan, JsonbValue *entry, int i,
 	char	   *path = psprintf("entries[%d]", i);
 	JsonbValue *idx;
 	JsonbValue *tag;
+	JsonbValue *when;
 	char	   *name;
 
 	if (entry->type != jbvBinary || !JsonContainerIsObject(entry->val.binary.data))
@@ -976,6 +966,9 @@ journal_entry(const ScanContext *scan, JsonbValue *entry, int i,
 		report_bad_journal(psprintf("%s.tag", path),
 						   psprintf("\"%s\" does not come after \"%s\"", name,
 									pnstrdup(previous->name, strlen(previous->name) - strlen(".sql"))));
+	when = journal_member(entry->val.binary.data, "when");
+	if (when != NULL && when->type == jbvNumeric)
+		c->journal_when = journal_number(when);
 	c->form = MIGRATION_FILE;
 	c->name = psprintf("%s.sql", name);
 	c->file = c->name;
@@ -1321,12 +1314,12 @@ schemata_scan_directory(const char *argname, const char *dir)
 	}
 	FreeDir(d);
 
-	refuse_repeatable(repeatable);
+	schemata_collect_repeatables(result, repeatable);
 	sort_candidates(&list);
 	refuse_mixed_families(&list);
 	pair_candidates(&list, result);
 	read_markers(result, flyway_confs);
-	if (result->nfiles == 0 && sql_names != NIL)
+	if (result->nfiles == 0 && result->nrepeatables == 0 && sql_names != NIL)
 		refuse_no_migration(sql_names);
 	if (has_journal)
 		report_ignored(unversioned, "files not listed in " JOURNAL_PATH,

@@ -452,6 +452,7 @@ schemata_load_history(const char *target_schema)
 	history->nrows = receiver.nrows;
 	history->rows = collected_rows(&receiver);
 
+	schemata_split_repeatable_rows(history);
 	parse_history_versions(target_schema, history);
 	if (history->nrows > 1)
 		qsort(history->rows, history->nrows, sizeof(HistoryRow), history_row_cmp);

@@ -21,6 +21,8 @@
  *	  adopt.c     adopt: recording another tool's history as baseline rows
  *	  lint.c      lint: what pending migrations would do to live tables
  *	  rehearse.c  rehearse: pending migrations run, observed, rolled back
+ *	  repeatable.c Flyway's repeatable migrations (R__x.sql): files, history
+ *	              rows, pending ones, status
  *
  * and for bootstrap()/teardown()/diff()/sync(), JSON table models:
  *	  sqltext.c   SQL written inside models: type names, single expressions,
@@ -142,6 +144,8 @@ typedef struct MigrationFile
 	 */
 	char	   *no_transaction_marker;
 	char	   *down_no_transaction_marker;	/* the same for the down script */
+	char	   *journal_when;	/* Drizzle: its journal entry's "when", as
+								 * written; else NULL (for adopt()) */
 } MigrationFile;
 
 /*
@@ -162,6 +166,8 @@ typedef struct MigrationDir
 	char	   *path;			/* canonical absolute path */
 	int			nfiles;
 	MigrationFile *files;		/* sorted by version, no duplicates */
+	int			nrepeatables;
+	MigrationFile *repeatables; /* R__x.sql, sorted by name (repeatable.c) */
 	int			fd;				/* of path, while schemata_open_directory()
 								 * keeps it open; else -1 */
 	struct ChecksumCache *checksums;	/* see checksums.c; NULL: none */
@@ -276,6 +282,9 @@ typedef struct History
 	HistoryRow *rows;			/* sorted by version */
 	int			max_batch;		/* 0 when empty */
 	const MigrationVersion *baseline;	/* highest baseline version, or NULL */
+	int			nrepeatables;
+	HistoryRow *repeatables;	/* rows of repeatable migrations, sorted by
+								 * name, version not parsed (repeatable.c) */
 } History;
 
 extern void schemata_lock_target(const char *target_schema);
@@ -538,6 +547,20 @@ typedef void (*RehearsedCallback) (const RehearsedMigration *migration, void *ar
 
 extern void schemata_rehearse_pending(const ApplyOptions *options, RehearsedCallback callback,
 									  void *arg);
+
+/*
+ * repeatable.c
+ */
+extern bool schemata_is_repeatable(const char *name);
+extern void schemata_collect_repeatables(MigrationDir *dir, List *names);
+extern bool schemata_file_is_repeatable(const MigrationDir *dir, const MigrationFile *file);
+extern void schemata_split_repeatable_rows(History *history);
+extern bool schemata_repeatable_pending(const MigrationDir *dir, const History *history,
+										const MigrationFile *file);
+extern void schemata_forget_repeatable(const char *target_schema, const MigrationDir *dir,
+									   const History *history, const MigrationFile *file);
+extern void schemata_report_repeatables(const MigrationDir *dir, const History *history,
+										StatusCallback callback, void *arg);
 
 /*
  * access.c

@@ -241,6 +241,7 @@ schemata_report_status(const char *dir, const char *target_schema,
 		MemoryContextSwitchTo(outer);
 		MemoryContextReset(per_row);
 	}
+	schemata_report_repeatables(migrations, history, callback, arg);
 	if (migrations != NULL)
 		schemata_close_directory(migrations);
 	MemoryContextDelete(per_row);

@@ -286,4 +286,28 @@ schemata_guc_variables(int *num_vars)
 	set_config_option(name, value, context, source, action, changeVal, elevel, is_reload)
 #endif
 
+/*
+ * Running a statement as exec_simple_query() does (worker.c).  13, 14: no
+ * pg_analyze_and_rewrite_fixedparams(), it is pg_analyze_and_rewrite().  18:
+ * PortalDefineQuery() takes the plan source too, and PortalRun() has no
+ * run_once argument.
+ */
+#include "tcop/pquery.h"
+#include "tcop/tcopprot.h"
+#if PG_VERSION_NUM < 150000
+#define pg_analyze_and_rewrite_fixedparams(raw, sql, types, ntypes, env) \
+	pg_analyze_and_rewrite(raw, sql, types, ntypes, env)
+#endif
+#if PG_VERSION_NUM >= 180000
+#define schemata_portal_define_query(portal, sql, tag, plans) \
+	PortalDefineQuery(portal, NULL, sql, tag, plans, NULL, NULL)
+#define schemata_portal_run(portal, receiver, qc) \
+	PortalRun(portal, FETCH_ALL, true, receiver, receiver, qc)
+#else
+#define schemata_portal_define_query(portal, sql, tag, plans) \
+	PortalDefineQuery(portal, NULL, sql, tag, plans, NULL)
+#define schemata_portal_run(portal, receiver, qc) \
+	PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, qc)
+#endif
+
 #endif							/* SCHEMATA_COMPAT_H */

@@ -50,6 +50,8 @@ typedef struct RollbackTarget
 	const MigrationFile *file;	/* with dir: its entry in the directory */
 	Oid			role;			/* its down script runs as this role */
 	char		checksum[SCHEMATA_CHECKSUM_LEN + 1];	/* of the checked down script */
+	bool		non_transactional;	/* its down script cannot run in a
+									 * transaction */
 } RollbackTarget;
 
 /* A rollback under way: its options, directory, history and range. */
@@ -248,9 +250,27 @@ check_down_scripts_exist(Rollback *rb, MemoryContext work)
 					   schemata_join_names(lacking))));
 }
 
-/* Read, scan, parse and check every down script; keep its checksum. */
+/*
+ * rollback() undoes every migration in one transaction: a down script that
+ * cannot run in one is refused before anything runs.
+ */
 static void
-check_down_scripts(Rollback *rb, MemoryContext work)
+refuse_non_transactional(const Script *down)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+			 errmsg("down script in migration file \"%s\", line %d: %s cannot run inside a transaction block",
+					down->file, down->non_transactional_line, down->non_transactional),
+			 errdetail("rollback() undoes all its migrations in one transaction. Nothing was rolled back."),
+			 errhint("Use CALL schemata.rollback_each(...), which runs such a down script outside a transaction.")));
+}
+
+/*
+ * Read, scan, parse and check every down script; keep its checksum and
+ * whether it is non-transactional (refused with one_transaction).
+ */
+static void
+check_down_scripts(Rollback *rb, MemoryContext work, bool one_transaction)
 {
 	for (int i = 0; i < rb->ntargets; i++)
 	{
@@ -261,6 +281,9 @@ check_down_scripts(Rollback *rb, MemoryContext work)
 		(void) read_down_script(rb, target, &script);
 		schemata_scan_script(&script);
 		schemata_parse_script(&script, true);
+		target->non_transactional = script.non_transactional != NULL;
+		if (target->non_transactional && one_transaction)
+			refuse_non_transactional(&script);
 		MemoryContextSwitchTo(outer);
 		memcpy(target->checksum, script.checksum, sizeof(target->checksum));
 		MemoryContextReset(work);
@@ -329,7 +352,7 @@ schemata_rollback_migrations(const RollbackOptions *options, RolledBackCallback 
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata rollback",
 								 ALLOCSET_DEFAULT_SIZES);
 	check_down_scripts_exist(&rb, work);
-	check_down_scripts(&rb, work);
+	check_down_scripts(&rb, work, true);
 
 	for (int i = 0; i < rb.ntargets; i++)
 	{

@@ -13,6 +13,8 @@
  *	  runner.c    running a checked script through SPI
  *	  apply.c     apply/plan: pending migrations from directory and history
  *	  migrate.c   migrate: apply with a commit after each migration
+ *	  worker.c    running a non-transactional migration outside any
+ *	              transaction, in a background worker
  *	  status.c    status/version
  *	  rollback.c  rollback: undoing applied migrations with their down scripts
  *	  baseline.c  baseline/repair: recording migrations without running them
@@ -326,6 +328,7 @@ extern double schemata_run_script(const Script *script, const char *target_schem
 extern double schemata_run_migration(const Script *script, const char *target_schema,
 									 const RunHints *hints);
 extern bool schemata_script_running(void);
+extern char *schemata_migration_search_path(const char *target_schema);
 extern void schemata_ensure_schema(const char *target_schema);
 extern void schemata_check_target_schema(const char *target_schema);
 
@@ -414,6 +417,13 @@ extern bool schemata_start_batch(const ApplyOptions *options, const MigrationPla
  * migrate.c
  */
 extern void schemata_migrate_pending(const ApplyOptions *options);
+
+/*
+ * worker.c
+ */
+extern double schemata_run_outside_transaction(const Script *script,
+											   const char *target_schema, Oid role);
+extern bool schemata_in_migration_worker(void);
 
 /*
  * status.c

@@ -49,6 +49,20 @@ SELECT pg_temp.workers() AS workers;
 SELECT * FROM schemata.rollback('nontx', steps => 5);
 \echo :SQLSTATE
 SELECT count(*) AS still_applied FROM schemata.migrations WHERE target_schema = 'nontx';
+-- the procedure form commits after each migration undone and runs that
+-- down script outside a transaction; not inside a transaction block
+BEGIN;
+CALL schemata.rollback_each('nontx', steps => 5);
+ROLLBACK;
+CALL schemata.rollback_each('nontx', steps => 5);
+SELECT version FROM schemata.migrations WHERE target_schema = 'nontx' ORDER BY version;
+SELECT * FROM pg_temp.indexes('nontx');
+SELECT conname FROM pg_catalog.pg_constraint WHERE conrelid = 'nontx.accounts'::regclass;
+SELECT to_regtype('nontx.mood') IS NULL AS no_mood;
+SELECT pg_temp.workers() AS workers;
+-- and migrate applies them again
+CALL schemata.migrate(fixture('nontx_mixed'), 'nontx');
+SELECT count(*) AS applied FROM schemata.migrations WHERE target_schema = 'nontx';
 
 --
 -- A statement that fails (the second of three: a unique index over

@@ -16,7 +16,8 @@
  *	  worker.c    running a non-transactional migration outside any
  *	              transaction, in a background worker
  *	  status.c    status/version
- *	  rollback.c  rollback: undoing applied migrations with their down scripts
+ *	  rollback.c  rollback/rollback_each: undoing applied migrations with
+ *	              their down scripts
  *	  baseline.c  baseline/repair: recording migrations without running them
  *	  adopt.c     adopt: recording another tool's history as baseline rows
  *
@@ -452,6 +453,7 @@ typedef void (*RolledBackCallback) (const HistoryRow *row, double duration_ms, v
 
 extern void schemata_rollback_migrations(const RollbackOptions *options,
 										 RolledBackCallback callback, void *arg);
+extern void schemata_rollback_committing(const RollbackOptions *options);
 
 /*
  * baseline.c

@@ -390,18 +390,14 @@ keep_scripts(PlannedMigration *planned, const MigrationScripts *scripts, Size *b
 static void
 refuse_non_transactional(const Script *up)
 {
-	if (up->non_transactional_line > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-				 errmsg("migration file \"%s\", line %d: %s cannot run inside a transaction block",
-						up->file, up->non_transactional_line, up->non_transactional),
-				 errdetail("apply() runs all its migrations in one transaction. Nothing was applied."),
-				 errhint("Use CALL schemata.migrate(...), which runs such a migration outside a transaction.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-			 errmsg("migration file \"%s\" cannot run inside a transaction block: %s says so",
-					up->file, up->non_transactional),
-			 errdetail("apply() runs all its migrations in one transaction. Nothing was applied."),
+			 errmsg("migration file \"%s\" cannot run inside a transaction block", up->file),
+			 up->non_transactional_line > 0 ?
+			 errdetail("Line %d: %s. apply() runs all its migrations in one transaction. Nothing was applied.",
+					   up->non_transactional_line, up->non_transactional) :
+			 errdetail("%s says so. apply() runs all its migrations in one transaction. Nothing was applied.",
+					   up->non_transactional),
 			 errhint("Use CALL schemata.migrate(...), which runs such a migration outside a transaction.")));
 }
 

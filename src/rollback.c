@@ -267,9 +267,13 @@ refuse_non_transactional(const Script *down)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-			 errmsg("down script in migration file \"%s\", line %d: %s cannot run inside a transaction block",
-					down->file, down->non_transactional_line, down->non_transactional),
-			 errdetail("rollback() undoes all its migrations in one transaction. Nothing was rolled back."),
+			 errmsg("down script in migration file \"%s\" cannot run inside a transaction block",
+					down->file),
+			 down->non_transactional_line > 0 ?
+			 errdetail("Line %d: %s. rollback() undoes all its migrations in one transaction. Nothing was rolled back.",
+					   down->non_transactional_line, down->non_transactional) :
+			 errdetail("%s says so. rollback() undoes all its migrations in one transaction. Nothing was rolled back.",
+					   down->non_transactional),
 			 errhint("Use CALL schemata.rollback_each(...), which runs such a down script outside a transaction.")));
 }
 

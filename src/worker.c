@@ -162,7 +162,7 @@ release_snapshots(void)
 {
 	InvalidateCatalogSnapshot();
 	if (ActiveSnapshotSet() || TransactionIdIsValid(GetTopTransactionIdIfAny()) ||
-		TransactionIdIsValid(MyProc->xmin))
+		TransactionIdIsValid(schemata_backend_xmin()))
 		elog(ERROR, "a non-transactional migration must start in a fresh transaction");
 }
 
@@ -481,7 +481,7 @@ run_parsetree(RawStmt *raw, const char *sql)
 
 	portal = CreatePortal("", true, true);
 	portal->visible = false;
-	schemata_portal_define_query(portal, sql, tag, plans);
+	PortalDefineQuery(portal, NULL, sql, tag, plans, NULL);
 	PortalStart(portal, NULL, 0, InvalidSnapshot);
 	receiver = CreateDestReceiver(DestNone);
 	(void) schemata_portal_run(portal, receiver, &qc);

@@ -324,6 +324,25 @@ BEGIN
 END
 $$;
 
+-- Whether the first migration still pending looks non-transactional (a
+-- CONCURRENTLY, VACUUM or REINDEX SCHEMA statement, a dbmate
+-- "transaction:false"): migrate runs it outside a transaction, so when it
+-- fails the statements before the failing one stay committed and apply is no
+-- reference.  A false positive only skips a comparison.
+CREATE FUNCTION reliability.stopped_outside_transaction(dir text, target text, out_of_order boolean)
+RETURNS boolean
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RETURN COALESCE((SELECT p.up_sql OPERATOR(pg_catalog.~*)
+                            '\m(concurrently|vacuum)\M|\mreindex\s+schema\M|transaction:\s*false'
+                       FROM schemata.plan(dir, target::name, NULL, out_of_order) p LIMIT 1), false);
+EXCEPTION
+    WHEN OTHERS OR query_canceled THEN
+        RETURN false;
+END
+$$;
+
 -- After a call: record its outcome (see the top of this file).  statement:
 -- the call ran as a statement of its own, so the session may hold no
 -- advisory lock now.  For a migrate (commits), dir, to_version, out_of_order
@@ -368,6 +387,8 @@ BEGIN
                 OR (NOT history_edited AND now_applied IS DISTINCT FROM
                     reliability.sorted(b.applied OPERATOR(pg_catalog.||) b.pending));
         END IF;
+    ELSIF commits AND reliability.stopped_outside_transaction(dir, b.target, out_of_order) THEN
+        differs := 'no reference: it stopped in a migration run outside a transaction';
     ELSIF commits AND pg_catalog.cardinality(added) OPERATOR(pg_catalog.>) 0 THEN
         differs := reliability.compare_with_apply(b, dir, reliability.last_of(b.target, added), out_of_order, setup);
         compared := differs IS DISTINCT FROM 'no reference';

@@ -109,7 +109,9 @@ SELECT down_sql IS NOT NULL AS down_stored FROM schemata.migrations
 --
 -- The worker runs as the caller: a role that is not a superuser, as
 -- session user (SET SESSION AUTHORIZATION) and as current role (SET ROLE
--- in a superuser's session).  Objects are owned by that role.
+-- in a superuser's session).  Objects are owned by that role.  It has the
+-- caller's settings, and search_path is the target schema, then the
+-- caller's path.
 --
 CREATE ROLE regress_nontx_deployer;
 CREATE ROLE regress_nontx_other;
@@ -121,10 +123,12 @@ CREATE SCHEMA nontx_role AUTHORIZATION regress_nontx_other;
 SET SESSION AUTHORIZATION regress_nontx_deployer;
 CALL schemata.migrate(fixture('nontx_owner'), 'nontx_session');
 RESET SESSION AUTHORIZATION;
-SELECT * FROM nontx_session.who;
+SELECT current, session, path FROM nontx_session.who;
 SELECT * FROM pg_temp.indexes('nontx_session');
 SET ROLE regress_nontx_other;
+SET TimeZone = 'Asia/Tokyo';
 CALL schemata.migrate(fixture('nontx_owner'), 'nontx_role');
+RESET TimeZone;
 RESET ROLE;
 SELECT * FROM nontx_role.who;
 SELECT * FROM pg_temp.indexes('nontx_role');

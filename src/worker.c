@@ -140,8 +140,9 @@ schemata_in_migration_worker(void)
  */
 
 /*
- * on_dsm_detach callback: stop the worker, however the caller's transaction
- * or process ends.  Harmless once the worker has exited.
+ * on_dsm_detach callback: stop the worker when the caller's transaction or
+ * process ends before the worker has finished (an error, a cancel, a FATAL
+ * exit).  Harmless once the worker has exited.
  */
 static void
 terminate_worker(dsm_segment *seg, Datum arg)
@@ -365,13 +366,6 @@ read_messages(shm_mq_handle *mqh, WorkerProgress *progress)
 	}
 }
 
-/* Wait for the worker to exit, so that no worker is left after the call. */
-static void
-wait_for_exit(BackgroundWorkerHandle *handle)
-{
-	(void) WaitForBackgroundWorkerShutdown(handle);
-}
-
 /*
  * Run a parsed script outside any transaction, in a background worker, as
  * role (InvalidOid: the caller's current user), with search_path set for
@@ -402,7 +396,8 @@ schemata_run_outside_transaction(const Script *script, const char *target_schema
 	progress.script = script;
 	progress.shared = shared;
 	error = read_messages(mqh, &progress);
-	wait_for_exit(handle);
+	/* so that no worker is left when the call returns or fails */
+	(void) WaitForBackgroundWorkerShutdown(handle);
 	if (error != NULL)
 		relay_message(error, &progress);
 	if (!shared->done)
@@ -412,6 +407,9 @@ schemata_run_outside_transaction(const Script *script, const char *target_schema
 						script->file),
 				 errdetail("%d of %d statements completed and stay committed.",
 						   shared->completed, script->nstatements)));
+	/* the worker has exited: nothing to terminate */
+	cancel_on_dsm_detach(seg, terminate_worker, PointerGetDatum(handle));
+	pfree(handle);
 	dsm_detach(seg);
 
 	INSTR_TIME_SET_CURRENT(duration);

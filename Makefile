@@ -8,7 +8,7 @@ PGFILEDESC = "schemata - schema migrations run from inside the server"
 DATA = $(wildcard sql/schemata--*.sql)
 
 # pg_regress tests: sql/<name>.sql against expected/<name>.out, in this order.
-REGRESS = setup layout checks checks_newer_syntax errors execution history access privileges rollback baseline repair down_checks bootstrap bootstrap_errors diff nulls_not_distinct models_compat migrate reliability guard search_path_attack adopt wrappers layouts lint rehearse markers tools repeatable
+REGRESS = setup layout checks checks_newer_syntax errors execution history access privileges rollback baseline repair down_checks bootstrap bootstrap_errors diff nulls_not_distinct models_compat migrate reliability guard search_path_attack adopt wrappers layouts lint rehearse markers tools repeatable nontransactional
 REGRESS_OPTS = --load-extension=plpgsql
 
 # isolation tests: test/specs/<name>.spec against test/expected/<name>.out

@@ -89,10 +89,10 @@ SELECT pg_temp.history_text('bl_absent');
 SELECT schemata.baseline('0002', 'bl_bad', dir => fixture('repair_bad'));
 SELECT pg_temp.history_text('bl_bad');
 -- an up script apply would refuse is checked as apply checks it: ROLLBACK,
--- VACUUM, a syntax error (in 0002, after a 0001 that is fine); nothing is
+-- ALTER SYSTEM, a syntax error (in 0002, after a 0001 that is fine); nothing is
 -- recorded
 SELECT schemata.baseline('0001', 'bl_bad_up', dir => fixture('bad_rollback'));
-SELECT schemata.baseline('0001', 'bl_bad_up', dir => fixture('bad_vacuum'));
+SELECT schemata.baseline('0001', 'bl_bad_up', dir => fixture('bad_altersystem'));
 SELECT schemata.baseline('0002', 'bl_bad_up', dir => fixture('bad_syntax'));
 SELECT pg_temp.history_text('bl_bad_up');
 -- history already holds the version, or one above it

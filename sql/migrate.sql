@@ -51,7 +51,7 @@ SELECT count(*) AS advisory_locks FROM pg_locks
  WHERE locktype = 'advisory' AND pid = pg_backend_pid();
 
 -- All files are checked before the first one runs: 0003 of migrate_late_bad
--- holds VACUUM, so 0001 and 0002 do not run either; no history, no tables,
+-- holds ALTER SYSTEM, so 0001 and 0002 do not run either; no history, no tables,
 -- not even the target schema.
 CALL schemata.migrate(fixture('migrate_late_bad'), 'mig_late');
 SELECT count(*) AS history_rows FROM schemata.migrations WHERE target_schema = 'mig_late';

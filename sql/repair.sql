@@ -85,6 +85,6 @@ RESET client_min_messages;
 SELECT schemata.baseline('0002', 'rp_bad_up');
 SELECT pg_temp.history_text('rp_bad_up') AS rp_bad_up_before \gset
 SELECT schemata.repair(fixture('bad_rollback'), 'rp_bad_up');
-SELECT schemata.repair(fixture('bad_vacuum'), 'rp_bad_up');
+SELECT schemata.repair(fixture('bad_altersystem'), 'rp_bad_up');
 SELECT schemata.repair(fixture('bad_syntax'), 'rp_bad_up');
 SELECT pg_temp.history_text('rp_bad_up') = :'rp_bad_up_before' AS rp_bad_up_unchanged;

@@ -218,6 +218,19 @@ COMMENT ON PROCEDURE schemata.migrate(text, name, text, boolean, text, integer) 
     'apply the pending migrations of a server directory, committing after each one';
 REVOKE ALL ON PROCEDURE schemata.migrate(text, name, text, boolean, text, integer) FROM PUBLIC;
 
+-- rollback, with a commit after each migration undone; down scripts that
+-- cannot run in a transaction (DROP INDEX CONCURRENTLY, ...) run outside one.
+CREATE PROCEDURE schemata.rollback_each(
+    target_schema name DEFAULT 'public',
+    steps integer DEFAULT NULL,
+    to_version text DEFAULT NULL,
+    dir text DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'schemata_rollback_each'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemata.rollback_each(name, integer, text, text) IS
+    'rollback, committing after each migration undone; runs non-transactional down scripts outside a transaction';
+REVOKE ALL ON PROCEDURE schemata.rollback_each(name, integer, text, text) FROM PUBLIC;
+
 -- another tool's history recorded as baseline rows (batch 0); adopt.c
 CREATE FUNCTION schemata.adopt(
     dir text,

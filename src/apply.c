@@ -12,7 +12,10 @@
  * allow_out_of_order; read, scan, parse and check every pending script, up
  * and down.  Only then does anything run.  A down script that fails the
  * checks stops nothing: it gets a WARNING and is recorded as written, to be
- * checked again (and refused) when rollback() is about to run it.
+ * checked again (and refused) when rollback() is about to run it.  A pending
+ * migration that cannot run inside a transaction block is an error for
+ * apply(), which runs in one; migrate() runs it in a background worker
+ * (worker.c), plan() shows it.
  *
  * Memory.  Checking keeps only a few bytes per pending migration (the
  * checksums of its up and down scripts, and where the up script's statements
@@ -434,18 +437,41 @@ keep_scripts(PlannedMigration *planned, const MigrationScripts *scripts, Size *b
 }
 
 /*
- * Read and check one pending migration's scripts; keep what the plan needs:
- * for plan(), the up script's text; else its statements, and with room left
- * in *budget, its scripts.
+ * apply() runs every migration in one transaction: a pending migration that
+ * cannot run in one is refused before anything runs.
  */
 static void
-check_pending(const MigrationDir *dir, PlannedMigration *planned, bool keep_sql,
+refuse_non_transactional(const Script *up)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+			 errmsg("migration file \"%s\" cannot run inside a transaction block", up->file),
+			 up->non_transactional_line > 0 ?
+			 errdetail("Line %d: %s. apply() runs all its migrations in one transaction. Nothing was applied.",
+					   up->non_transactional_line, up->non_transactional) :
+			 errdetail("%s says so. apply() runs all its migrations in one transaction. Nothing was applied.",
+					   up->non_transactional),
+			 errhint("Use CALL schemata.migrate(...), which runs such a migration outside a transaction.")));
+}
+
+/*
+ * Read and check one pending migration's scripts; keep what the plan needs:
+ * for plan(), the up script's text; else its statements, and with room left
+ * in *budget, its scripts.  For apply(), a non-transactional one is an
+ * error.
+ */
+static void
+check_pending(const MigrationDir *dir, PlannedMigration *planned, PlanPurpose purpose,
 			  Size *budget, MemoryContext work)
 {
 	MemoryContext outer = MemoryContextSwitchTo(work);
+	bool		keep_sql = purpose == PLAN_TO_SHOW;
 	MigrationScripts scripts;
 
 	planned->down_ok = schemata_check_migration(dir, planned->file, &scripts, true);
+	planned->non_transactional = scripts.up.non_transactional != NULL;
+	if (planned->non_transactional && purpose == PLAN_FOR_APPLY)
+		refuse_non_transactional(&scripts.up);
 	MemoryContextSwitchTo(outer);
 
 	memcpy(planned->checksum, scripts.up.checksum, sizeof(planned->checksum));
@@ -453,7 +479,6 @@ check_pending(const MigrationDir *dir, PlannedMigration *planned, bool keep_sql,
 		memcpy(planned->down_checksum, scripts.down.checksum, sizeof(planned->down_checksum));
 	planned->nstatements = scripts.up.nstatements;
 	planned->has_down = scripts.has_down;
-	planned->non_transactional = scripts.up.non_transactional != NULL;
 	planned->down_problem = scripts.down_problem ? pstrdup(scripts.down_problem) : NULL;
 	planned->up_sql = keep_sql ? pstrdup(scripts.up.sql) : NULL;
 	if (!keep_sql)
@@ -469,7 +494,7 @@ check_pending(const MigrationDir *dir, PlannedMigration *planned, bool keep_sql,
  * call has no to_version (repeatable.c).
  */
 static void
-plan_repeatables(MigrationPlan *plan, const MigrationVersion *to, bool keep_sql,
+plan_repeatables(MigrationPlan *plan, const MigrationVersion *to, PlanPurpose purpose,
 				 Size *budget, MemoryContext work)
 {
 	if (to != NULL)
@@ -485,7 +510,7 @@ plan_repeatables(MigrationPlan *plan, const MigrationVersion *to, bool keep_sql,
 		planned = &plan->pending[plan->npending++];
 		memset(planned, 0, sizeof(PlannedMigration));
 		planned->file = file;
-		check_pending(plan->dir, planned, keep_sql, budget, work);
+		check_pending(plan->dir, planned, purpose, budget, work);
 	}
 }
 
@@ -501,7 +526,6 @@ plan_repeatables(MigrationPlan *plan, const MigrationVersion *to, bool keep_sql,
 MigrationPlan *
 schemata_build_plan(const ApplyOptions *options, PlanPurpose purpose)
 {
-	bool		keep_sql = purpose == PLAN_TO_SHOW;
 	MigrationPlan *plan = palloc0(sizeof(MigrationPlan));
 	const HistoryRow *latest;
 	MigrationVersion *to;
@@ -556,9 +580,9 @@ schemata_build_plan(const ApplyOptions *options, PlanPurpose purpose)
 		planned = &plan->pending[plan->npending++];
 		memset(planned, 0, sizeof(PlannedMigration));
 		planned->file = file;
-		check_pending(plan->dir, planned, keep_sql, &budget, work);
+		check_pending(plan->dir, planned, purpose, &budget, work);
 	}
-	plan_repeatables(plan, to, keep_sql, &budget, work);
+	plan_repeatables(plan, to, purpose, &budget, work);
 	schemata_close_directory(plan->dir);
 	MemoryContextDelete(work);
 	pfree(applied);
@@ -727,7 +751,9 @@ take_scripts(const MigrationDir *dir, const PlannedMigration *planned,
 
 /*
  * Run one planned migration and record it.  hints tells the runner about
- * the earlier migrations of this call, and learns about this one.
+ * the earlier migrations of this call, and learns about this one.  A
+ * non-transactional one (only migrate() has them) runs outside any
+ * transaction, in a background worker.
  */
 static double
 apply_one(const ApplyOptions *options, const MigrationPlan *plan, const PlannedMigration *planned,
@@ -738,7 +764,11 @@ apply_one(const ApplyOptions *options, const MigrationPlan *plan, const PlannedM
 
 	take_scripts(plan->dir, planned, &scripts);
 	hints->migration = planned->file;
-	duration_ms = schemata_run_migration_with_retries(&scripts.up, options, hints);
+	if (planned->non_transactional)
+		duration_ms = schemata_run_outside_transaction(&scripts.up, options->target_schema,
+													   InvalidOid);
+	else
+		duration_ms = schemata_run_migration_with_retries(&scripts.up, options, hints);
 	if (script_adds_enum_value(&scripts.up))
 		hints->enum_added_by = planned->file;
 	schemata_forget_repeatable(options->target_schema, plan->dir, plan->history, planned->file);

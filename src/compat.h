@@ -375,4 +375,29 @@ schemata_guc_variables(int *num_vars)
 #define schemata_random_fraction() ((double) random() / ((double) MAX_RANDOM_VALUE + 1))
 #endif
 
+/*
+ * Running a statement as exec_simple_query() does (worker.c).  13, 14: no
+ * pg_analyze_and_rewrite_fixedparams(), it is pg_analyze_and_rewrite(); 13: a
+ * backend's xmin is in PGXACT.  18: PortalRun() has no run_once argument.
+ */
+#include "tcop/pquery.h"
+#include "tcop/tcopprot.h"
+#include "storage/proc.h"
+#if PG_VERSION_NUM < 140000
+#define schemata_backend_xmin() (MyPgXact->xmin)
+#else
+#define schemata_backend_xmin() (MyProc->xmin)
+#endif
+#if PG_VERSION_NUM < 150000
+#define pg_analyze_and_rewrite_fixedparams(raw, sql, types, ntypes, env) \
+	pg_analyze_and_rewrite(raw, sql, types, ntypes, env)
+#endif
+#if PG_VERSION_NUM >= 180000
+#define schemata_portal_run(portal, receiver, qc) \
+	PortalRun(portal, FETCH_ALL, true, receiver, receiver, qc)
+#else
+#define schemata_portal_run(portal, receiver, qc) \
+	PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, qc)
+#endif
+
 #endif							/* SCHEMATA_COMPAT_H */

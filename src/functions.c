@@ -41,6 +41,7 @@ PG_FUNCTION_INFO_V1(schemata_teardown_models);
 PG_FUNCTION_INFO_V1(schemata_diff_models);
 PG_FUNCTION_INFO_V1(schemata_sync_models);
 PG_FUNCTION_INFO_V1(schemata_migrate);
+PG_FUNCTION_INFO_V1(schemata_rollback_each);
 PG_FUNCTION_INFO_V1(schemata_history_guard);
 PG_FUNCTION_INFO_V1(schemata_checksums_guard);
 
@@ -284,6 +285,17 @@ PG_FUNCTION_INFO_V1(schemata_rollback);
 PG_FUNCTION_INFO_V1(schemata_baseline);
 PG_FUNCTION_INFO_V1(schemata_repair);
 
+/* The arguments shared by rollback() and rollback_each(). */
+static void
+rollback_options(FunctionCallInfo fcinfo, RollbackOptions *options)
+{
+	options->target_schema = name_arg(fcinfo, 0, "target_schema");
+	options->has_steps = !PG_ARGISNULL(1);
+	options->steps = options->has_steps ? PG_GETARG_INT32(1) : 0;
+	options->to_version = text_arg(fcinfo, 2, "to_version", true);
+	options->dir = text_arg(fcinfo, 3, "dir", true);
+}
+
 /*
  * rollback(target_schema, steps, to_version, dir)
  */
@@ -292,11 +304,7 @@ schemata_rollback(PG_FUNCTION_ARGS)
 {
 	RollbackOptions options;
 
-	options.target_schema = name_arg(fcinfo, 0, "target_schema");
-	options.has_steps = !PG_ARGISNULL(1);
-	options.steps = options.has_steps ? PG_GETARG_INT32(1) : 0;
-	options.to_version = text_arg(fcinfo, 2, "to_version", true);
-	options.dir = text_arg(fcinfo, 3, "dir", true);
+	rollback_options(fcinfo, &options);
 	schemata_check_may_change_history(options.target_schema);
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
@@ -467,13 +475,15 @@ schemata_sync_models(PG_FUNCTION_ARGS)
 }
 
 /*
- * migrate() commits, so it must be CALLed where a procedure may: not inside
- * a transaction block, not from a function (the check plpgsql makes), and not
- * in a subtransaction, such as a PL/pgSQL block with an EXCEPTION clause,
- * where a CALL is non-atomic but SPI_commit() would refuse to commit.
+ * migrate() and rollback_each() commit, so they must be CALLed where a
+ * procedure may: not inside a transaction block, not from a function (the
+ * check plpgsql makes), and not in a subtransaction, such as a PL/pgSQL
+ * block with an EXCEPTION clause, where a CALL is non-atomic but
+ * SPI_commit() would refuse to commit.  "name" is the procedure, "instead"
+ * the function that does its work in the current transaction, for the hint.
  */
 static void
-check_nonatomic_call(FunctionCallInfo fcinfo)
+check_nonatomic_call(FunctionCallInfo fcinfo, const char *name, const char *instead)
 {
 	bool		subtransaction = IsSubTransaction();
 
@@ -482,12 +492,12 @@ check_nonatomic_call(FunctionCallInfo fcinfo)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
 				 subtransaction ?
-				 errmsg("schemata.migrate() cannot run inside a subtransaction") :
-				 errmsg("schemata.migrate() cannot run inside a transaction block or a function"),
+				 errmsg("%s() cannot run inside a subtransaction", name) :
+				 errmsg("%s() cannot run inside a transaction block or a function", name),
 				 subtransaction ?
 				 errdetail("The procedure commits after each migration, and a subtransaction, such as a PL/pgSQL block with an EXCEPTION clause, cannot commit.") :
 				 errdetail("The procedure commits after each migration."),
-				 errhint("Run CALL schemata.migrate(...) on its own, or use SELECT * FROM schemata.apply(...), which applies everything in the current transaction.")));
+				 errhint("Run CALL %s(...) on its own, or use %s.", name, instead)));
 }
 
 /*
@@ -500,7 +510,8 @@ schemata_migrate(PG_FUNCTION_ARGS)
 	ApplyOptions options;
 	int			rc;
 
-	check_nonatomic_call(fcinfo);
+	check_nonatomic_call(fcinfo, "schemata.migrate",
+						 "SELECT * FROM schemata.apply(...), which applies everything in the current transaction");
 	apply_options(fcinfo, &options);
 	lock_options(fcinfo, &options);
 	schemata_check_may_apply(options.target_schema);
@@ -508,6 +519,28 @@ schemata_migrate(PG_FUNCTION_ARGS)
 	if (rc != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect_ext failed: %s", SPI_result_code_string(rc));
 	schemata_migrate_pending(&options);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * CALL rollback_each(target_schema, steps, to_version, dir): rollback(),
+ * committing after each migration undone.
+ */
+Datum
+schemata_rollback_each(PG_FUNCTION_ARGS)
+{
+	RollbackOptions options;
+	int			rc;
+
+	check_nonatomic_call(fcinfo, "schemata.rollback_each",
+						 "SELECT * FROM schemata.rollback(...), which undoes everything in the current transaction");
+	rollback_options(fcinfo, &options);
+	schemata_check_may_change_history(options.target_schema);
+	rc = SPI_connect_ext(SPI_OPT_NONATOMIC);
+	if (rc != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect_ext failed: %s", SPI_result_code_string(rc));
+	schemata_rollback_committing(&options);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

@@ -22,6 +22,15 @@
  * snapshot sees everything a concurrent apply() committed (no 40001 in
  * REPEATABLE READ).
  *
+ * Non-transactional migrations (CREATE INDEX CONCURRENTLY, ...) run outside
+ * any transaction, in a background worker (worker.c).  The transaction
+ * before one is committed first, so that this backend holds no snapshot,
+ * no transaction ID and no lock but the session-level advisory lock while
+ * the worker runs; its history row is recorded and committed after it.  A
+ * failing statement stops the call: the statements before it stay
+ * committed, the migration is not recorded, and the next call runs it again
+ * from its first statement.
+ *
  * Memory.  The plan lives in SPI's procedure context, which belongs to the
  * CALL's portal and survives the commits; each migration's work is done in a
  * context reset after it (schemata_apply_step).  A backend keeps a relcache
@@ -89,9 +98,12 @@ migrate_locked(const ApplyOptions *options)
 	for (int i = 0; i < plan->npending; i++)
 	{
 		const PlannedMigration *planned = &plan->pending[i];
-		double		duration_ms = schemata_apply_step(options, plan, planned, batch,
-													  &hints, work);
+		double		duration_ms;
 
+		/* a worker runs it: this transaction must hold nothing meanwhile */
+		if (planned->non_transactional)
+			SPI_commit();
+		duration_ms = schemata_apply_step(options, plan, planned, batch, &hints, work);
 		check_lock_kept(options, planned, false);
 		schemata_save_records(plan, i == plan->npending - 1);
 		SPI_commit();

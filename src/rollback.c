@@ -31,6 +31,13 @@
  * schema, as the role that applied it, and its history row deleted, in a
  * memory context reset after it.
  *
+ * rollback() does all of it in the caller's transaction, so it refuses a
+ * down script that cannot run inside a transaction block (DROP INDEX
+ * CONCURRENTLY, ...) before anything runs.  The procedure rollback_each()
+ * holds the lock at session level, as migrate() does, commits after each
+ * migration undone, and runs such a down script outside any transaction in
+ * a background worker (worker.c), as the role that applied it.
+ *
  * IDENTIFICATION
  *	  src/rollback.c
  *
@@ -38,6 +45,7 @@
  */
 #include "postgres.h"
 
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
@@ -50,6 +58,8 @@ typedef struct RollbackTarget
 	const MigrationFile *file;	/* with dir: its entry in the directory */
 	Oid			role;			/* its down script runs as this role */
 	char		checksum[SCHEMATA_CHECKSUM_LEN + 1];	/* of the checked down script */
+	bool		non_transactional;	/* its down script cannot run in a
+									 * transaction */
 } RollbackTarget;
 
 /* A rollback under way: its options, directory, history and range. */
@@ -242,9 +252,31 @@ check_down_scripts_exist(Rollback *rb, MemoryContext work)
 					   schemata_join_names(lacking))));
 }
 
-/* Read, scan, parse and check every down script; keep its checksum. */
+/*
+ * rollback() undoes every migration in one transaction: a down script that
+ * cannot run in one is refused before anything runs.
+ */
 static void
-check_down_scripts(Rollback *rb, MemoryContext work)
+refuse_non_transactional(const Script *down)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+			 errmsg("down script in migration file \"%s\" cannot run inside a transaction block",
+					down->file),
+			 down->non_transactional_line > 0 ?
+			 errdetail("Line %d: %s. rollback() undoes all its migrations in one transaction. Nothing was rolled back.",
+					   down->non_transactional_line, down->non_transactional) :
+			 errdetail("%s says so. rollback() undoes all its migrations in one transaction. Nothing was rolled back.",
+					   down->non_transactional),
+			 errhint("Use CALL schemata.rollback_each(...), which runs such a down script outside a transaction.")));
+}
+
+/*
+ * Read, scan, parse and check every down script; keep its checksum and
+ * whether it is non-transactional (refused with one_transaction).
+ */
+static void
+check_down_scripts(Rollback *rb, MemoryContext work, bool one_transaction)
 {
 	for (int i = 0; i < rb->ntargets; i++)
 	{
@@ -255,6 +287,9 @@ check_down_scripts(Rollback *rb, MemoryContext work)
 		(void) read_down_script(rb, target, &script);
 		schemata_scan_script(&script);
 		schemata_parse_script(&script, true);
+		target->non_transactional = script.non_transactional != NULL;
+		if (target->non_transactional && one_transaction)
+			refuse_non_transactional(&script);
 		MemoryContextSwitchTo(outer);
 		memcpy(target->checksum, script.checksum, sizeof(target->checksum));
 		MemoryContextReset(work);
@@ -262,22 +297,41 @@ check_down_scripts(Rollback *rb, MemoryContext work)
 	}
 }
 
-/* Run one migration's down script and delete its history row. */
+/* A migration's down script, read again, checked unchanged and parsed. */
+static void
+take_down_script(const Rollback *rb, const RollbackTarget *target, Script *script)
+{
+	(void) read_down_script(rb, target, script);
+	schemata_scan_script(script);
+	if (strcmp(script->checksum, target->checksum) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("down script \"%s\" changed while it was being rolled back",
+						script->file)));
+	schemata_parse_script(script, false);
+}
+
+/*
+ * Run one migration's down script and delete its history row.  A
+ * non-transactional one runs in a background worker: the script is read
+ * first (the stored one with a query), then the transaction committed, so
+ * that this backend holds nothing while the worker runs.
+ */
 static double
 rollback_one(const Rollback *rb, const RollbackTarget *target)
 {
 	Script		script;
 	double		duration_ms;
 
-	(void) read_down_script(rb, target, &script);
-	schemata_scan_script(&script);
-	if (strcmp(script.checksum, target->checksum) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("down script \"%s\" changed while it was being rolled back",
-						script.file)));
-	schemata_parse_script(&script, false);
-	duration_ms = schemata_run_script_as(&script, rb->options->target_schema, target->role);
+	take_down_script(rb, target, &script);
+	if (target->non_transactional)
+	{
+		SPI_commit();
+		duration_ms = schemata_run_outside_transaction(&script, rb->options->target_schema,
+													   target->role);
+	}
+	else
+		duration_ms = schemata_run_script_as(&script, rb->options->target_schema, target->role);
 	schemata_delete_migration(rb->options->target_schema, target->row);
 	return duration_ms;
 }
@@ -292,6 +346,44 @@ report_nothing_to_roll_back(const Rollback *rb)
 }
 
 /*
+ * Choose the migrations to undo from the history, read now, and check their
+ * down scripts (refusing non-transactional ones with one_transaction).
+ * Returns false when there is nothing to undo.  The lock is held.
+ */
+static bool
+plan_rollback(Rollback *rb, const RollbackOptions *options, MemoryContext work,
+			  bool one_transaction)
+{
+	rb->history = schemata_load_history(options->target_schema);
+	select_range(rb);
+	if (rb->ntargets == 0)
+	{
+		report_nothing_to_roll_back(rb);
+		return false;
+	}
+	find_down_script_roles(rb);
+	if (rb->dir != NULL)
+		find_files(rb);
+	check_down_scripts_exist(rb, work);
+	check_down_scripts(rb, work, one_transaction);
+	return true;
+}
+
+/* Undo one planned migration in the memory context "work"; its NOTICE. */
+static double
+rollback_step(const Rollback *rb, const RollbackTarget *target, MemoryContext work)
+{
+	MemoryContext outer = MemoryContextSwitchTo(work);
+	double		duration_ms = rollback_one(rb, target);
+
+	MemoryContextSwitchTo(outer);
+	MemoryContextReset(work);
+	ereport(NOTICE,
+			(errmsg("rolled back %s (%.1f ms)", target->row->name, duration_ms)));
+	return duration_ms;
+}
+
+/*
  * rollback(): undo the chosen migrations, newest first, in this transaction,
  * under the lock.
  */
@@ -300,7 +392,8 @@ schemata_rollback_migrations(const RollbackOptions *options, RolledBackCallback 
 							 void *arg)
 {
 	Rollback	rb = {0};
-	MemoryContext work;
+	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "schemata rollback",
+											   ALLOCSET_DEFAULT_SIZES);
 
 	check_options(options);
 	rb.options = options;
@@ -308,34 +401,52 @@ schemata_rollback_migrations(const RollbackOptions *options, RolledBackCallback 
 		rb.dir = schemata_scan_directory("dir", options->dir);
 	schemata_lock_target(options->target_schema);
 	schemata_check_history_snapshot(options->target_schema);
-	rb.history = schemata_load_history(options->target_schema);
-
-	select_range(&rb);
-	if (rb.ntargets == 0)
-	{
-		report_nothing_to_roll_back(&rb);
-		return;
-	}
-	find_down_script_roles(&rb);
-	if (rb.dir != NULL)
-		find_files(&rb);
-
-	work = AllocSetContextCreate(CurrentMemoryContext, "schemata rollback",
-								 ALLOCSET_DEFAULT_SIZES);
-	check_down_scripts_exist(&rb, work);
-	check_down_scripts(&rb, work);
-
-	for (int i = 0; i < rb.ntargets; i++)
-	{
-		const RollbackTarget *target = &rb.targets[i];
-		MemoryContext outer = MemoryContextSwitchTo(work);
-		double		duration_ms = rollback_one(&rb, target);
-
-		MemoryContextSwitchTo(outer);
-		MemoryContextReset(work);
-		callback(target->row, duration_ms, arg);
-		ereport(NOTICE,
-				(errmsg("rolled back %s (%.1f ms)", target->row->name, duration_ms)));
-	}
+	if (plan_rollback(&rb, options, work, true))
+		for (int i = 0; i < rb.ntargets; i++)
+			callback(rb.targets[i].row, rollback_step(&rb, &rb.targets[i], work), arg);
 	MemoryContextDelete(work);
+}
+
+/* rollback_each() under the lock: each migration undone and committed. */
+static void
+rollback_each_locked(const RollbackOptions *options)
+{
+	Rollback	rb = {0};
+	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "schemata rollback",
+											   ALLOCSET_DEFAULT_SIZES);
+
+	rb.options = options;
+	if (options->dir != NULL)
+		rb.dir = schemata_scan_directory("dir", options->dir);
+	/* a new transaction, so the history is read with a snapshot taken now */
+	SPI_commit();
+	if (plan_rollback(&rb, options, work, false))
+		for (int i = 0; i < rb.ntargets; i++)
+		{
+			(void) rollback_step(&rb, &rb.targets[i], work);
+			SPI_commit();
+		}
+	MemoryContextDelete(work);
+}
+
+/*
+ * rollback_each(): rollback() with a commit after each migration undone,
+ * under the target schema's session-level lock (as migrate() holds it); a
+ * non-transactional down script runs outside any transaction, in a
+ * background worker.  Needs a non-atomic SPI connection.
+ */
+void
+schemata_rollback_committing(const RollbackOptions *options)
+{
+	check_options(options);
+	schemata_lock_target_session(options->target_schema);
+	PG_TRY();
+	{
+		rollback_each_locked(options);
+	}
+	PG_FINALLY();
+	{
+		schemata_unlock_target_session(options->target_schema);
+	}
+	PG_END_TRY();
 }

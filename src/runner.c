@@ -214,8 +214,8 @@ schemata_ensure_schema(const char *target_schema)
 }
 
 /* search_path for a migration: the target schema, then the caller's path. */
-static char *
-migration_search_path(const char *target_schema)
+char *
+schemata_migration_search_path(const char *target_schema)
 {
 	const char *caller_path = namespace_search_path;
 
@@ -425,11 +425,14 @@ run_statements(const Script *script, RunErrorContext *ctx, MemoryContext cxt)
 	}
 }
 
-/* Whether a migration's script (up or down) is running now. */
+/*
+ * Whether a migration's script (up or down) is running now: here, or in
+ * this process as a migration worker (worker.c).
+ */
 bool
 schemata_script_running(void)
 {
-	return running_scripts > 0;
+	return running_scripts > 0 || schemata_in_migration_worker();
 }
 
 /*
@@ -461,7 +464,7 @@ schemata_run_migration(const Script *script, const char *target_schema,
 	INSTR_TIME_SET_CURRENT(start);
 	watch_own_tables(&watch);
 	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", migration_search_path(target_schema),
+	(void) set_config_option("search_path", schemata_migration_search_path(target_schema),
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
 	ctx.script = script;

@@ -15,8 +15,11 @@
  *	  retry.c     lock_timeout and lock_retries: a migration tried again
  *	              after a lock timeout
  *	  migrate.c   migrate: apply with a commit after each migration
+ *	  worker.c    running a non-transactional migration outside any
+ *	              transaction, in a background worker
  *	  status.c    status/version
- *	  rollback.c  rollback: undoing applied migrations with their down scripts
+ *	  rollback.c  rollback/rollback_each: undoing applied migrations with
+ *	              their down scripts
  *	  baseline.c  baseline/repair: recording migrations without running them
  *	  adopt.c     adopt: recording another tool's history as baseline rows
  *	  lint.c      lint: what pending migrations would do to live tables
@@ -342,6 +345,7 @@ extern double schemata_run_script(const Script *script, const char *target_schem
 extern double schemata_run_migration(const Script *script, const char *target_schema,
 									 const RunHints *hints);
 extern bool schemata_script_running(void);
+extern char *schemata_migration_search_path(const char *target_schema);
 extern void schemata_ensure_schema(const char *target_schema);
 extern void schemata_check_target_schema(const char *target_schema);
 
@@ -447,6 +451,13 @@ extern double schemata_run_migration_with_retries(const Script *script,
 extern void schemata_migrate_pending(const ApplyOptions *options);
 
 /*
+ * worker.c
+ */
+extern double schemata_run_outside_transaction(const Script *script,
+											   const char *target_schema, Oid role);
+extern bool schemata_in_migration_worker(void);
+
+/*
  * status.c
  */
 /* What status() shows of a migration besides its file and history row. */
@@ -484,6 +495,7 @@ typedef void (*RolledBackCallback) (const HistoryRow *row, double duration_ms, v
 
 extern void schemata_rollback_migrations(const RollbackOptions *options,
 										 RolledBackCallback callback, void *arg);
+extern void schemata_rollback_committing(const RollbackOptions *options);
 
 /*
  * baseline.c

@@ -21,7 +21,11 @@
  *	 dropped with a NOTICE (the migration already runs in a transaction;
  *	 the runner ends at a dropped COMMIT/END what SET LOCAL set since its
  *	 BEGIN); the other transaction control statements, client COPY, and the statements
- *	 that cannot run inside a transaction block are errors.
+ *	 that act on the whole database or cluster (CREATE DATABASE, ALTER
+ *	 SYSTEM, ...) are errors.  The first statement that cannot run inside
+ *	 a transaction block (CREATE INDEX CONCURRENTLY, ...) is recorded in
+ *	 Script.non_transactional: such a script runs outside a transaction,
+ *	 in a background worker (worker.c).
  *
  * Limits.  The token arrays are huge allocations, as long as the script at
  * most (schemata.max_file_size keeps every buffer of the scanner under 1 GB);
@@ -567,8 +571,8 @@ detaches_concurrently(const AlterTableStmt *stmt)
 }
 
 /*
- * The name of a statement that cannot run inside a transaction block, or
- * NULL.
+ * The name of a statement that cannot run inside a transaction block but
+ * may run in a migration, outside one (CALL schemata.migrate), or NULL.
  */
 static const char *
 non_transactional_statement(Node *node)
@@ -587,10 +591,6 @@ non_transactional_statement(Node *node)
 					return "REINDEX CONCURRENTLY";
 				if (reindex->kind == REINDEX_OBJECT_SCHEMA)
 					return "REINDEX SCHEMA";
-				if (reindex->kind == REINDEX_OBJECT_SYSTEM)
-					return "REINDEX SYSTEM";
-				if (reindex->kind == REINDEX_OBJECT_DATABASE)
-					return "REINDEX DATABASE";
 				return NULL;
 			}
 		case T_AlterTableStmt:
@@ -598,6 +598,32 @@ non_transactional_statement(Node *node)
 				? "ALTER TABLE ... DETACH CONCURRENTLY" : NULL;
 		case T_VacuumStmt:
 			return ((VacuumStmt *) node)->is_vacuumcmd ? "VACUUM" : NULL;
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * The name of a statement that acts on the whole database or cluster and
+ * cannot run inside a transaction block, or NULL: never part of a migration.
+ */
+static const char *
+database_level_statement(Node *node)
+{
+	switch (nodeTag(node))
+	{
+		case T_ReindexStmt:
+			{
+				ReindexStmt *reindex = (ReindexStmt *) node;
+
+				if (is_concurrent_reindex(reindex))
+					return NULL;
+				if (reindex->kind == REINDEX_OBJECT_SYSTEM)
+					return "REINDEX SYSTEM";
+				if (reindex->kind == REINDEX_OBJECT_DATABASE)
+					return "REINDEX DATABASE";
+				return NULL;
+			}
 		case T_ClusterStmt:
 			return ((ClusterStmt *) node)->relation == NULL ? "CLUSTER without a table" : NULL;
 		case T_DiscardStmt:
@@ -656,10 +682,11 @@ check_not_setting_string_syntax(Node *node)
 }
 
 static void
-check_statement(const Script *script, ScriptStatement *stmt, Node *node, bool notify,
+check_statement(Script *script, ScriptStatement *stmt, Node *node, bool notify,
 				ErrorContextCallback *callback)
 {
 	const char *forbidden;
+	const char *non_transactional;
 
 	if (IsA(node, TransactionStmt))
 	{
@@ -676,14 +703,19 @@ check_statement(const Script *script, ScriptStatement *stmt, Node *node, bool no
 	if (IsA(node, VariableSetStmt))
 		check_not_setting_string_syntax(node);
 
-	forbidden = non_transactional_statement(node);
+	forbidden = database_level_statement(node);
 	if (forbidden != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-				 errmsg("%s cannot run inside a transaction block", forbidden),
-				 strstr(forbidden, "CONCURRENTLY") != NULL ?
-				 errhint("Every migration runs inside a transaction. Run this statement with psql outside a transaction block, before or after the migrations, or leave out CONCURRENTLY.") :
-				 errhint("Every migration runs inside a transaction. Run this statement with psql outside a transaction block, before or after the migrations.")));
+				 errmsg("%s cannot run in a migration", forbidden),
+				 errdetail("It cannot run inside a transaction block, and it acts on more than the schema being migrated."),
+				 errhint("Run this statement with psql, before or after the migrations.")));
+	non_transactional = non_transactional_statement(node);
+	if (non_transactional != NULL && script->non_transactional == NULL)
+	{
+		script->non_transactional = non_transactional;
+		script->non_transactional_line = stmt->line;
+	}
 }
 
 /*

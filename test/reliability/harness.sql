@@ -285,7 +285,8 @@ $$;
 -- apply up to the last version migrate recorded and compare the outcomes.
 -- Returns NULL when they agree, else what differs.  An apply that fails with
 -- 55P04 (an enum value added and used in one transaction, which migrate
--- allows) gives no reference: 'no reference'.
+-- allows) or 25001 (a non-transactional migration, which migrate runs
+-- outside a transaction) gives no reference: 'no reference'.
 CREATE FUNCTION reliability.compare_with_apply(b reliability.before_call, dir text, to_version text,
                                                out_of_order boolean, setup text) RETURNS text
 LANGUAGE plpgsql SET lock_timeout = 0
@@ -312,7 +313,7 @@ BEGIN
     EXCEPTION
         WHEN OTHERS OR query_canceled THEN
             GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-            IF state OPERATOR(pg_catalog.=) '55P04' THEN
+            IF state OPERATOR(pg_catalog.=) ANY ('{55P04,25001}') THEN
                 RETURN 'no reference';
             END IF;
             RETURN pg_catalog.format('the reference apply up to %s failed: %s: %s', to_version, state, msg);
@@ -321,6 +322,25 @@ BEGIN
         RETURN pg_catalog.format('the migrations it committed differ from apply up to %s', to_version);
     END IF;
     RETURN NULL;
+END
+$$;
+
+-- Whether the first migration still pending looks non-transactional (a
+-- CONCURRENTLY, VACUUM or REINDEX SCHEMA statement, a dbmate
+-- "transaction:false"): migrate runs it outside a transaction, so when it
+-- fails the statements before the failing one stay committed and apply is no
+-- reference.  A false positive only skips a comparison.
+CREATE FUNCTION reliability.stopped_outside_transaction(dir text, target text, out_of_order boolean)
+RETURNS boolean
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RETURN COALESCE((SELECT p.up_sql OPERATOR(pg_catalog.~*)
+                            '\m(concurrently|vacuum)\M|\mreindex\s+schema\M|transaction:\s*false'
+                       FROM schemata.plan(dir, target::name, NULL, out_of_order) p LIMIT 1), false);
+EXCEPTION
+    WHEN OTHERS OR query_canceled THEN
+        RETURN false;
 END
 $$;
 
@@ -369,6 +389,8 @@ BEGIN
                 OR (NOT history_edited AND now_applied IS DISTINCT FROM
                     reliability.sorted(b.applied OPERATOR(pg_catalog.||) b.pending));
         END IF;
+    ELSIF commits AND reliability.stopped_outside_transaction(dir, b.target, out_of_order) THEN
+        differs := 'no reference: it stopped in a migration run outside a transaction';
     ELSIF commits AND pg_catalog.cardinality(added) OPERATOR(pg_catalog.>) 0 THEN
         -- a repeatable migration (R__x, listed last by status) that migrate
         -- committed has no version an apply could stop at: no reference

@@ -74,6 +74,25 @@ SELECT version, state, down_problem FROM schemata.status(NULL, 'mk_down');
 SELECT * FROM schemata.rollback('mk_down');
 SELECT fingerprint('mk_down');
 
+-- A marked migration is non-transactional: apply() refuses the directory
+-- before anything runs, naming the file and the marker; CALL migrate runs
+-- the marked migration outside any transaction, in the background worker,
+-- each of its statements committed on its own (two transaction IDs).
+SELECT * FROM schemata.apply(fixture('markers_run_dbmate'), 'mk_run_dbmate');
+SELECT * FROM schemata.apply(fixture('markers_run_diesel'), 'mk_run_diesel');
+SELECT * FROM schemata.apply(fixture('markers_run_flyway'), 'mk_run_flyway');
+SELECT count(*) AS applied FROM schemata.migrations WHERE target_schema LIKE 'mk_run_%';
+SET client_min_messages = warning;
+CALL schemata.migrate(fixture('markers_run_dbmate'), 'mk_run_dbmate');
+CALL schemata.migrate(fixture('markers_run_diesel'), 'mk_run_diesel');
+CALL schemata.migrate(fixture('markers_run_flyway'), 'mk_run_flyway');
+SET client_min_messages = notice;
+SELECT tool, count(*) AS statements, count(DISTINCT xid) AS transactions
+  FROM (SELECT * FROM mk_run_dbmate.mk_xids UNION ALL SELECT * FROM mk_run_diesel.mk_xids
+        UNION ALL SELECT * FROM mk_run_flyway.mk_xids) x GROUP BY tool ORDER BY tool;
+SELECT target_schema, version, name FROM schemata.migrations
+ WHERE target_schema LIKE 'mk_run_%' ORDER BY 1, 2;
+
 -- The new columns come last: the earlier ones keep their positions.
 SELECT p.proname, a.ord, a.name
   FROM pg_proc p, unnest(p.proargnames, p.proargmodes) WITH ORDINALITY AS a(name, mode, ord)
@@ -82,5 +101,5 @@ SELECT p.proname, a.ord, a.name
  ORDER BY 1, 2;
 
 RESET client_min_messages;
-DROP SCHEMA mk_dbmate, mk_diesel, mk_flyway, mk_down CASCADE;
-DELETE FROM schemata.migrations WHERE target_schema IN ('mk_dbmate', 'mk_diesel', 'mk_flyway', 'mk_down');
+DROP SCHEMA mk_dbmate, mk_diesel, mk_flyway, mk_down, mk_run_dbmate, mk_run_diesel, mk_run_flyway CASCADE;
+DELETE FROM schemata.migrations WHERE target_schema IN ('mk_dbmate', 'mk_diesel', 'mk_flyway', 'mk_down', 'mk_run_dbmate', 'mk_run_diesel', 'mk_run_flyway');

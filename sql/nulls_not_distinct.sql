@@ -19,7 +19,7 @@ LANGUAGE sql AS $$
     SELECT c.conname, pg_get_constraintdef(c.oid)
     FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid
     JOIN pg_namespace n ON n.oid = r.relnamespace
-    WHERE n.nspname = 'nnd' AND c.contype <> 'n' ORDER BY c.conname
+    WHERE n.nspname = 'nnd' AND c.contype IN ('p', 'u') ORDER BY c.conname
 $$;
 
 -- bootstrap makes the constraint: a second null code is a duplicate, while

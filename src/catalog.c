@@ -36,7 +36,6 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "catalog/heap.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -46,7 +45,6 @@
 #include "parser/parse_node.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "utils/resowner.h"
 
 #include "schemata.h"
 
@@ -274,63 +272,52 @@ rename_scratch_columns(const ModelTable *scratch, const CatalogTable *live)
 	return renamed;
 }
 
+/* describe_scratch_table()'s work, run by schemata_run_rolled_back(). */
+typedef struct ScratchTable
+{
+	const ModelTable *model;
+	const CatalogTable *live;
+	CatalogTable **as_model;
+	CatalogTable **as_live;
+} ScratchTable;
+
+static void
+create_and_describe_scratch_table(void *arg)
+{
+	ScratchTable *st = (ScratchTable *) arg;
+	ModelTable	scratch = *st->model;
+	Oid			relid;
+
+	scratch.schema = "pg_temp";
+	scratch.nforeign_keys = 0;
+	schemata_execute_ddl(schemata_create_table_sql(&scratch, NULL), st->model->path);
+	for (int i = 0; i < scratch.nindexes; i++)
+		schemata_execute_ddl(schemata_create_index_sql(&scratch, &scratch.indexes[i]),
+							 scratch.indexes[i].path);
+	relid = RangeVarGetRelid(makeRangeVar("pg_temp", scratch.name, -1), NoLock, false);
+	*st->as_model = schemata_catalog_table(schemata_describe_tables(&relid, 1), relid);
+	*st->as_live = *st->as_model;
+	if (rename_scratch_columns(&scratch, st->live))
+		*st->as_live = schemata_catalog_table(schemata_describe_tables(&relid, 1), relid);
+}
+
 /*
  * The scratch table of "model", described twice: "as_model", a temporary
  * table with its indexes but without foreign keys, created in a
- * subtransaction that is rolled back; and "as_live", the same once its
- * renamed columns have their live names (see rename_scratch_columns(); the
- * same description when none has).  Both list the same items in the same
- * order: renaming a column renames no constraint or index.
- *
- * An error (the model's default does not fit its type, ...) rolls back that
- * subtransaction before it propagates.  Left open, the caller's exception
- * block would roll back this subtransaction in place of its own, and the
- * session would stay inside a subtransaction for good: nothing it did
- * afterwards would ever commit, and the backend crashed at exit.
+ * subtransaction that is rolled back (subxact.c, which also rolls it back
+ * on an error: the model's default does not fit its type, ...); and
+ * "as_live", the same once its renamed columns have their live names (see
+ * rename_scratch_columns(); the same description when none has).  Both list
+ * the same items in the same order: renaming a column renames no constraint
+ * or index.
  */
 static void
 describe_scratch_table(const ModelTable *model, const CatalogTable *live,
 					   CatalogTable **as_model, CatalogTable **as_live)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ModelTable	scratch = *model;
-	Oid			relid;
+	ScratchTable st = {model, live, as_model, as_live};
 
-	scratch.schema = "pg_temp";
-	scratch.nforeign_keys = 0;
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-
-	PG_TRY();
-	{
-		schemata_execute_ddl(schemata_create_table_sql(&scratch, NULL), model->path);
-		for (int i = 0; i < scratch.nindexes; i++)
-			schemata_execute_ddl(schemata_create_index_sql(&scratch, &scratch.indexes[i]),
-								 scratch.indexes[i].path);
-		relid = RangeVarGetRelid(makeRangeVar("pg_temp", scratch.name, -1), NoLock, false);
-		*as_model = schemata_catalog_table(schemata_describe_tables(&relid, 1), relid);
-		*as_live = *as_model;
-		if (rename_scratch_columns(&scratch, live))
-			*as_live = schemata_catalog_table(schemata_describe_tables(&relid, 1), relid);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		ReThrowError(edata);
-	}
-	PG_END_TRY();
-
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
+	schemata_run_rolled_back(create_and_describe_scratch_table, &st);
 	Assert((*as_live)->nitems == (*as_model)->nitems);
 }
 

@@ -53,7 +53,6 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
-#include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -68,7 +67,6 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
-#include "utils/resowner.h"
 
 #include "schemata.h"
 
@@ -1251,43 +1249,35 @@ diff_tables(Diff *diff, const ModelSet *set, List *schemas)
 	}
 }
 
+/* What diff_tables_with_enums() passes through schemata_run_rolled_back(). */
+typedef struct EnumDiff
+{
+	Diff	   *diff;
+	ModelSet   *set;
+	List	   *schemas;
+} EnumDiff;
+
+static void
+diff_tables_with_new_enums(void *arg)
+{
+	EnumDiff   *e = (EnumDiff *) arg;
+
+	create_missing_enums(e->set);
+	schemata_resolve_enum_columns(e->set);
+	diff_tables(e->diff, e->set, e->schemas);
+}
+
 /*
  * diff_tables() with the models' missing enums created in a subtransaction
- * that is then rolled back: the steps are text, kept in the caller's
- * memory context.  An error rolls the subtransaction back before it
- * propagates (see describe_scratch_table() in catalog.c).
+ * that is then rolled back (subxact.c): the steps are text, kept in the
+ * caller's memory context.
  */
 static void
 diff_tables_with_enums(Diff *diff, ModelSet *set, List *schemas)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
+	EnumDiff	e = {diff, set, schemas};
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		create_missing_enums(set);
-		schemata_resolve_enum_columns(set);
-		diff_tables(diff, set, schemas);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		schemata_resolve_enum_columns(set);
-		ReThrowError(edata);
-	}
-	PG_END_TRY();
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
+	schemata_run_rolled_back(diff_tables_with_new_enums, &e);
 	schemata_resolve_enum_columns(set);
 	/* what was described of the scratch catalog is not to be read again */
 	diff->live = NULL;

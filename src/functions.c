@@ -97,6 +97,16 @@ apply_options(FunctionCallInfo fcinfo, ApplyOptions *options)
 	options->allow_out_of_order = bool_arg(fcinfo, 3, "allow_out_of_order");
 }
 
+/* The arguments of lint() and rehearse(): dir, target_schema, to_version. */
+static void
+pending_options(FunctionCallInfo fcinfo, ApplyOptions *options)
+{
+	memset(options, 0, sizeof(ApplyOptions));
+	options->dir = text_arg(fcinfo, 0, "dir", false);
+	options->target_schema = name_arg(fcinfo, 1, "target_schema");
+	options->to_version = text_arg(fcinfo, 2, "to_version", true);
+}
+
 /* apply()'s and migrate()'s lock_timeout and lock_retries, after the others. */
 static void
 lock_options(FunctionCallInfo fcinfo, ApplyOptions *options)
@@ -665,11 +675,7 @@ schemata_lint(PG_FUNCTION_ARGS)
 {
 	ApplyOptions options;
 
-	memset(&options, 0, sizeof(options));
-	options.dir = text_arg(fcinfo, 0, "dir", false);
-	options.target_schema = name_arg(fcinfo, 1, "target_schema");
-	options.to_version = text_arg(fcinfo, 2, "to_version", true);
-	options.allow_out_of_order = false;
+	pending_options(fcinfo, &options);
 	schemata_check_may_read_history(options.target_schema);
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
@@ -751,11 +757,7 @@ schemata_rehearse(PG_FUNCTION_ARGS)
 {
 	ApplyOptions options;
 
-	memset(&options, 0, sizeof(options));
-	options.dir = text_arg(fcinfo, 0, "dir", false);
-	options.target_schema = name_arg(fcinfo, 1, "target_schema");
-	options.to_version = text_arg(fcinfo, 2, "to_version", true);
-	options.allow_out_of_order = false;
+	pending_options(fcinfo, &options);
 	schemata_check_may_apply(options.target_schema);
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();

@@ -48,7 +48,6 @@
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 
 #include "schemata.h"
 
@@ -417,6 +416,22 @@ rehearse_plan(const ApplyOptions *options, RehearsedCallback callback, void *arg
 	MemoryContextDelete(work);
 }
 
+/* What rehearse_plan() needs, for schemata_run_rolled_back(). */
+typedef struct Rehearsal
+{
+	const ApplyOptions *options;
+	RehearsedCallback callback;
+	void	   *arg;
+} Rehearsal;
+
+static void
+rehearse_rolled_back(void *arg)
+{
+	Rehearsal  *r = (Rehearsal *) arg;
+
+	rehearse_plan(r->options, r->callback, r->arg);
+}
+
 /*
  * rehearse(): run the pending migrations of options->dir as apply() would,
  * call "callback" with what each did, then undo everything.
@@ -424,30 +439,7 @@ rehearse_plan(const ApplyOptions *options, RehearsedCallback callback, void *arg
 void
 schemata_rehearse_pending(const ApplyOptions *options, RehearsedCallback callback, void *arg)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
+	Rehearsal	r = {options, callback, arg};
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		rehearse_plan(options, callback, arg);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		/* leave the subtransaction before the error goes up to the caller's */
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		ReThrowError(edata);
-	}
-	PG_END_TRY();
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
+	schemata_run_rolled_back(rehearse_rolled_back, &r);
 }

@@ -24,6 +24,7 @@
  *	  adopt.c     adopt: recording another tool's history as baseline rows
  *	  lint.c      lint: what pending migrations would do to live tables
  *	  rehearse.c  rehearse: pending migrations run, observed, rolled back
+ *	  subxact.c   work done in a subtransaction that is then rolled back
  *	  repeatable.c Flyway's repeatable migrations (R__x.sql): files, history
  *	              rows, pending ones, status
  *
@@ -538,6 +539,11 @@ typedef void (*LintCallback) (const LintFinding *finding, void *arg);
 
 extern int	schemata_lint_large_table_kb;
 extern void schemata_lint_pending(const ApplyOptions *options, LintCallback callback, void *arg);
+
+/*
+ * subxact.c
+ */
+extern void schemata_run_rolled_back(void (*fn) (void *arg), void *arg);
 
 /*
  * rehearse.c

@@ -66,7 +66,8 @@ CREATE TABLE reliability.plan_memo (
 );
 
 -- Every write to the history since before(): schemata only ever inserts
--- rows during apply and migrate.
+-- rows during apply and migrate, and deletes the row of a repeatable
+-- migration (R__x) that it runs again.
 CREATE TABLE reliability.history_writes (
     op text NOT NULL,
     target_schema name,
@@ -77,8 +78,10 @@ CREATE FUNCTION reliability.note_history_write() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    IF TG_LEVEL OPERATOR(pg_catalog.=) 'ROW' THEN
+    IF TG_LEVEL OPERATOR(pg_catalog.=) 'ROW' AND TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
         INSERT INTO reliability.history_writes VALUES (TG_OP, NEW.target_schema, NEW.version);
+    ELSIF TG_LEVEL OPERATOR(pg_catalog.=) 'ROW' THEN
+        INSERT INTO reliability.history_writes VALUES (TG_OP, OLD.target_schema, OLD.version);
     ELSE
         INSERT INTO reliability.history_writes VALUES (TG_OP, NULL, NULL);
     END IF;
@@ -88,7 +91,9 @@ $$;
 
 CREATE TRIGGER reliability_inserts AFTER INSERT ON schemata.migrations
     FOR EACH ROW EXECUTE FUNCTION reliability.note_history_write();
-CREATE TRIGGER reliability_edits AFTER UPDATE OR DELETE OR TRUNCATE ON schemata.migrations
+CREATE TRIGGER reliability_deletes AFTER DELETE ON schemata.migrations
+    FOR EACH ROW EXECUTE FUNCTION reliability.note_history_write();
+CREATE TRIGGER reliability_edits AFTER UPDATE OR TRUNCATE ON schemata.migrations
     FOR EACH STATEMENT EXECUTE FUNCTION reliability.note_history_write();
 
 -- Schemas the fingerprint covers: all but the system's and this harness's.
@@ -382,12 +387,17 @@ BEGIN
             recorded := ARRAY(SELECT w.version FROM reliability.history_writes w
                                WHERE w.op OPERATOR(pg_catalog.=) 'INSERT'
                                  AND w.target_schema OPERATOR(pg_catalog.=) b.target::name ORDER BY w.version);
+            -- a repeatable migration run again has its old row replaced
             history_edited := EXISTS (SELECT FROM reliability.history_writes w
-                                       WHERE w.op OPERATOR(pg_catalog.<>) 'INSERT');
+                                       WHERE w.op OPERATOR(pg_catalog.<>) 'INSERT'
+                                         AND NOT (w.op OPERATOR(pg_catalog.=) 'DELETE'
+                                                  AND pg_catalog.starts_with(w.version, 'R__')
+                                                  AND w.version OPERATOR(pg_catalog.=) ANY (recorded)));
             half_applied := b.pending IS NULL
                 OR recorded IS DISTINCT FROM reliability.sorted(b.pending)
                 OR (NOT history_edited AND now_applied IS DISTINCT FROM
-                    reliability.sorted(b.applied OPERATOR(pg_catalog.||) b.pending));
+                    reliability.sorted(ARRAY(SELECT DISTINCT v FROM pg_catalog.unnest(
+                        b.applied OPERATOR(pg_catalog.||) b.pending) v)));
         END IF;
     ELSIF commits AND reliability.stopped_outside_transaction(dir, b.target, out_of_order) THEN
         differs := 'no reference: it stopped in a migration run outside a transaction';

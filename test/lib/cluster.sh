@@ -159,15 +159,16 @@ SCHEMATA_SANITIZER_COPT="-fsanitize=address,undefined -fno-sanitize-recover=unde
 # A line of the server log that starts a sanitizer report.
 SCHEMATA_SANITIZER_REPORT='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer'
 
-# Sets SCHEMATA_ASAN_PRELOAD (the ASan runtime, then
+# Sets and exports SCHEMATA_ASAN_PRELOAD (the ASan runtime, then
 # test/lib/asan_swift_shim.c built into the work dir, without which postgres
-# hangs at start: see that file) and checks that postgres starts with it
+# hangs at start: see that file; exported for shell tests that start a
+# cluster of their own, see schemata_server_env) and checks that postgres starts with it
 # preloaded. The sanitized pass needs both sanitizers: a machine where the
 # runtime cannot be preloaded fails it.
 schemata_check_asan_preload() {
     local runtime shim=$SCHEMATA_WORK/asan_swift_shim.so
     runtime=$(gcc -print-file-name=libasan.so)
-    SCHEMATA_ASAN_PRELOAD="$runtime $shim"
+    export SCHEMATA_ASAN_PRELOAD="$runtime $shim"
     [[ -f $runtime ]] ||
         schemata_die "gcc's ASan runtime ($runtime) is missing: the sanitized pass needs AddressSanitizer" || return 1
     gcc -shared -fPIC -o "$shim" "$SCHEMATA_SRC/test/lib/asan_swift_shim.c" || return 1
@@ -176,7 +177,8 @@ schemata_check_asan_preload() {
         schemata_die "postgres does not start with the ASan runtime preloaded: the sanitized pass needs AddressSanitizer"
 }
 
-# The environment the server runs in: empty unless SCHEMATA_SANITIZE=1.
+# The environment the server runs in: empty unless SCHEMATA_SANITIZE=1.  A
+# shell test that starts a cluster of its own sources this file for it.
 schemata_server_env() {
     [[ ${SCHEMATA_SANITIZE:-0} == 1 ]] || return 0
     echo "LD_PRELOAD=$SCHEMATA_ASAN_PRELOAD"

@@ -199,7 +199,13 @@ max_worker_processes = 0
 fsync = off
 lc_messages = 'C'
 EOF
-runuser -u postgres -- "$SCHEMATA_PGBIN/pg_ctl" -D "$second/data" -l "$second/server.log" -w -s start ||
+# in the environment of the suite's server (the sanitized pass preloads the
+# ASan runtime, without which the instrumented extension cannot load)
+# shellcheck source=test/lib/cluster.sh
+source "$SCHEMATA_SRC/test/lib/cluster.sh"
+mapfile -t server_env < <(schemata_server_env)
+runuser -u postgres -- env "${server_env[@]}" "$SCHEMATA_PGBIN/pg_ctl" -D "$second/data" \
+    -l "$second/server.log" -w -s start ||
     fail "second cluster did not start: $(tail -20 "$second/server.log")"
 rm -f "$work/dir/0004_accounts_both.sql"
 out=$(PGHOST=$second/sock "$PSQL" -X -d postgres -v VERBOSITY=verbose \

@@ -32,7 +32,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /* The caller must have the privileges of the owner of an existing schema. */
 static void

@@ -65,7 +65,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /* How the other history's rows are matched to the files of dir. */
 typedef enum MatchBy

@@ -41,7 +41,7 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /*
  * Walk directory entries and history rows together in version order.  Each

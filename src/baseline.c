@@ -39,7 +39,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 static void
 lock_and_check_snapshot(const char *target_schema)

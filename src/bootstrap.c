@@ -57,7 +57,8 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
-#include "schemata.h"
+#include "migration.h"
+#include "model.h"
 
 /*---- order ----*/
 

@@ -46,7 +46,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
-#include "schemata.h"
+#include "model.h"
 
 /*
  * The queries below run with search_path pinned to pg_catalog (see

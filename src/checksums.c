@@ -61,7 +61,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /* How old a stamp's times must be before it is recorded: two seconds. */
 #define SCHEMATA_STAMP_SETTLE_NS INT64CONST(2000000000)

@@ -68,7 +68,8 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
-#include "schemata.h"
+#include "migration.h"
+#include "model.h"
 
 /* Phases, in the order their steps run. */
 typedef enum DiffPhase

@@ -57,7 +57,7 @@
 #include "utils/memutils.h"
 #include "utils/varlena.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /* How many symbolic links resolve_path() follows in one path, as Linux does. */
 #define SCHEMATA_MAX_LINKS 40

@@ -30,7 +30,8 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "schemata.h"
+#include "migration.h"
+#include "model.h"
 
 PG_FUNCTION_INFO_V1(schemata_apply);
 PG_FUNCTION_INFO_V1(schemata_plan);

@@ -57,7 +57,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /* First key of every schemata advisory lock: "SCMA" in ASCII. */
 #define SCHEMATA_LOCK_CLASS 0x53434D41

@@ -66,7 +66,7 @@
 #include "utils/resowner.h"
 #include "utils/syscache.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /* schemata.lint_large_table, in kB (schemata.c) */
 int			schemata_lint_large_table_kb;

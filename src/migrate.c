@@ -50,7 +50,7 @@
 #include "utils/inval.h"
 #include "utils/memutils.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /* Migrations committed between two resets of the system caches. */
 #define CACHE_RESET_INTERVAL 64

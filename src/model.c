@@ -65,7 +65,7 @@
 #include "utils/regproc.h"
 #include "utils/syscache.h"
 
-#include "schemata.h"
+#include "model.h"
 
 /* pg-schemata's type for created_by/updated_by */
 #define AUDIT_USER_TYPE "varchar(50)"

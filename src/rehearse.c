@@ -49,7 +49,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /* One object of the catalog outside the system schemas. */
 typedef struct ObservedObject

@@ -32,7 +32,7 @@
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /* What every repeatable migration's name starts with. */
 #define REPEATABLE_PREFIX "R__"

@@ -31,7 +31,7 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /* Most retries one call may ask for. */
 #define LOCK_RETRIES_MAX 100

@@ -49,7 +49,7 @@
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /* One migration to undo. */
 typedef struct RollbackTarget

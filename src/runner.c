@@ -62,7 +62,7 @@
 #include "utils/guc_tables.h"
 #include "utils/lsyscache.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /*
  * What a script could have done to one of schemata's own tables: this

@@ -23,7 +23,7 @@
 #include "utils/guc_tables.h"
 #include "utils/memutils.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 PG_MODULE_MAGIC;
 

@@ -59,7 +59,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /* Longest statement text shown in a CONTEXT line, in bytes. */
 #define CONTEXT_STATEMENT_MAX 200

@@ -25,7 +25,7 @@
 
 #include "utils/guc.h"
 
-#include "schemata.h"
+#include "common.h"
 
 /*
  * Set search_path to "pg_catalog, pg_temp" (pg_temp last, so that no

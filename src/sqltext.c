@@ -36,7 +36,8 @@
 #include "parser/parser.h"
 #include "utils/builtins.h"
 
-#include "schemata.h"
+#include "migration.h"
+#include "model.h"
 
 /*
  * pg-schemata's rule (schemaBuilder.ts, createTableSQL): a string default is

@@ -26,7 +26,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /* The state of a migration that history or directory or both know of. */
 static const char *

@@ -22,7 +22,7 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
-#include "schemata.h"
+#include "common.h"
 
 /*
  * Call fn(arg) in an internal subtransaction, then roll it back.  What fn

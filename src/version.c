@@ -24,7 +24,7 @@
  */
 #include "postgres.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 static inline bool
 is_separator(char c)

@@ -79,7 +79,7 @@
 #include "utils/syscache.h"
 #include "utils/timeout.h"
 
-#include "schemata.h"
+#include "migration.h"
 
 /* Keys of the shared memory segment's table of contents. */
 #define WORKER_MAGIC		0x73636d77

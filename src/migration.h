@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
- * schemata.h
- *	  Declarations shared by the files of the schemata extension.
+ * migration.h
+ *	  Declarations of the migration side: directories, scripts, history, runs.
  *
  * The pieces, in the order a call to apply() uses them:
  *	  version.c   migration versions: parsing names, ordering
@@ -24,77 +24,25 @@
  *	  adopt.c     adopt: recording another tool's history as baseline rows
  *	  lint.c      lint: what pending migrations would do to live tables
  *	  rehearse.c  rehearse: pending migrations run, observed, rolled back
- *	  subxact.c   work done in a subtransaction that is then rolled back
  *	  repeatable.c Flyway's repeatable migrations (R__x.sql): files, history
  *	              rows, pending ones, status
  *
- * and for bootstrap()/teardown()/diff()/sync(), JSON table models:
- *	  sqltext.c   SQL written inside models: type names, single expressions,
- *	              pg-schemata's rule for defaults
- *	  model.c     reading and checking models into ModelTable structs
- *	  bootstrap.c DDL for models, foreign-key order, bootstrap and teardown
- *	  catalog.c   a table as the catalog describes it, in canonical forms
- *	  diff.c      the operations from the catalog to the models; sync
- *
- *	  access.c    who may do what: owner and USAGE checks on the target
- *	              schema, down scripts run as the role that applied them
- *	  functions.c the SQL-callable entry points
- *	  searchpath.c search_path pinned to pg_catalog for schemata's own SQL
+ * Copyright (c) 2026, the schemata developers
  *
  * IDENTIFICATION
- *	  src/schemata.h
+ *	  src/migration.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef SCHEMATA_H
-#define SCHEMATA_H
+#ifndef SCHEMATA_MIGRATION_H
+#define SCHEMATA_MIGRATION_H
 
-#include "postgres.h"
+#include "common.h"
 
-/*
- * Built and tested on PostgreSQL 15.  The APIs that differ in 13, 14, 16 and
- * 17 have shims in compat.h or guards where they are used; those versions
- * are not tested.  Older ones are refused.
- */
-#include "compat.h"
-
-#include "common/sha2.h"
 #include "datatype/timestamp.h"
-#include "nodes/nodes.h"
 #include "nodes/pg_list.h"
 #include "tcop/dest.h"
 #include "utils/array.h"
-#include "utils/jsonb.h"
-
-/* Name of the extension, of its schema and of the history table. */
-#define SCHEMATA_SCHEMA "schemata"
-
-/* Length of a hex SHA-256 checksum, without the terminating NUL. */
-#define SCHEMATA_CHECKSUM_LEN (PG_SHA256_DIGEST_LENGTH * 2)
-
-/* Whether two strings, either of which may be NULL, are the same. */
-static inline bool
-schemata_same_text(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-/* GUCs (schemata.c) */
-extern char *schemata_allowed_directories;
-extern bool schemata_fence_lost;
-extern int	schemata_max_file_size_kb;
-extern bool schemata_cache_checksums;
-
-/*
- * searchpath.c
- *
- * search_path pinned to "pg_catalog, pg_temp" for the SQL schemata issues
- * itself: pin returns a GUC nest level, restore takes it back.
- */
-extern int	schemata_pin_search_path(void);
-extern void schemata_restore_search_path(int nestlevel);
 
 /*
  * version.c
@@ -541,11 +489,6 @@ extern int	schemata_lint_large_table_kb;
 extern void schemata_lint_pending(const ApplyOptions *options, LintCallback callback, void *arg);
 
 /*
- * subxact.c
- */
-extern void schemata_run_rolled_back(void (*fn) (void *arg), void *arg);
-
-/*
  * rehearse.c
  */
 typedef struct RehearsedMigration
@@ -591,277 +534,4 @@ extern Oid	schemata_down_script_role(const HistoryRow *row);
 extern double schemata_run_script_as(const Script *script, const char *target_schema,
 									 Oid role);
 
-/*
- * sqltext.c
- *
- * "path" arguments are JSON paths such as models[2].columns[3].type, named by
- * every error.  Returned SQL text is trimmed to its tokens, so a trailing
- * comment cannot swallow what the DDL puts after it.
- */
-typedef struct PathContext
-{
-	ErrorContextCallback callback;
-	const char *path;
-	const char *query;			/* text that error positions point into */
-} PathContext;
-
-extern void schemata_push_path(PathContext *ctx, const char *path, const char *query);
-extern void schemata_pop_path(PathContext *ctx);
-/* A column type, checked. */
-typedef struct ColumnType
-{
-	char	   *sql;			/* as written, trimmed */
-	bool		is_serial;		/* serial, bigserial, smallserial, ... */
-	Oid			type_oid;		/* for serial and its kin, their integer type */
-	int32		typmod;
-} ColumnType;
-
-extern void schemata_check_type(const char *type, const char *path, ColumnType *checked);
-extern char *schemata_check_expression(const char *expr, const char *path, bool parenthesize);
-extern Node *schemata_parse_expression(const char *expr, const char *path);
-extern char *schemata_string_default(const char *value, const char *path);
-
-/*
- * model.c
- *
- * A model is pg-schemata's table schema, with audit and soft-delete columns
- * already added and every name resolved: the schema (after target_schema),
- * the names of unique constraints, foreign keys and indexes.  SQL fragments
- * (types, defaults, expressions) are checked and ready to put into DDL.
- */
-/* An enum type of the models (Linkgress's create_enum: enumName, values). */
-typedef struct ModelEnum
-{
-	char	   *schema;
-	char	   *name;
-	int			nvalues;
-	char	  **values;			/* labels, in order */
-	char	   *path;
-} ModelEnum;
-
-typedef struct ModelColumn
-{
-	char	   *name;
-	char	   *type;			/* as written, checked */
-	const ModelEnum *enum_type; /* the models' enum it is of, or NULL */
-	bool		is_serial;		/* serial, bigserial, smallserial, ... */
-	Oid			type_oid;		/* of the type, see ColumnType */
-	int32		typmod;
-	bool		not_null;
-	char	   *default_sql;	/* DEFAULT expression, or NULL */
-	char	   *generated_sql;	/* GENERATED ALWAYS AS (...) STORED, or NULL */
-	char	   *renamed_from;	/* former name, or NULL */
-	char	   *path;
-} ModelColumn;
-
-typedef struct ModelColumnList
-{
-	int			n;
-	char	  **names;
-} ModelColumnList;
-
-typedef struct ModelUnique
-{
-	char	   *name;
-	bool		derived_name;	/* uidx_<table>_..., not given */
-	ModelColumnList columns;
-	bool		nulls_not_distinct;
-	char	   *path;
-} ModelUnique;
-
-/* Foreign key actions use pg_constraint's letters (FKCONSTR_ACTION_*). */
-typedef struct ModelForeignKey
-{
-	char	   *name;
-	/* the md5 input of the name: table, then references.table as written */
-	char	   *ref_hash_prefix;	/* "schema." of a dotted references.table */
-	char	   *ref_hash_suffix;	/* references.schema after an undotted one */
-	ModelColumnList columns;
-	char	   *ref_schema;
-	char	   *ref_table;
-	ModelColumnList ref_columns;
-	char		on_delete;
-	char		on_update;
-	char	   *path;
-} ModelForeignKey;
-
-typedef struct ModelCheck
-{
-	char	   *expr_sql;
-	char	   *path;
-} ModelCheck;
-
-typedef struct ModelIndexColumn
-{
-	char	   *name;
-	char	   *opclass_sql;	/* quoted, possibly qualified; or NULL */
-	bool		descending;
-} ModelIndexColumn;
-
-typedef struct ModelIndex
-{
-	char	   *name;
-	bool		derived_name;	/* idx_<table>_..., not given */
-	bool		unique;
-	char	   *method;			/* access method, or NULL for the default */
-	int			ncolumns;
-	ModelIndexColumn *columns;
-	char	   *where_sql;		/* predicate, or NULL */
-	char	   *with_sql;		/* "fillfactor = 70, ...", or NULL */
-	char	   *tablespace;		/* or NULL */
-	char	   *path;
-} ModelIndex;
-
-typedef struct ModelTable
-{
-	char	   *schema;
-	char	   *name;
-	char	   *renamed_from;	/* former name, or NULL */
-	char	   *path;
-	int			ncolumns;
-	ModelColumn *columns;
-	ModelColumnList primary_key;	/* n = 0: none */
-	int			nuniques;
-	ModelUnique *uniques;
-	int			nforeign_keys;
-	ModelForeignKey *foreign_keys;
-	int			nchecks;
-	ModelCheck *checks;
-	int			nindexes;
-	ModelIndex *indexes;
-} ModelTable;
-
-typedef struct ModelSet
-{
-	int			ntables;
-	ModelTable *tables;			/* in the order of the models */
-	int			nenums;
-	ModelEnum  *enums;			/* in the order of the models */
-} ModelSet;
-
-extern ModelSet *schemata_read_models(Jsonb *models, const char *target_schema);
-extern const ModelTable *schemata_find_model(const ModelSet *set, const char *schema,
-											 const char *name);
-extern const ModelColumn *schemata_find_model_column(const ModelTable *table,
-													 const char *name);
-extern char *schemata_unique_name(const char *table, const ModelColumnList *columns);
-extern char *schemata_foreign_key_name(const char *table, const ModelForeignKey *fk);
-extern char *schemata_index_name(const char *table, const ModelIndex *index);
-extern List *schemata_expression_columns(const char *expr, const char *path);
-extern Oid	schemata_enum_oid(const ModelEnum *model_enum);
-extern void schemata_resolve_enum_columns(ModelSet *set);
-
-/*
- * bootstrap.c
- */
-typedef void (*ObjectCallback) (const char *object_type, const char *object_name,
-								const char *action, void *arg);
-
-/*
- * Tables in foreign-key order: referenced tables first.  deferred[t][k] says
- * whether foreign key k of table t is left out of its CREATE TABLE and added
- * once every table exists, because it closes a cycle.
- */
-typedef struct TableOrder
-{
-	int		   *order;			/* indexes into ModelSet.tables */
-	bool	  **deferred;		/* [table][foreign key] */
-} TableOrder;
-
-extern TableOrder *schemata_table_order(const ModelSet *set);
-extern char *schemata_create_table_sql(const ModelTable *table, const bool *deferred);
-extern char *schemata_create_index_sql(const ModelTable *table, const ModelIndex *index);
-extern char *schemata_create_enum_sql(const ModelEnum *model_enum);
-extern char *schemata_add_foreign_key_sql(const ModelTable *table,
-										  const ModelForeignKey *fk);
-extern char *schemata_foreign_key_sql(const ModelForeignKey *fk);
-extern char *schemata_unique_sql(const ModelUnique *unique);
-extern char *schemata_unique_key_sql(const ModelUnique *unique);
-extern char *schemata_primary_key_sql(const ModelColumnList *columns);
-extern char *schemata_column_definition_sql(const ModelColumn *column);
-extern void schemata_execute_ddl(const char *sql, const char *path);
-extern void schemata_bootstrap(ModelSet *set, ArrayType *extensions,
-							   ObjectCallback callback, void *arg);
-extern void schemata_teardown(const ModelSet *set, bool cascade, bool drop_schema,
-							  ObjectCallback callback, void *arg);
-
-/*
- * catalog.c
- *
- * A table as pg_catalog describes it, every part in a form that compares
- * equal exactly when PostgreSQL would store the same thing: format_type(),
- * pg_get_expr(), pg_get_constraintdef(), and for indexes and foreign keys
- * their catalog fields.
- */
-typedef enum CatalogItemKind
-{
-	ITEM_COLUMN,
-	ITEM_PRIMARY_KEY,
-	ITEM_UNIQUE,
-	ITEM_CHECK,
-	ITEM_FOREIGN_KEY,
-	ITEM_INDEX					/* not backing a constraint */
-} CatalogItemKind;
-
-typedef struct CatalogItem
-{
-	CatalogItemKind kind;
-	char	   *name;
-	char	   *definition;		/* constraints and indexes: canonical form */
-	char	   *model_definition;	/* a model's check: its definition under
-									 * the model's column names, where
-									 * definition has the live ones */
-	/* columns */
-	char	   *type;			/* format_type() */
-	Oid			type_oid;
-	int32		typmod;
-	bool		not_null;
-	char	   *default_expr;	/* pg_get_expr(), "serial" for an owned
-								 * sequence's nextval, or NULL */
-	bool		generated;		/* default_expr is a generation expression */
-	bool		identity;		/* an identity column */
-	/* indexes */
-	char	   *tablespace;		/* its name; in a model's description NULL
-								 * when the model names none: not compared */
-	bool		matched;		/* set while diffing */
-} CatalogItem;
-
-typedef struct CatalogTable
-{
-	int			nitems;
-	CatalogItem *items;
-} CatalogTable;
-
-/* Several tables, sorted by relid. */
-typedef struct CatalogTables
-{
-	int			ntables;
-	Oid		   *relids;
-	CatalogTable *tables;
-} CatalogTables;
-
-extern CatalogTables *schemata_describe_tables(const Oid *relids, int n);
-extern CatalogTable *schemata_catalog_table(const CatalogTables *tables, Oid relid);
-extern CatalogTable *schemata_describe_model(const ModelTable *table, const CatalogTable *live);
-extern const char *schemata_live_column_name(const CatalogTable *live, const ModelColumn *column);
-extern char *schemata_model_foreign_key_definition(const ModelForeignKey *fk);
-extern List *schemata_schema_tables(const char *schema);
-extern List *schemata_enum_labels(Oid typid);
-
-/*
- * diff.c
- */
-typedef struct DiffStep
-{
-	const char *operation;
-	char	   *object_name;
-	bool		destructive;
-	char	   *sql;
-} DiffStep;
-
-typedef void (*StepCallback) (int step, const DiffStep *diff_step, void *arg);
-
-extern void schemata_diff(ModelSet *set, bool run, bool allow_destructive,
-						  StepCallback callback, void *arg);
-
-#endif							/* SCHEMATA_H */
+#endif							/* SCHEMATA_MIGRATION_H */

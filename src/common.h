@@ -1,0 +1,68 @@
+/*-------------------------------------------------------------------------
+ *
+ * common.h
+ *	  Declarations every part of the schemata extension uses.
+ *
+ * What every layer uses: the extension's names and settings, the pinned
+ * search_path (searchpath.c) and work run in a subtransaction that is always
+ * rolled back (subxact.c).  The migration side is declared in migration.h,
+ * the model side in model.h; access.c (who may do what) and functions.c (the
+ * SQL-callable entry points) serve both.
+ *
+ * Copyright (c) 2026, the schemata developers
+ *
+ * IDENTIFICATION
+ *	  src/common.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SCHEMATA_COMMON_H
+#define SCHEMATA_COMMON_H
+
+#include "postgres.h"
+
+/*
+ * Built and tested on PostgreSQL 13, 15, 17 and 18.  The APIs that differ
+ * between majors have shims in compat.h or guards where they are used.
+ */
+#include "compat.h"
+
+#include "common/sha2.h"
+
+/* Name of the extension, of its schema and of the history table. */
+#define SCHEMATA_SCHEMA "schemata"
+
+/* Length of a hex SHA-256 checksum, without the terminating NUL. */
+#define SCHEMATA_CHECKSUM_LEN (PG_SHA256_DIGEST_LENGTH * 2)
+
+/* Whether two strings, either of which may be NULL, are the same. */
+static inline bool
+schemata_same_text(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* GUCs (schemata.c) */
+extern char *schemata_allowed_directories;
+extern bool schemata_fence_lost;
+extern int	schemata_max_file_size_kb;
+extern bool schemata_cache_checksums;
+
+/*
+ * searchpath.c
+ *
+ * search_path pinned to "pg_catalog, pg_temp" for the SQL schemata issues
+ * itself: pin returns a GUC nest level, restore takes it back.
+ */
+extern int	schemata_pin_search_path(void);
+extern void schemata_restore_search_path(int nestlevel);
+
+
+/*
+ * subxact.c
+ */
+extern void schemata_run_rolled_back(void (*fn) (void *arg), void *arg);
+
+#endif							/* SCHEMATA_COMMON_H */

@@ -318,8 +318,6 @@ schemata_load_checksums(MigrationDir *dir, const char *target_schema, bool recor
 
 	if (!schemata_cache_checksums)
 		return;
-	/* once per directory */
-	Assert(dir->checksums == NULL);
 	cache = palloc0(sizeof(ChecksumCache));
 	cache->cxt = CurrentMemoryContext;
 	cache->target_schema = pstrdup(target_schema);

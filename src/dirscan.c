@@ -20,8 +20,9 @@
  * "0001_x.up.sql" + "0001_y.down.sql" paired by version, folders "0001_x/"
  * holding up.sql and maybe down.sql, or Prisma's migration.sql, and Flyway's
  * "V1.2__x.sql" + "U1.2__x.sql", and Flyway's repeatable "R__x.sql"
- * (collected apart, MigrationDir.repeatables; see repeatable.c).  A directory with Drizzle's
- * meta/_journal.json holds the migrations its journal lists.  Names starting
+ * (collected apart, MigrationDir.repeatables; see repeatable.c).  A
+ * directory with Drizzle's meta/_journal.json holds the migrations its
+ * journal lists.  Names starting
  * with '.' and files not ending in ".sql" are ignored; .sql files and folders
  * without a version are ignored with a NOTICE listing them, a down script
  * without an up migration with a WARNING.  Two entries with one version, a
@@ -67,9 +68,6 @@
 
 /* How migration files are opened: never blocking (a FIFO), never a terminal. */
 #define FILE_OPEN_FLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY | PG_BINARY)
-
-/* How many names an errdetail or notice lists before counting the rest. */
-#define NAMES_SHOWN 20
 
 /* Drizzle's journal, which lists the migrations of its directory. */
 #define JOURNAL_FOLDER "meta"
@@ -797,29 +795,6 @@ bool
 schemata_file_is_repeatable(const MigrationDir *dir, const MigrationFile *file)
 {
 	return file >= dir->repeatables && file < dir->repeatables + dir->nrepeatables;
-}
-
-/*
- * A list of names (strings), comma-separated, for an errdetail; after
- * NAMES_SHOWN of them the rest are counted.
- */
-char *
-schemata_join_names(List *names)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	initStringInfo(&buf);
-	foreach(lc, names)
-	{
-		if (foreach_current_index(lc) == NAMES_SHOWN)
-		{
-			appendStringInfo(&buf, " and %d more", list_length(names) - NAMES_SHOWN);
-			break;
-		}
-		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", (const char *) lfirst(lc));
-	}
-	return buf.data;
 }
 
 /*

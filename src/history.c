@@ -504,36 +504,6 @@ schemata_history_queue(const char *target_schema)
 	return queue;
 }
 
-/* A text[] of n strings, NULL ones included. */
-Datum
-schemata_text_array(const char *const *strings, int n)
-{
-	Datum	   *values = palloc(sizeof(Datum) * Max(n, 1));
-	bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
-	int			dims[1] = {n};
-	int			lbs[1] = {1};
-
-	for (int i = 0; i < n; i++)
-	{
-		nulls[i] = strings[i] == NULL;
-		values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(strings[i]);
-	}
-	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, TEXTOID, -1, false,
-											  TYPALIGN_INT));
-}
-
-/* An array of n Datums of a built-in element type. */
-Datum
-schemata_datum_array(Datum *values, int n, Oid elemtype)
-{
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-
-	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	return PointerGetDatum(construct_array(values, n, elemtype, typlen, typbyval, typalign));
-}
-
 /* Insert the queued rows, and empty the queue. */
 void
 schemata_flush_history(HistoryQueue *queue)

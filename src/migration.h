@@ -5,7 +5,8 @@
  *
  * The pieces, in layers: each file calls only the files of its own layer
  * listed before it and those of the layers below (and common.h's
- * searchpath.c and subxact.c), so that no files call each other in a circle.
+ * searchpath.c, subxact.c and util.c), so that no files call each other in
+ * a circle.
  *
  *	1 scan
  *	  version.c   migration versions: parsing names, ordering
@@ -151,7 +152,6 @@ extern MigrationDir *schemata_scan_directory(const char *argname, const char *di
 extern char *schemata_read_file(const MigrationDir *dir, const char *relpath, int *len,
 								FileStamp *stamp);
 extern bool schemata_stat_file(const MigrationDir *dir, const char *relpath, FileStamp *stamp);
-extern char *schemata_join_names(List *names);
 extern int	schemata_errdetail_missing_files(List *missing);
 extern const MigrationFile *schemata_find_migration(const MigrationDir *dir,
 													const MigrationVersion *version);
@@ -294,8 +294,6 @@ extern void schemata_queue_migration(HistoryQueue *queue, const MigrationFile *f
 									 const MigrationScripts *scripts, int batch,
 									 double duration_ms);
 extern void schemata_flush_history(HistoryQueue *queue);
-extern Datum schemata_text_array(const char *const *strings, int n);
-extern Datum schemata_datum_array(Datum *values, int n, Oid elemtype);
 extern const HistoryRow *schemata_history_latest(const History *history);
 extern bool schemata_covered_by_baseline(const History *history, const MigrationFile *file);
 extern const HistoryRow *schemata_repeatable_row(const History *history, const char *key);

@@ -27,7 +27,8 @@
  * using an enum value added earlier in the transaction (55P04), and running
  * out of room in the shared lock table.
  *
- * History.  While a script runs (running_scripts > 0) the triggers on the
+ * History.  While a script runs (running_scripts > 0, and in a migration
+ * worker for its whole life: worker.c) the triggers on the
  * history table and the checksum cache refuse every change to them
  * (schemata_history_guard(), schemata_checksums_guard()): a migration cannot
  * edit the history, nor call baseline() and its kin.  A superuser's

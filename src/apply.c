@@ -56,6 +56,8 @@ schemata_merge_next(MergeCursor *cursor, const MigrationFile **file, const Histo
 	bool		have_row = cursor->next_row < history->nrows;
 	int			cmp;
 
+	Assert(cursor->next_row >= 0 && cursor->next_row <= history->nrows);
+	Assert(cursor->next_file >= 0 && (dir == NULL || cursor->next_file <= dir->nfiles));
 	*file = NULL;
 	*row = NULL;
 	if (!have_file && !have_row)
@@ -222,11 +224,7 @@ warn_down_script(const char *problem, const ErrorData *edata)
 static void
 raw_text_checksum(Script *script)
 {
-	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-
-	schemata_sha256(script->sql, script->len, digest);
-	hex_encode((const char *) digest, sizeof(digest), script->checksum);
-	script->checksum[SCHEMATA_CHECKSUM_LEN] = '\0';
+	schemata_sha256_hex(script->sql, script->len, script->checksum);
 }
 
 /*
@@ -812,7 +810,9 @@ void
 schemata_save_records(const MigrationPlan *plan, bool all)
 {
 	schemata_flush_history(plan->recorded);
-	schemata_save_checksums(plan->dir, all);
+	/* a call made by a migration: the cache must not change under it */
+	if (!schemata_script_running())
+		schemata_save_checksums(plan->dir, all);
 }
 
 /*

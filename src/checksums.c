@@ -342,14 +342,16 @@ schemata_load_checksums(MigrationDir *dir, const char *target_schema, bool recor
  * The recorded checksum of a migration's up script into checksum, if the
  * file's stamp is the one recorded with it.
  */
-bool
-schemata_cached_checksum(const MigrationDir *dir, const MigrationFile *file, char *checksum)
+static bool
+cached_checksum(const MigrationDir *dir, const MigrationFile *file, char *checksum)
 {
 	ChecksumCache *cache = dir->checksums;
 	const CachedChecksum *entry;
 
 	if (cache == NULL || schemata_file_is_repeatable(dir, file))
 		return false;
+	/* one entry per versioned file of dir, in its order */
+	Assert(file >= dir->files && file < dir->files + dir->nfiles);
 	entry = &cache->files[file - dir->files];
 	if (entry->checksum == NULL || !schemata_file_unchanged(dir, file->up_file, &entry->stamp))
 		return false;
@@ -380,6 +382,7 @@ schemata_offer_checksum(const MigrationDir *dir, const MigrationFile *file,
 	if (cache == NULL || !cache->record || !may_record() || stamp_is_recent(stamp) ||
 		schemata_file_is_repeatable(dir, file))
 		return;
+	Assert(file >= dir->files && file < dir->files + dir->nfiles);
 	entry = &cache->files[file - dir->files];
 	if (entry->checksum != NULL && same_stamp(&entry->stamp, stamp) &&
 		memcmp(entry->checksum, checksum, SCHEMATA_CHECKSUM_LEN) == 0)
@@ -387,6 +390,32 @@ schemata_offer_checksum(const MigrationDir *dir, const MigrationFile *file,
 	entry->stamp = *stamp;
 	entry->checksum = MemoryContextStrdup(cache->cxt, checksum);
 	cache->changed++;
+}
+
+/*
+ * The checksum of a migration's up script as its files hold it now: from the
+ * directory's checksum cache while the file is unchanged, else read and
+ * scanned (and offered to the cache).
+ */
+void
+schemata_migration_checksum(const MigrationDir *dir, const MigrationFile *file,
+							char *checksum)
+{
+	MemoryContext work;
+	MemoryContext outer;
+	MigrationScripts scripts;
+
+	if (cached_checksum(dir, file, checksum))
+		return;
+	work = AllocSetContextCreate(CurrentMemoryContext, "schemata checksum",
+								 ALLOCSET_DEFAULT_SIZES);
+	outer = MemoryContextSwitchTo(work);
+	schemata_read_migration(dir, file, &scripts);
+	schemata_scan_script(&scripts.up);
+	MemoryContextSwitchTo(outer);
+	memcpy(checksum, scripts.up.checksum, SCHEMATA_CHECKSUM_LEN + 1);
+	schemata_offer_checksum(dir, file, &scripts.up_stamp, checksum);
+	MemoryContextDelete(work);
 }
 
 /* The cache's row of a directory, built for the INSERT of a save. */
@@ -429,7 +458,8 @@ build_cache_row(const MigrationDir *dir, const ChecksumCache *cache, CacheRow *r
 /*
  * Record the files offered since the last save, by rewriting dir's row: with
  * all, whenever any were; else once SAVE_BATCH were.  The caller holds the
- * target schema's advisory lock.
+ * target schema's advisory lock, and calls it only while no migration runs
+ * (schemata_script_running(): the cache must not change under one).
  */
 void
 schemata_save_checksums(const MigrationDir *dir, bool all)
@@ -444,9 +474,6 @@ schemata_save_checksums(const MigrationDir *dir, bool all)
 	int			rc;
 
 	if (cache == NULL || cache->changed == 0 || (!all && cache->changed < SAVE_BATCH))
-		return;
-	/* a call made by a migration: the cache must not change under it */
-	if (schemata_script_running())
 		return;
 	work = AllocSetContextCreate(CurrentMemoryContext, "schemata checksum record",
 								 ALLOCSET_DEFAULT_SIZES);

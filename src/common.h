@@ -65,4 +65,11 @@ extern void schemata_restore_search_path(int nestlevel);
  */
 extern void schemata_run_rolled_back(void (*fn) (void *arg), void *arg);
 
+/*
+ * util.c (helper "layer")
+ */
+extern Datum schemata_text_array(const char *const *strings, int n);
+extern Datum schemata_datum_array(Datum *values, int n, Oid elemtype);
+extern char *schemata_join_names(struct List *names);
+
 #endif							/* SCHEMATA_COMMON_H */

@@ -20,8 +20,9 @@
  * "0001_x.up.sql" + "0001_y.down.sql" paired by version, folders "0001_x/"
  * holding up.sql and maybe down.sql, or Prisma's migration.sql, and Flyway's
  * "V1.2__x.sql" + "U1.2__x.sql", and Flyway's repeatable "R__x.sql"
- * (repeatable.c).  A directory with Drizzle's
- * meta/_journal.json holds the migrations its journal lists.  Names starting
+ * (collected apart, MigrationDir.repeatables; see repeatable.c).  A
+ * directory with Drizzle's meta/_journal.json holds the migrations its
+ * journal lists.  Names starting
  * with '.' and files not ending in ".sql" are ignored; .sql files and folders
  * without a version are ignored with a NOTICE listing them, a down script
  * without an up migration with a WARNING.  Two entries with one version, a
@@ -68,9 +69,6 @@
 /* How migration files are opened: never blocking (a FIFO), never a terminal. */
 #define FILE_OPEN_FLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY | PG_BINARY)
 
-/* How many names an errdetail or notice lists before counting the rest. */
-#define NAMES_SHOWN 20
-
 /* Drizzle's journal, which lists the migrations of its directory. */
 #define JOURNAL_FOLDER "meta"
 #define JOURNAL_PATH "meta/_journal.json"
@@ -115,8 +113,8 @@ errcode_for_path(void)
  * Reading server files is for superusers and pg_read_server_files, as for
  * pg_read_file() and COPY FROM a file.
  */
-void
-schemata_check_read_access(const char *argname)
+static void
+check_read_access(const char *argname)
 {
 	if (!superuser() && !has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
 		ereport(ERROR,
@@ -757,27 +755,46 @@ compare_names(const ListCell *a, const ListCell *b)
 	return strcmp((const char *) lfirst(a), (const char *) lfirst(b));
 }
 
-/*
- * A list of names (strings), comma-separated, for an errdetail; after
- * NAMES_SHOWN of them the rest are counted.
- */
-char *
-schemata_join_names(List *names)
+/* What every repeatable migration's name starts with. */
+#define REPEATABLE_PREFIX "R__"
+
+/* Whether a directory entry's name, or a history row's version, is one. */
+bool
+schemata_is_repeatable(const char *name)
 {
-	StringInfoData buf;
+	return strncmp(name, REPEATABLE_PREFIX, strlen(REPEATABLE_PREFIX)) == 0;
+}
+
+/*
+ * The directory's repeatable migrations, from the names of its R__ files:
+ * in name order, each its own up script, its version text its name without
+ * ".sql".
+ */
+static void
+collect_repeatables(MigrationDir *dir, List *names)
+{
 	ListCell   *lc;
 
-	initStringInfo(&buf);
+	list_sort(names, compare_names);
+	dir->nrepeatables = list_length(names);
+	dir->repeatables = palloc0(sizeof(MigrationFile) * Max(dir->nrepeatables, 1));
 	foreach(lc, names)
 	{
-		if (foreach_current_index(lc) == NAMES_SHOWN)
-		{
-			appendStringInfo(&buf, " and %d more", list_length(names) - NAMES_SHOWN);
-			break;
-		}
-		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", (const char *) lfirst(lc));
+		char	   *name = lfirst(lc);
+		MigrationFile *file = &dir->repeatables[foreach_current_index(lc)];
+
+		file->form = MIGRATION_FILE;
+		file->name = name;
+		file->up_file = name;
+		file->version.text = pnstrdup(name, strlen(name) - strlen(".sql"));
 	}
-	return buf.data;
+}
+
+/* Whether a migration of a directory is one of its repeatable ones. */
+bool
+schemata_file_is_repeatable(const MigrationDir *dir, const MigrationFile *file)
+{
+	return file >= dir->repeatables && file < dir->repeatables + dir->nrepeatables;
 }
 
 /*
@@ -893,6 +910,10 @@ pair_candidates(CandidateList *list, MigrationDir *result)
 							   up->folder_down ? up->folder_down : list->items[i + 1].name,
 							   list->items[j - 1].name)));
 
+		/* sorted by version, one migration per version */
+		Assert(result->nfiles == 0 ||
+			   schemata_version_cmp(&result->files[result->nfiles - 1].version,
+									&up->version) < 0);
 		file = &result->files[result->nfiles++];
 		file->version = up->version;
 		file->form = up->form;
@@ -1257,7 +1278,7 @@ schemata_scan_directory(const char *argname, const char *dir)
 	DIR		   *d;
 	struct dirent *de;
 
-	schemata_check_read_access(argname);
+	check_read_access(argname);
 	fence = current_fence();
 	result->path = check_directory(&fence, argname, dir);
 	result->fd = -1;
@@ -1314,7 +1335,7 @@ schemata_scan_directory(const char *argname, const char *dir)
 	}
 	FreeDir(d);
 
-	schemata_collect_repeatables(result, repeatable);
+	collect_repeatables(result, repeatable);
 	sort_candidates(&list);
 	refuse_mixed_families(&list);
 	pair_candidates(&list, result);

@@ -1,17 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * history.c
- *	  The history table schemata.migrations and the lock that guards it.
+ *	  The history table schemata.migrations: reading it, recording in it,
+ *	  and the queries that run as the extension's owner.
  *
- * Locking.  Every call that changes a target schema's history first takes
- * the advisory lock (SCHEMATA_LOCK_CLASS, key of the target schema), before
- * reading that history.  The key of a schema is the first four bytes of the
- * SHA-256 of its name in UTF-8, read as a big-endian int4, so an operator can compute
- * it in SQL (see README, "Locking").  apply() takes the transaction-level
- * form, so the lock is held until the caller's transaction ends; waits obey
- * lock_timeout.  migrate() takes the session-level form on the same key for
- * its whole call, across its commits, and releases it itself;
- * schemata_target_lock_held() tells whether this backend still holds it.
+ * Every call that changes a target schema's history first takes the target
+ * lock (lock.c), before reading that history.
  *
  * Snapshots.  In READ COMMITTED every SPI query takes a new snapshot, so the
  * history read after the lock sees what a concurrent apply committed.  In
@@ -45,10 +39,8 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type_d.h"
 #include "executor/spi.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/params.h"
-#include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
@@ -58,9 +50,6 @@
 #include "utils/timestamp.h"
 
 #include "migration.h"
-
-/* First key of every schemata advisory lock: "SCMA" in ASCII. */
-#define SCHEMATA_LOCK_CLASS 0x53434D41
 
 typedef struct OwnerSwitch
 {
@@ -114,80 +103,6 @@ restore_user(const OwnerSwitch *sw)
 {
 	schemata_restore_search_path(sw->guc_nestlevel);
 	SetUserIdAndSecContext(sw->saved_user, sw->saved_context);
-}
-
-/*
- * The advisory lock key of a target schema (see the head comment).  The name
- * is hashed in UTF-8 whatever the database encoding, so that the key is the
- * same in every database and the README's pg_locks query finds it.
- */
-static int32
-target_lock_key(const char *target_schema)
-{
-	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-	int			len = strlen(target_schema);
-	char	   *utf8 = pg_server_to_any(target_schema, len, PG_UTF8);
-
-	if (utf8 != target_schema)
-		len = strlen(utf8);
-	schemata_sha256(utf8, len, digest);
-	return (int32) (((uint32) digest[0] << 24) | ((uint32) digest[1] << 16) |
-					((uint32) digest[2] << 8) | (uint32) digest[3]);
-}
-
-/*
- * Take the transaction-level advisory lock of a target schema, waiting for
- * other appliers of the same schema (subject to lock_timeout).
- */
-void
-schemata_lock_target(const char *target_schema)
-{
-	DirectFunctionCall2(pg_advisory_xact_lock_int4,
-						Int32GetDatum(SCHEMATA_LOCK_CLASS),
-						Int32GetDatum(target_lock_key(target_schema)));
-}
-
-/*
- * Take the session-level advisory lock of a target schema (migrate()), on the
- * same key as schemata_lock_target(), so the two forms exclude each other.
- * It survives commits; the caller must release it on every exit path, since
- * an abort does not.
- */
-void
-schemata_lock_target_session(const char *target_schema)
-{
-	DirectFunctionCall2(pg_advisory_lock_int4,
-						Int32GetDatum(SCHEMATA_LOCK_CLASS),
-						Int32GetDatum(target_lock_key(target_schema)));
-}
-
-/*
- * Release the session-level lock of a target schema, if this backend still
- * holds it (a migration may have released it: see migrate.c).
- */
-void
-schemata_unlock_target_session(const char *target_schema)
-{
-	if (!schemata_target_lock_held(target_schema))
-		return;
-	DirectFunctionCall2(pg_advisory_unlock_int4,
-						Int32GetDatum(SCHEMATA_LOCK_CLASS),
-						Int32GetDatum(target_lock_key(target_schema)));
-}
-
-/*
- * Whether this backend holds the advisory lock of a target schema, in either
- * form (the lock manager's local table does not tell them apart): the same
- * lock tag as pg_advisory_lock(int4, int4) takes.
- */
-bool
-schemata_target_lock_held(const char *target_schema)
-{
-	LOCKTAG		tag;
-
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) SCHEMATA_LOCK_CLASS,
-						 (uint32) target_lock_key(target_schema), 2);
-	return schemata_lock_held_by_me(&tag, ExclusiveLock);
 }
 
 /* md5 of the ctids of the schema's history rows seen by "snapshot". */
@@ -247,6 +162,57 @@ schemata_check_history_snapshot(const char *target_schema)
 						target_schema),
 				 errdetail("Another transaction changed the migration history after this transaction's snapshot was taken."),
 				 errhint("Retry the transaction.")));
+}
+
+static int
+history_row_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const HistoryRow *) a)->version.text,
+				  ((const HistoryRow *) b)->version.text);
+}
+
+/*
+ * Move the rows of repeatable migrations out of history->rows, whose
+ * versions are not parsed yet, into history->repeatables, sorted by name.
+ */
+static void
+split_repeatable_rows(History *history)
+{
+	int			kept = 0;
+	int			n = 0;
+	int			nrows PG_USED_FOR_ASSERTS_ONLY = history->nrows;
+
+	for (int i = 0; i < history->nrows; i++)
+		if (schemata_is_repeatable(history->rows[i].version.text))
+			n++;
+	history->nrepeatables = n;
+	history->repeatables = palloc(sizeof(HistoryRow) * Max(n, 1));
+	if (n == 0)
+		return;
+	n = 0;
+	for (int i = 0; i < history->nrows; i++)
+	{
+		if (schemata_is_repeatable(history->rows[i].version.text))
+			history->repeatables[n++] = history->rows[i];
+		else
+			history->rows[kept++] = history->rows[i];
+	}
+	history->nrows = kept;
+	Assert(kept + n == nrows);
+	qsort(history->repeatables, n, sizeof(HistoryRow), history_row_name_cmp);
+}
+
+/* The history row of a repeatable migration, by its version text, or NULL. */
+const HistoryRow *
+schemata_repeatable_row(const History *history, const char *key)
+{
+	HistoryRow	probe;
+
+	if (history->nrepeatables == 0)
+		return NULL;
+	probe.version.text = (char *) key;
+	return bsearch(&probe, history->repeatables, history->nrepeatables, sizeof(HistoryRow),
+				   history_row_name_cmp);
 }
 
 static int
@@ -452,7 +418,7 @@ schemata_load_history(const char *target_schema)
 	history->nrows = receiver.nrows;
 	history->rows = collected_rows(&receiver);
 
-	schemata_split_repeatable_rows(history);
+	split_repeatable_rows(history);
 	parse_history_versions(target_schema, history);
 	if (history->nrows > 1)
 		qsort(history->rows, history->nrows, sizeof(HistoryRow), history_row_cmp);
@@ -538,36 +504,6 @@ schemata_history_queue(const char *target_schema)
 	return queue;
 }
 
-/* A text[] of n strings, NULL ones included. */
-Datum
-schemata_text_array(const char *const *strings, int n)
-{
-	Datum	   *values = palloc(sizeof(Datum) * Max(n, 1));
-	bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
-	int			dims[1] = {n};
-	int			lbs[1] = {1};
-
-	for (int i = 0; i < n; i++)
-	{
-		nulls[i] = strings[i] == NULL;
-		values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(strings[i]);
-	}
-	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, TEXTOID, -1, false,
-											  TYPALIGN_INT));
-}
-
-/* An array of n Datums of a built-in element type. */
-Datum
-schemata_datum_array(Datum *values, int n, Oid elemtype)
-{
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-
-	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	return PointerGetDatum(construct_array(values, n, elemtype, typlen, typbyval, typalign));
-}
-
 /* Insert the queued rows, and empty the queue. */
 void
 schemata_flush_history(HistoryQueue *queue)
@@ -634,6 +570,8 @@ void
 schemata_queue_migration(HistoryQueue *queue, const MigrationFile *file,
 						 const MigrationScripts *scripts, int batch, double duration_ms)
 {
+	/* apply's batches count from max + 1: never the baseline's */
+	Assert(batch > SCHEMATA_BASELINE_BATCH);
 	queue_history_row(queue, file->version.text, file->name, scripts->up.checksum,
 					  scripts->has_down ? scripts->down.sql : NULL, batch, duration_ms);
 }

@@ -11,7 +11,7 @@
  * it stay committed and recorded, all in the same batch.
  *
  * Locking.  The target schema's advisory lock is taken at session level
- * (history.c), on the same key as apply()'s transaction-level lock, and held
+ * (lock.c), on the same key as apply()'s transaction-level lock, and held
  * across the commits for the whole call, so apply() and migrate() on one
  * target schema wait for each other.  An abort does not release a session
  * lock, so it is released here on every way out; a backend that exits

@@ -3,20 +3,40 @@
  * migration.h
  *	  Declarations of the migration side: directories, scripts, history, runs.
  *
- * The pieces, in the order a call to apply() uses them:
+ * The pieces, in layers: each file calls only the files of its own layer
+ * listed before it and those of the layers below (and common.h's
+ * searchpath.c, subxact.c and util.c), so that no files call each other in
+ * a circle.
+ *
+ *	1 scan
  *	  version.c   migration versions: parsing names, ordering
- *	  dirscan.c   reading a migration directory: access checks, entries, files
- *	  checksums.c the checksum cache: files' stat data and checksums, so that
- *	              unchanged files need not be read again
+ *	  dirscan.c   reading a migration directory: access checks, entries
+ *	              (Flyway's repeatable R__x.sql collected apart), files
+ *	2 parse and check
+ *	  sha256.c    SHA-256, whole or piece by piece, and its hex checksum
  *	  script.c    one migration script: sections, tokens, checksum, statements
- *	  history.c   the history table schemata.migrations and the advisory lock
+ *	3 lock
+ *	  lock.c      the target lock: the advisory lock of a target schema
+ *	4 history
+ *	  history.c   the history table schemata.migrations, read and written as
+ *	              the extension's owner
+ *	  checksums.c the checksum cache: files' stat data and checksums, so that
+ *	              unchanged files need not be read again; a migration's
+ *	              checksum through it
+ *	  repeatable.c Flyway's repeatable migrations: which are pending, the row
+ *	              a new run replaces
+ *	5 run
  *	  runner.c    running a checked script through SPI
- *	  apply.c     apply/plan: pending migrations from directory and history
- *	  retry.c     lock_timeout and lock_retries: a migration tried again
- *	              after a lock timeout
- *	  migrate.c   migrate: apply with a commit after each migration
  *	  worker.c    running a non-transactional migration outside any
  *	              transaction, in a background worker
+ *	  retry.c     lock_timeout and lock_retries: a migration tried again
+ *	              after a lock timeout
+ *	  access.c    who may apply, change or read a history; the role a down
+ *	              script runs as
+ *	6 record and entry points
+ *	  apply.c     apply/plan: pending migrations from directory and history,
+ *	              their checks, their run and their history rows
+ *	  migrate.c   migrate: apply with a commit after each migration
  *	  status.c    status/version
  *	  rollback.c  rollback/rollback_each: undoing applied migrations with
  *	              their down scripts
@@ -24,8 +44,6 @@
  *	  adopt.c     adopt: recording another tool's history as baseline rows
  *	  lint.c      lint: what pending migrations would do to live tables
  *	  rehearse.c  rehearse: pending migrations run, observed, rolled back
- *	  repeatable.c Flyway's repeatable migrations (R__x.sql): files, history
- *	              rows, pending ones, status
  *
  * Copyright (c) 2026, the schemata developers
  *
@@ -43,6 +61,11 @@
 #include "nodes/pg_list.h"
 #include "tcop/dest.h"
 #include "utils/array.h"
+
+/* ----------------------------------------------------------------
+ * Layer 1, scan: versions, directories, files
+ * ----------------------------------------------------------------
+ */
 
 /*
  * version.c
@@ -129,13 +152,30 @@ extern MigrationDir *schemata_scan_directory(const char *argname, const char *di
 extern char *schemata_read_file(const MigrationDir *dir, const char *relpath, int *len,
 								FileStamp *stamp);
 extern bool schemata_stat_file(const MigrationDir *dir, const char *relpath, FileStamp *stamp);
-extern void schemata_check_read_access(const char *argname);
-extern char *schemata_join_names(List *names);
 extern int	schemata_errdetail_missing_files(List *missing);
 extern const MigrationFile *schemata_find_migration(const MigrationDir *dir,
 													const MigrationVersion *version);
 extern void schemata_open_directory(MigrationDir *dir);
 extern void schemata_close_directory(MigrationDir *dir);
+extern bool schemata_is_repeatable(const char *name);
+extern bool schemata_file_is_repeatable(const MigrationDir *dir, const MigrationFile *file);
+
+/* ----------------------------------------------------------------
+ * Layer 2, parse and check: SHA-256, scripts
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * sha256.c
+ */
+typedef struct Sha256 Sha256;
+
+extern Sha256 *schemata_sha256_begin(void);
+extern void schemata_sha256_add(Sha256 *sha, const char *data, size_t len);
+extern void schemata_sha256_end(Sha256 *sha, uint8 *digest);
+extern void schemata_sha256(const char *data, size_t len, uint8 *digest);
+extern void schemata_checksum_hex(const uint8 *digest, char *checksum);
+extern void schemata_sha256_hex(const char *data, size_t len, char *checksum);
 
 /*
  * script.c
@@ -190,29 +230,31 @@ typedef struct MigrationScripts
 
 extern void schemata_read_migration(const MigrationDir *dir, const MigrationFile *file,
 									MigrationScripts *scripts);
-extern void schemata_migration_checksum(const MigrationDir *dir, const MigrationFile *file,
-										char *checksum);
 extern void schemata_scan_script(Script *script);
-extern void schemata_sha256(const char *data, size_t len, uint8 *digest);
 extern void schemata_parse_script(Script *script, bool notify);
 extern void schemata_script_from_text(Script *script, const char *file, char *sql);
 extern char *schemata_statement_text(const Script *script, const ScriptStatement *stmt);
 extern void schemata_refuse_string_syntax_change(void);
-extern int	schemata_script_line(const Script *script, int offset);
 extern void schemata_statement_context(const Script *script, const ScriptStatement *stmt);
 
-/*
- * checksums.c
+/* ----------------------------------------------------------------
+ * Layer 3, lock: the target lock
+ * ----------------------------------------------------------------
  */
-extern void schemata_load_checksums(MigrationDir *dir, const char *target_schema, bool record);
-extern bool schemata_cached_checksum(const MigrationDir *dir, const MigrationFile *file,
-									 char *checksum);
-extern void schemata_offer_checksum(const MigrationDir *dir, const MigrationFile *file,
-									const FileStamp *stamp, const char *checksum);
-extern void schemata_save_checksums(const MigrationDir *dir, bool all);
-extern bool schemata_file_unchanged(const MigrationDir *dir, const char *relpath,
-									const FileStamp *stamp);
-extern bool schemata_stamp_trusted(const FileStamp *stamp);
+
+/*
+ * lock.c
+ */
+extern void schemata_lock_target(const char *target_schema);
+extern void schemata_lock_target_session(const char *target_schema);
+extern void schemata_unlock_target_session(const char *target_schema);
+extern bool schemata_target_lock_held(const char *target_schema);
+
+/* ----------------------------------------------------------------
+ * Layer 4, history: the history table, the checksum cache,
+ * repeatable migrations
+ * ----------------------------------------------------------------
+ */
 
 /*
  * history.c
@@ -239,10 +281,6 @@ typedef struct History
 								 * name, version not parsed (repeatable.c) */
 } History;
 
-extern void schemata_lock_target(const char *target_schema);
-extern void schemata_lock_target_session(const char *target_schema);
-extern void schemata_unlock_target_session(const char *target_schema);
-extern bool schemata_target_lock_held(const char *target_schema);
 extern void schemata_check_history_snapshot(const char *target_schema);
 extern History *schemata_load_history(const char *target_schema);
 extern int	schemata_select_as_owner(const char *sql, const char *target_schema,
@@ -256,10 +294,9 @@ extern void schemata_queue_migration(HistoryQueue *queue, const MigrationFile *f
 									 const MigrationScripts *scripts, int batch,
 									 double duration_ms);
 extern void schemata_flush_history(HistoryQueue *queue);
-extern Datum schemata_text_array(const char *const *strings, int n);
-extern Datum schemata_datum_array(Datum *values, int n, Oid elemtype);
 extern const HistoryRow *schemata_history_latest(const History *history);
 extern bool schemata_covered_by_baseline(const History *history, const MigrationFile *file);
+extern const HistoryRow *schemata_repeatable_row(const History *history, const char *key);
 
 /* The batch of history rows recorded by baseline(); apply's batches are > 0. */
 #define SCHEMATA_BASELINE_BATCH 0
@@ -272,6 +309,33 @@ extern void schemata_delete_migration(const char *target_schema, const HistoryRo
 extern bool schemata_update_recorded(const char *target_schema, const HistoryRow *row,
 									 const char *name, const char *checksum,
 									 const char *down_sql);
+
+/*
+ * checksums.c
+ */
+extern void schemata_load_checksums(MigrationDir *dir, const char *target_schema, bool record);
+extern void schemata_offer_checksum(const MigrationDir *dir, const MigrationFile *file,
+									const FileStamp *stamp, const char *checksum);
+extern void schemata_save_checksums(const MigrationDir *dir, bool all);
+extern bool schemata_file_unchanged(const MigrationDir *dir, const char *relpath,
+									const FileStamp *stamp);
+extern bool schemata_stamp_trusted(const FileStamp *stamp);
+extern void schemata_migration_checksum(const MigrationDir *dir, const MigrationFile *file,
+										char *checksum);
+
+/*
+ * repeatable.c
+ */
+extern bool schemata_repeatable_pending(const MigrationDir *dir, const History *history,
+										const MigrationFile *file);
+extern void schemata_forget_repeatable(const char *target_schema, const MigrationDir *dir,
+									   const History *history, const MigrationFile *file);
+
+/* ----------------------------------------------------------------
+ * Layer 5, run: scripts through SPI, in a background worker, again
+ * after a lock timeout; as whom
+ * ----------------------------------------------------------------
+ */
 
 /*
  * runner.c
@@ -294,9 +358,54 @@ extern double schemata_run_script(const Script *script, const char *target_schem
 extern double schemata_run_migration(const Script *script, const char *target_schema,
 									 const RunHints *hints);
 extern bool schemata_script_running(void);
+extern void schemata_enter_migration_worker(void);
 extern char *schemata_migration_search_path(const char *target_schema);
 extern void schemata_ensure_schema(const char *target_schema);
 extern void schemata_check_target_schema(const char *target_schema);
+
+/*
+ * worker.c
+ */
+extern double schemata_run_outside_transaction(const Script *script,
+											   const char *target_schema, Oid role);
+
+/*
+ * retry.c
+ */
+
+/* The options of apply(), migrate(), plan(), lint() and rehearse(). */
+typedef struct ApplyOptions
+{
+	const char *dir;
+	const char *target_schema;
+	const char *to_version;		/* NULL: all */
+	bool		allow_out_of_order;
+	const char *lock_timeout;	/* for each statement; NULL: the caller's */
+	int			lock_retries;	/* tries after a lock timeout (retry.c) */
+} ApplyOptions;
+
+extern void schemata_check_lock_options(ApplyOptions *options, const char *lock_timeout,
+										int lock_retries);
+extern double schemata_run_migration_with_retries(const Script *script,
+												  const ApplyOptions *options,
+												  const RunHints *hints);
+
+/*
+ * access.c
+ */
+extern void schemata_check_may_apply(const char *target_schema);
+extern void schemata_check_may_change_history(const char *target_schema);
+extern void schemata_check_may_read_history(const char *target_schema);
+extern bool schemata_may_act_as(const char *rolename);
+extern Oid	schemata_down_script_role(const HistoryRow *row);
+extern double schemata_run_script_as(const Script *script, const char *target_schema,
+									 Oid role);
+
+/* ----------------------------------------------------------------
+ * Layer 6, record and entry points: apply/plan, migrate, status,
+ * rollback, baseline/repair, adopt, lint, rehearse
+ * ----------------------------------------------------------------
+ */
 
 /*
  * apply.c
@@ -323,16 +432,6 @@ typedef struct PlannedMigration
 	/* the scripts as checked, to run unless their files changed; or NULL */
 	struct KeptScripts *kept;
 } PlannedMigration;
-
-typedef struct ApplyOptions
-{
-	const char *dir;
-	const char *target_schema;
-	const char *to_version;		/* NULL: all */
-	bool		allow_out_of_order;
-	const char *lock_timeout;	/* for each statement; NULL: the caller's */
-	int			lock_retries;	/* tries after a lock timeout (retry.c) */
-} ApplyOptions;
 
 /* The pending migrations that apply() would run, after every check. */
 typedef struct MigrationPlan
@@ -386,25 +485,9 @@ extern bool schemata_start_batch(const ApplyOptions *options, const MigrationPla
 								 int *batch);
 
 /*
- * retry.c
- */
-extern void schemata_check_lock_options(ApplyOptions *options, const char *lock_timeout,
-										int lock_retries);
-extern double schemata_run_migration_with_retries(const Script *script,
-												  const ApplyOptions *options,
-												  const RunHints *hints);
-
-/*
  * migrate.c
  */
 extern void schemata_migrate_pending(const ApplyOptions *options);
-
-/*
- * worker.c
- */
-extern double schemata_run_outside_transaction(const Script *script,
-											   const char *target_schema, Oid role);
-extern bool schemata_in_migration_worker(void);
 
 /*
  * status.c
@@ -508,30 +591,5 @@ typedef void (*RehearsedCallback) (const RehearsedMigration *migration, void *ar
 
 extern void schemata_rehearse_pending(const ApplyOptions *options, RehearsedCallback callback,
 									  void *arg);
-
-/*
- * repeatable.c
- */
-extern bool schemata_is_repeatable(const char *name);
-extern void schemata_collect_repeatables(MigrationDir *dir, List *names);
-extern bool schemata_file_is_repeatable(const MigrationDir *dir, const MigrationFile *file);
-extern void schemata_split_repeatable_rows(History *history);
-extern bool schemata_repeatable_pending(const MigrationDir *dir, const History *history,
-										const MigrationFile *file);
-extern void schemata_forget_repeatable(const char *target_schema, const MigrationDir *dir,
-									   const History *history, const MigrationFile *file);
-extern void schemata_report_repeatables(const MigrationDir *dir, const History *history,
-										StatusCallback callback, void *arg);
-
-/*
- * access.c
- */
-extern void schemata_check_may_apply(const char *target_schema);
-extern void schemata_check_may_change_history(const char *target_schema);
-extern void schemata_check_may_read_history(const char *target_schema);
-extern bool schemata_may_act_as(const char *rolename);
-extern Oid	schemata_down_script_role(const HistoryRow *row);
-extern double schemata_run_script_as(const Script *script, const char *target_schema,
-									 Oid role);
 
 #endif							/* SCHEMATA_MIGRATION_H */

@@ -143,6 +143,8 @@ run_retrying(const Script *script, const ApplyOptions *options, const RunHints *
 		ErrorData  *edata = NULL;
 		long		delay_ms;
 
+		/* the try after the last retry rethrows its lock timeout */
+		Assert(attempt <= options->lock_retries);
 		if (run_in_subtransaction(script, options, hints, attempt >= options->lock_retries,
 								  &duration_ms, &edata))
 			return duration_ms;
@@ -167,6 +169,7 @@ schemata_run_migration_with_retries(const Script *script, const ApplyOptions *op
 	int			nestlevel;
 	double		duration_ms;
 
+	Assert(options->lock_retries >= 0 && options->lock_retries <= LOCK_RETRIES_MAX);
 	if (options->lock_timeout == NULL && options->lock_retries == 0)
 		return schemata_run_migration(script, options->target_schema, hints);
 	nestlevel = NewGUCNestLevel();

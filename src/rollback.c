@@ -22,7 +22,7 @@
  * history row is deleted afterwards as the extension's owner (history.c).
  *
  * Order of work, as in apply(): list the directory (with dir); take the
- * target schema's advisory lock and check the snapshot (history.c); read the
+ * target schema's advisory lock (lock.c) and check the snapshot (history.c); read the
  * history once; choose the range; check that the caller may act as the role
  * that applied each migration in it; make sure every one has a down script
  * (an error names each one that does not); read, scan, parse and check every
@@ -119,6 +119,8 @@ select_last_steps(Rollback *rb)
 	const History *history = rb->history;
 	int			steps = rb->options->steps;
 
+	/* refused before: steps must be greater than zero */
+	Assert(rb->options->has_steps && steps > 0);
 	if (steps > history->nrows)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -27,7 +27,8 @@
  * using an enum value added earlier in the transaction (55P04), and running
  * out of room in the shared lock table.
  *
- * History.  While a script runs (running_scripts > 0) the triggers on the
+ * History.  While a script runs (running_scripts > 0, and in a migration
+ * worker for its whole life: worker.c) the triggers on the
  * history table and the checksum cache refuse every change to them
  * (schemata_history_guard(), schemata_checksums_guard()): a migration cannot
  * edit the history, nor call baseline() and its kin.  A superuser's
@@ -96,6 +97,12 @@ typedef struct RunErrorContext
  * schemata_history_guard()).
  */
 static int	running_scripts = 0;
+
+/*
+ * Whether this process is a background worker running a migration
+ * (worker.c): its script runs for as long as the process lives.
+ */
+static bool in_migration_worker = false;
 
 /* The untranslated message of the lock manager's "lock table full" error. */
 #define LOCK_TABLE_FULL_MESSAGE "out of shared memory"
@@ -432,7 +439,20 @@ run_statements(const Script *script, RunErrorContext *ctx, MemoryContext cxt)
 bool
 schemata_script_running(void)
 {
-	return running_scripts > 0 || schemata_in_migration_worker();
+	Assert(running_scripts >= 0);
+	return running_scripts > 0 || in_migration_worker;
+}
+
+/*
+ * This process is a migration worker (worker.c), from its connection to its
+ * exit: the history guards refuse changes to schemata's own tables here.
+ */
+void
+schemata_enter_migration_worker(void)
+{
+	Assert(!in_migration_worker);
+	Assert(running_scripts == 0);
+	in_migration_worker = true;
 }
 
 /*

@@ -48,9 +48,6 @@
 #include "postgres.h"
 
 #include "commands/defrem.h"
-#if PG_VERSION_NUM >= 140000
-#include "common/cryptohash.h"
-#endif
 #include "common/keywords.h"
 #include "mb/pg_wchar.h"
 #include "nodes/parsenodes.h"
@@ -95,7 +92,7 @@ char_position_to_offset(const Script *script, int pos)
 }
 
 /* 1-based line of the file on which byte "offset" of the script lies. */
-int
+static int
 schemata_script_line(const Script *script, int offset)
 {
 	int			line = script->first_line;
@@ -189,12 +186,15 @@ schemata_statement_text(const Script *script, const ScriptStatement *stmt)
 static void
 append_token(Script *script, int *allocated, int start, int end)
 {
+	Assert(start >= 0 && start <= end && end <= script->len);
 	if (script->ntokens == *allocated)
 	{
 		*allocated = (int) Min((int64) *allocated * 2, (int64) script->len + 1);
 		script->token_start = repalloc_huge(script->token_start, *allocated * sizeof(int));
 		script->token_end = repalloc_huge(script->token_end, *allocated * sizeof(int));
 	}
+	/* one entry per byte at most: the cap above always leaves room */
+	Assert(script->ntokens < *allocated);
 	script->token_start[script->ntokens] = start;
 	script->token_end[script->ntokens] = end;
 	script->ntokens++;
@@ -259,84 +259,13 @@ append_normalized_token(StringInfo normalized, const char *text, int len)
 }
 
 /*
- * A SHA-256 computed piece by piece: sha256_begin(), sha256_add() for each
- * piece, sha256_end().
- */
-typedef struct Sha256
-{
-#if PG_VERSION_NUM >= 140000
-	pg_cryptohash_ctx *hash;
-#else
-	/* 13: no pg_cryptohash_*(), but SHA-256 functions that cannot fail */
-	pg_sha256_ctx hash;
-#endif
-} Sha256;
-
-#if PG_VERSION_NUM >= 140000
-static void
-sha256_failed(pg_cryptohash_ctx *hash)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INTERNAL_ERROR),
-			 errmsg("could not compute SHA-256 checksum: %s", pg_cryptohash_error(hash))));
-}
-#endif
-
-static void
-sha256_begin(Sha256 *sha)
-{
-#if PG_VERSION_NUM >= 140000
-	sha->hash = pg_cryptohash_create(PG_SHA256);
-	if (pg_cryptohash_init(sha->hash) < 0)
-		sha256_failed(sha->hash);
-#else
-	pg_sha256_init(&sha->hash);
-#endif
-}
-
-static void
-sha256_add(Sha256 *sha, const char *data, size_t len)
-{
-#if PG_VERSION_NUM >= 140000
-	if (pg_cryptohash_update(sha->hash, (const uint8 *) data, len) < 0)
-		sha256_failed(sha->hash);
-#else
-	pg_sha256_update(&sha->hash, (const uint8 *) data, len);
-#endif
-}
-
-/* PG_SHA256_DIGEST_LENGTH bytes into digest. */
-static void
-sha256_end(Sha256 *sha, uint8 *digest)
-{
-#if PG_VERSION_NUM >= 140000
-	if (pg_cryptohash_final(sha->hash, digest, PG_SHA256_DIGEST_LENGTH) < 0)
-		sha256_failed(sha->hash);
-	pg_cryptohash_free(sha->hash);
-#else
-	pg_sha256_final(&sha->hash, digest);
-#endif
-}
-
-/* The SHA-256 of "data" (PG_SHA256_DIGEST_LENGTH bytes into digest). */
-void
-schemata_sha256(const char *data, size_t len, uint8 *digest)
-{
-	Sha256		sha;
-
-	sha256_begin(&sha);
-	sha256_add(&sha, data, len);
-	sha256_end(&sha, digest);
-}
-
-/*
  * Hash the normalized tokens gathered so far and empty the buffer, so that
  * it holds little more than the longest token whatever the script's size.
  */
 static void
 hash_normalized(Sha256 *sha, StringInfo normalized)
 {
-	sha256_add(sha, normalized->data, normalized->len);
+	schemata_sha256_add(sha, normalized->data, normalized->len);
 	resetStringInfo(normalized);
 }
 
@@ -358,18 +287,20 @@ schemata_scan_script(Script *script)
 	core_YYSTYPE lval;
 	YYLTYPE		loc;
 	StringInfoData normalized;
-	Sha256		sha;
+	Sha256	   *sha;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	int			allocated = 64;
 	int64		semicolons = 0;
 	int			previous = ';';
 
+	/* the scanner reads up to the NUL that ends the text */
+	Assert(script->sql != NULL && script->sql[script->len] == '\0');
 	script->ntokens = 0;
 	script->token_start = palloc(allocated * sizeof(int));
 	script->token_end = palloc(allocated * sizeof(int));
 
 	initStringInfo(&normalized);
-	sha256_begin(&sha);
+	sha = schemata_sha256_begin();
 	push_script_context(&callback, &ctx, script);
 	scanner = scanner_init(script->sql, &extra, &ScanKeywords, ScanKeywordTokens);
 	for (;;)
@@ -387,18 +318,17 @@ schemata_scan_script(Script *script)
 		end = loc + strlen(extra.scanbuf + loc);
 		append_token(script, &allocated, loc, end);
 		if (normalized.len + (end - loc) >= NORMALIZED_BUFFER_SIZE)
-			hash_normalized(&sha, &normalized);
+			hash_normalized(sha, &normalized);
 		append_normalized_token(&normalized, script->sql + loc, end - loc);
 	}
 	scanner_finish(scanner);
 	error_context_stack = callback.previous;
 	check_statement_count(script, semicolons);
 
-	hash_normalized(&sha, &normalized);
-	sha256_end(&sha, digest);
+	hash_normalized(sha, &normalized);
+	schemata_sha256_end(sha, digest);
 	pfree(normalized.data);
-	hex_encode((const char *) digest, sizeof(digest), script->checksum);
-	script->checksum[SCHEMATA_CHECKSUM_LEN] = '\0';
+	schemata_checksum_hex(digest, script->checksum);
 }
 
 /* Emit a NOTICE without the script's CONTEXT line: it names file and line. */
@@ -734,6 +664,8 @@ schemata_parse_script(Script *script, bool notify)
 	int			line = script->first_line;
 	int			line_offset = 0;
 
+	/* scanned first (schemata_scan_script) */
+	Assert(script->token_start != NULL && script->token_end != NULL);
 	push_script_context(&callback, &ctx, script);
 	parsed = raw_parser(script->sql, RAW_PARSE_DEFAULT);
 
@@ -769,6 +701,7 @@ schemata_parse_script(Script *script, bool notify)
 		if (!stmt->skip)
 			script->nstatements++;
 	}
+	Assert(script->nstatements <= script->nparsed);
 	error_context_stack = callback.previous;
 	list_free_deep(parsed);
 }
@@ -1037,30 +970,4 @@ schemata_read_migration(const MigrationDir *dir, const MigrationFile *file,
 	mark_no_transaction(&scripts->up, file->no_transaction_marker);
 	if (scripts->has_down)
 		mark_no_transaction(&scripts->down, file->down_no_transaction_marker);
-}
-
-/*
- * The checksum of a migration's up script as its files hold it now: from the
- * directory's checksum cache while the file is unchanged, else read and
- * scanned (and offered to the cache).
- */
-void
-schemata_migration_checksum(const MigrationDir *dir, const MigrationFile *file,
-							char *checksum)
-{
-	MemoryContext work;
-	MemoryContext outer;
-	MigrationScripts scripts;
-
-	if (schemata_cached_checksum(dir, file, checksum))
-		return;
-	work = AllocSetContextCreate(CurrentMemoryContext, "schemata checksum",
-								 ALLOCSET_DEFAULT_SIZES);
-	outer = MemoryContextSwitchTo(work);
-	schemata_read_migration(dir, file, &scripts);
-	schemata_scan_script(&scripts.up);
-	MemoryContextSwitchTo(outer);
-	memcpy(checksum, scripts.up.checksum, SCHEMATA_CHECKSUM_LEN + 1);
-	schemata_offer_checksum(dir, file, &scripts.up_stamp, checksum);
-	MemoryContextDelete(work);
 }

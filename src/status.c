@@ -183,6 +183,54 @@ pending_details(const MigrationDir *dir, const MigrationFile *file, MigrationSta
 }
 
 /*
+ * status(): after the versioned migrations, the repeatable ones in name
+ * order, from directory and history: applied; pending (new, or changed since
+ * it ran); missing (a row without its file, when dir is given).
+ */
+static void
+report_repeatables(const MigrationDir *dir, const History *history,
+							StatusCallback callback, void *arg)
+{
+	int			nfiles = dir ? dir->nrepeatables : 0;
+	int			f = 0;
+	int			r = 0;
+
+	while (f < nfiles || r < history->nrepeatables)
+	{
+		const MigrationFile *file = f < nfiles ? &dir->repeatables[f] : NULL;
+		const HistoryRow *row = r < history->nrepeatables ? &history->repeatables[r] : NULL;
+		char		checksum[SCHEMATA_CHECKSUM_LEN + 1];
+		MigrationStatus status;
+		int			cmp;
+
+		CHECK_FOR_INTERRUPTS();
+		cmp = file == NULL ? 1 : row == NULL ? -1 :
+			strcmp(file->version.text, row->version.text);
+		if (cmp < 0)
+			row = NULL;
+		else if (cmp > 0)
+			file = NULL;
+		f += file != NULL;
+		r += row != NULL;
+
+		memset(&status, 0, sizeof(status));
+		if (file == NULL)
+		{
+			status.state = dir ? "missing" : "applied";
+			status.checksum = row->checksum;
+		}
+		else
+		{
+			schemata_migration_checksum(dir, file, checksum);
+			status.state = (row != NULL && schemata_same_text(row->checksum, checksum)) ?
+				"applied" : "pending";
+			status.checksum = strcmp(status.state, "applied") == 0 ? row->checksum : checksum;
+		}
+		callback(file, row, &status, arg);
+	}
+}
+
+/*
  * Report every migration of the target schema in version order: from history
  * alone when dir is NULL, else from history and directory.  An applied
  * migration's down problem is its stored down script's (what rollback
@@ -241,7 +289,7 @@ schemata_report_status(const char *dir, const char *target_schema,
 		MemoryContextSwitchTo(outer);
 		MemoryContextReset(per_row);
 	}
-	schemata_report_repeatables(migrations, history, callback, arg);
+	report_repeatables(migrations, history, callback, arg);
 	if (migrations != NULL)
 		schemata_close_directory(migrations);
 	MemoryContextDelete(per_row);

@@ -201,6 +201,9 @@ compare_parts(const char *a, const char *b)
 int
 schemata_version_cmp(const MigrationVersion *a, const MigrationVersion *b)
 {
+	Assert(a->ndigits == (int) strlen(a->digits) && b->ndigits == (int) strlen(b->digits));
+	Assert((a->ndigits <= SCHEMATA_VERSION_KEY_DIGITS || a->key == 0) &&
+		   (b->ndigits <= SCHEMATA_VERSION_KEY_DIGITS || b->key == 0));
 	if (a->is_date != b->is_date)
 		return a->is_date ? 1 : -1;
 	if (a->in_parts || b->in_parts)

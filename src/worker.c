@@ -20,7 +20,8 @@
  * (SerializeGUCState()/RestoreGUCState()), and search_path is the one every
  * migration gets (schemata_migration_search_path()).  While it runs, the
  * history guards refuse changes to schemata's own tables there too
- * (schemata_in_migration_worker()).
+ * (schemata_enter_migration_worker()).  The worker sits above the runner
+ * (runner.c), whose search path and guard state it uses.
  *
  * Messages.  The worker's protocol messages go to a shm_mq read by the
  * caller: notices are relayed as they come; an error is thrown again in the
@@ -115,9 +116,6 @@ typedef struct WorkerShared
 	bool		done;			/* every statement ran */
 } WorkerShared;
 
-/* Whether this process is a migration worker (see the history guards). */
-static bool in_migration_worker = false;
-
 /* For the caller's error CONTEXT: how far the worker got. */
 typedef struct WorkerProgress
 {
@@ -126,13 +124,6 @@ typedef struct WorkerProgress
 } WorkerProgress;
 
 PGDLLEXPORT void schemata_worker_main(Datum main_arg);
-
-/* Whether this process is a background worker running a migration. */
-bool
-schemata_in_migration_worker(void)
-{
-	return in_migration_worker;
-}
 
 /* ----------------------------------------------------------------
  * The caller
@@ -407,6 +398,8 @@ schemata_run_outside_transaction(const Script *script, const char *target_schema
 						script->file),
 				 errdetail("%d of %d statements completed and stay committed.",
 						   shared->completed, script->nstatements)));
+	/* done: the worker ran every statement not skipped */
+	Assert(shared->completed == script->nstatements);
 	/* the worker has exited: nothing to terminate */
 	cancel_on_dsm_detach(seg, terminate_worker, PointerGetDatum(handle));
 	pfree(handle);
@@ -640,7 +633,7 @@ schemata_worker_main(Datum main_arg)
 
 	BackgroundWorkerInitializeConnectionByOid(shared->database_id,
 											  shared->authenticated_user_id, 0);
-	in_migration_worker = true;
+	schemata_enter_migration_worker();
 	take_identity(shared, shm_toc_lookup(toc, WORKER_KEY_GUC, false),
 				  text + shared->file_len + 1);
 

@@ -35,7 +35,7 @@
 #                            and a check that the server log holds no other
 #                            sanitizer report); 0: plain passes only; 1:
 #                            sanitized pass only
-#   reliability knobs (test/shell/8*): see "Reliability suite" in README.md
+#   reliability knobs (test/shell/8*): see "Reliability suite" in doc/tests.md
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

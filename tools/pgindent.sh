@@ -44,6 +44,8 @@ INDENT_VERSION=2.1.1
 INDENT_OPTS=(-bad -bap -bbb -bc -bl -cli1 -cp33 -cdb -nce -d0 -di12 -nfc1
              -i4 -l79 -lp -lpl -nip -npro -sac -tpg -ts4)
 TYPEDEFS=src/typedefs.list
+TMP=$(mktemp -d /tmp/schemata-indent.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
 
 die() {
     echo "pgindent.sh: $*" >&2
@@ -80,19 +82,17 @@ source_typedefs() {
 }
 
 generate_typedefs() {
-    local tmp src
-    tmp=$(mktemp -d /tmp/schemata-typedefs.XXXXXX)
-    trap 'rm -rf "$tmp"' RETURN
+    local src
     [[ -n ${CPPFLAGS:-} ]] || die "CPPFLAGS not set: run it as make typedefs"
     for src in src/*.c; do
         # shellcheck disable=SC2086 # CPPFLAGS is a list of flags
         ${CC:-gcc} $CPPFLAGS -I src -g -fno-eliminate-unused-debug-types \
-            -c "$src" -o "$tmp/obj.o"
-        dwarf_typedefs "$tmp/obj.o"
-    done >"$tmp/names"
-    source_typedefs >>"$tmp/names"
+            -c "$src" -o "$TMP/obj.o"
+        dwarf_typedefs "$TMP/obj.o"
+    done >"$TMP/names"
+    source_typedefs >>"$TMP/names"
     {
-        grep -vxE 'ANY|FD_SET|U|abs|allocfunc|boolean|date|digit|ilist|interval|iterator|other|pointer|printfunc|reference|string|timestamp|type|wrap' "$tmp/names"
+        grep -vxE 'ANY|FD_SET|U|abs|allocfunc|boolean|date|digit|ilist|interval|iterator|other|pointer|printfunc|reference|string|timestamp|type|wrap' "$TMP/names"
         echo bool
     } | LC_ALL=C sort -u >"$TYPEDEFS"
     echo "$TYPEDEFS: $(wc -l <"$TYPEDEFS") typedef names"
@@ -121,30 +121,31 @@ indent_file() {
 
 # run MODE FILE...: MODE check or indent.
 run() {
-    local mode=$1 tmp file differ=0 failed=0
+    local mode=$1 file differ=0 failed=0
     shift
     check_indent_binary
     [[ -f $TYPEDEFS ]] || die "$TYPEDEFS missing: run make typedefs"
     (( $# > 0 )) || set -- src/*.c src/*.h
-    tmp=$(mktemp -d /tmp/schemata-indent.XXXXXX)
-    trap 'rm -rf "$tmp"' RETURN
     for file in "$@"; do
-        if ! indent_file "$file" "$tmp/out"; then
+        if ! indent_file "$file" "$TMP/out"; then
             failed=$((failed + 1))
             continue
         fi
-        cmp -s "$file" "$tmp/out" && continue
+        cmp -s "$file" "$TMP/out" && continue
         differ=$((differ + 1))
         if [[ $mode == check ]]; then
-            diff -u --label "a/$file" --label "b/$file" "$file" "$tmp/out" || true
+            diff -u --label "a/$file" --label "b/$file" "$file" "$TMP/out" || true
         else
-            cat "$tmp/out" >"$file"
+            cat "$TMP/out" >"$file"
             echo "indented $file"
         fi
     done
     if [[ $mode == check ]]; then
-        echo "pgindent: $differ of $# files would change${failed:+, $failed could not be indented}" |
-            sed 's/, 0 could not be indented//'
+        if (( failed > 0 )); then
+            echo "pgindent: $differ of $# files would change, $failed could not be indented"
+        else
+            echo "pgindent: $differ of $# files would change"
+        fi
         (( differ == 0 && failed == 0 ))
     else
         (( failed == 0 ))

@@ -88,11 +88,10 @@ q -d doc_nontx -c "DELETE FROM app.people WHERE id = 3" >/dev/null
 example doc_nontx "CALL schemata.migrate('$SCHEMATA_FIXTURES/nontx_dups', 'app')"
 
 # schemata.allowed_directories (doc/access.md): a dir outside it, whether or
-# not it exists; and a value found out of range when the library loads.
+# not it exists.
 fresh_db doc_settings
 failing_example doc_settings "SET schemata.allowed_directories = '/srv/migrations'" \
     "SELECT * FROM schemata.apply('/srv/other')"
-PGOPTIONS="-c schemata.max_file_size=7168000" example doc_settings "SELECT schemata.version() IS NULL AS unmigrated"
 
 for db in doc_apply doc_rollback doc_baseline doc_repair doc_migrate doc_migrate_fail \
           doc_unlock doc_nontx doc_settings; do

@@ -18,3 +18,15 @@ ISOLATION_OPTS = --inputdir=test
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# pgindent layout (tools/pgindent.sh; needs pg_bsd_indent 2.1.1, Debian 12's
+# pg-bsd-indent): indentcheck lists the files it would change, indent
+# rewrites them, typedefs regenerates src/typedefs.list from the headers of
+# this PG_CONFIG.
+.PHONY: indent indentcheck typedefs
+indent:
+	tools/pgindent.sh indent
+indentcheck:
+	tools/pgindent.sh check
+typedefs:
+	CC='$(CC)' CPPFLAGS='$(CPPFLAGS)' tools/pgindent.sh typedefs

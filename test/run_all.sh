@@ -35,7 +35,7 @@
 #                            and a check that the server log holds no other
 #                            sanitizer report); 0: plain passes only; 1:
 #                            sanitized pass only
-#   reliability knobs (test/shell/8*): see "Reliability suite" in README.md
+#   reliability knobs (test/shell/8*): see "Reliability suite" in doc/tests.md
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -123,6 +123,19 @@ run_isolation() {
         run_pg_suite isolation "$SCHEMATA_SRC/output_iso/regression.diffs" REGRESS=
 }
 
+# The layout check: tools/pgindent.sh check (make indentcheck) on the copied
+# tree's src/, one check counted as "indent"; it lists the files pgindent
+# would change, with the diff. It runs in the plain pass of 15 only, with
+# --regress-only or the whole suite: the layout is the same on every major.
+run_indentcheck() {
+    banner "indent check (tools/pgindent.sh check)"
+    if (cd "$SCHEMATA_SRC" && tools/pgindent.sh check); then
+        record indent 1 0
+    else
+        record indent 0 1
+    fi
+}
+
 # A shell test that exits 77 (skip in test/lib/shell.sh) cannot run on this
 # cluster, and says why; it is counted as skipped.
 run_shell_tests() {
@@ -184,6 +197,10 @@ run_suites() {
     schemata_install_deps
     schemata_setup
     if (( RUN_REGRESS )); then run_regress; fi
+    if (( RUN_REGRESS )) && [[ ${SCHEMATA_SANITIZE:-0} == 0 &&
+                               $SCHEMATA_PG_MAJOR == "$SCHEMATA_DEBIAN_MAJOR" ]]; then
+        run_indentcheck
+    fi
     if (( RUN_ISOLATION )); then run_isolation; fi
     if (( RUN_SHELL )); then run_shell_tests; fi
     if [[ ${SCHEMATA_SANITIZE:-0} == 1 ]]; then check_sanitizers; fi

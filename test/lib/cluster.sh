@@ -76,7 +76,7 @@ schemata_missing_deps() {
              /usr/include/stdio.h; do
         [[ -e $f ]] || echo "$f"
     done
-    for f in gcc make runuser python3 npm; do
+    for f in gcc make runuser python3 npm pg_bsd_indent; do
         command -v "$f" >/dev/null 2>&1 || echo "$f"
     done
 }
@@ -93,7 +93,8 @@ schemata_install_deps() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q </dev/null || return 1
     apt-get install -y -q --no-install-recommends \
-        postgresql-15 postgresql-server-dev-15 gcc make libc6-dev python3 npm </dev/null || return 1
+        postgresql-15 postgresql-server-dev-15 gcc make libc6-dev python3 npm \
+        pg-bsd-indent </dev/null || return 1
     missing=$(schemata_missing_deps)
     [[ -z $missing ]] || schemata_die "still missing after apt-get install: ${missing//$'\n'/ }"
     id postgres >/dev/null 2>&1 || schemata_die "OS user postgres does not exist"

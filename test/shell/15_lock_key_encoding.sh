@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The advisory lock key of a target schema is computed from its name in UTF-8
-# in every database encoding: the README's pg_locks query (which hashes
+# in every database encoding: doc/locking.md's pg_locks query (which hashes
 # convert_to(name, 'UTF8')) finds the lock apply holds in a LATIN1 database
 # on a schema whose name is not ASCII, and the same name has the same key in
 # a UTF8 database.
@@ -8,11 +8,15 @@ set -euo pipefail
 source "$(dirname "$0")/../lib/shell.sh"
 
 SCHEMA='façade'
-# The README's query, for the schema named in UTF-8 by psql's client encoding.
-KEY_SQL="(('x' || left(encode(sha256(convert_to('$SCHEMA', 'UTF8')), 'hex'), 8))::bit(32)::int4)::oid"
+# doc/locking.md's key expression, read from its pg_locks query, for the
+# schema named in UTF-8 by psql's client encoding.
+KEY_SQL=$(sed -n "s/^ *AND l\.objid = \(.*\);\$/\1/p" "$SCHEMATA_SRC/doc/locking.md" | head -n 1)
+[[ $KEY_SQL == *"convert_to('public', 'UTF8')"* ]] ||
+    fail "doc/locking.md: no pg_locks query with the key of schema public found"
+KEY_SQL=${KEY_SQL//\'public\'/\'$SCHEMA\'}
 
 # held_lock DB: apply in an open transaction, then count the session's own
-# advisory lock rows that the README's query matches.
+# advisory lock rows that the documented query matches.
 held_lock() {
     PGCLIENTENCODING=UTF8 q -d "$1" \
         -c "SET client_min_messages = warning" \
@@ -28,7 +32,7 @@ PGOPTIONS="-c client_min_messages=warning" "$SCHEMATA_PGBIN/dropdb" --if-exists 
 "$SCHEMATA_PGBIN/createdb" --template=template0 --encoding=LATIN1 --locale=C key_latin1
 q -d key_latin1 -c "CREATE EXTENSION schemata"
 expect_eq "$(q -d key_latin1 -c 'SHOW server_encoding')" "LATIN1" "the database is LATIN1"
-expect_eq "$(held_lock key_latin1)" "1" "LATIN1 database: the README's query finds apply's lock on \"$SCHEMA\""
+expect_eq "$(held_lock key_latin1)" "1" "LATIN1 database: doc/locking.md's query finds apply's lock on \"$SCHEMA\""
 
 fresh_db key_utf8
 expect_eq "$(held_lock key_utf8)" "1" "UTF8 database: the same query finds the lock"

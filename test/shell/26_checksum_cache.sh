@@ -88,6 +88,10 @@ if (( $(date +%s%N) - start < 2000000000 )); then
     expect_eq "$(ctime_of 0001_a.sql)" "$before" "a file changed within two seconds is not recorded"
 else
     echo "skipped: apply took two seconds or more; the settle check needs a faster run"
+    # that apply may have recorded the stamp: take what it recorded, and give
+    # the file a newer ctime (same content and mtime) for the checks below
+    before=$(ctime_of 0001_a.sql)
+    touch -r "$dir.ref" "$dir/0001_a.sql"
 fi
 sleep 2.5
 

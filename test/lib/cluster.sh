@@ -12,10 +12,11 @@
 #   schemata_run CMD...     run CMD so that INT/TERM stop it and the cluster
 #                           at once
 #
-# SCHEMATA_SANITIZE=1 builds schemata with AddressSanitizer and
-# UndefinedBehaviorSanitizer and starts the server with the ASan runtime
-# preloaded (see schemata_check_asan_preload; a machine where that fails
-# fails the setup); reports go to the server log:
+# SCHEMATA_SANITIZE=1 builds schemata with AddressSanitizer,
+# UndefinedBehaviorSanitizer and assertions (USE_ASSERT_CHECKING) and starts
+# the server with the ASan runtime preloaded (see
+# schemata_check_asan_preload; a machine where that fails fails the setup);
+# reports go to the server log:
 #   schemata_sanitizer_canary        makes both sanitizers report once, and
 #                                    checks that the report is found
 #   schemata_sanitizer_reports [FROM [TO]]  the reports in the server log
@@ -153,8 +154,11 @@ schemata_build() {
 
 # ---------------------------------------------------------------- sanitizers
 
-# What schemata (and the canary) are compiled with under SCHEMATA_SANITIZE=1.
-SCHEMATA_SANITIZER_COPT="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+# What schemata (and the canary) are compiled with under SCHEMATA_SANITIZE=1:
+# the sanitizers, and USE_ASSERT_CHECKING, so that our Asserts are checked
+# (a failed one calls ExceptionalCondition, which every server build has: the
+# backend aborts, and the crash fails the run).
+SCHEMATA_SANITIZER_COPT="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -DUSE_ASSERT_CHECKING"
 
 # A line of the server log that starts a sanitizer report.
 SCHEMATA_SANITIZER_REPORT='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer'

@@ -13,7 +13,12 @@ REGRESS_OPTS = --load-extension=plpgsql
 
 # isolation tests: test/specs/<name>.spec against test/expected/<name>.out
 ISOLATION = concurrent_apply rollback_apply migrate_apply migrate_unlock privileges_lock privileges_cancel
-ISOLATION_OPTS = --inputdir=test
+# The specs find test/fixtures through the session setting
+# schemata_regress.fixtures (the isolation tester reads no variables): the
+# launcher puts it in PGOPTIONS of every isolationtester run, beside what
+# pg_isolation_regress put there.
+ISOLATION_OPTS = --inputdir=test \
+	--launcher='env PGOPTIONS="$$PGOPTIONS -c schemata_regress.fixtures=$(abspath $(srcdir))/test/fixtures"'
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -1,9 +1,16 @@
 --
 -- setup: the extension and the helpers every later test uses.
 --
--- Fixture directories live under the server setting schemata_regress.fixtures
--- (set by test/run_all.sh); error texts are shown with that path replaced.
+-- Fixture directories live under test/fixtures of the source tree: pg_regress
+-- (15 and later) exports its absolute path as PG_ABS_SRCDIR; 13's does not,
+-- and runs psql in the source tree. Later tests read it from the database
+-- setting schemata_regress.fixtures made here; error texts are shown with
+-- that path replaced.
 --
+\set fixtures `echo "${PG_ABS_SRCDIR:-$PWD}/test/fixtures"`
+SELECT pg_catalog.current_database() AS regress_db \gset
+ALTER DATABASE :"regress_db" SET schemata_regress.fixtures = :'fixtures';
+SET schemata_regress.fixtures = :'fixtures';
 CREATE EXTENSION schemata;
 
 -- The absolute path of a fixture directory.

@@ -12,10 +12,11 @@
 #   schemata_run CMD...     run CMD so that INT/TERM stop it and the cluster
 #                           at once
 #
-# SCHEMATA_SANITIZE=1 builds schemata with AddressSanitizer and
-# UndefinedBehaviorSanitizer and starts the server with the ASan runtime
-# preloaded (see schemata_check_asan_preload; a machine where that fails
-# fails the setup); reports go to the server log:
+# SCHEMATA_SANITIZE=1 builds schemata with AddressSanitizer,
+# UndefinedBehaviorSanitizer and assertions (USE_ASSERT_CHECKING) and starts
+# the server with the ASan runtime preloaded (see
+# schemata_check_asan_preload; a machine where that fails fails the setup);
+# reports go to the server log:
 #   schemata_sanitizer_canary        makes both sanitizers report once, and
 #                                    checks that the report is found
 #   schemata_sanitizer_reports [FROM [TO]]  the reports in the server log
@@ -23,8 +24,8 @@
 # Exported by schemata_setup: PGHOST PGPORT PGUSER=postgres PGDATABASE=postgres,
 # PG_CONFIG (the copy's), PATH (copy's bin first), SCHEMATA_WORK (work dir),
 # SCHEMATA_SRC (copied tree, where the build ran), SCHEMATA_FIXTURES
-# ($SCHEMATA_SRC/test/fixtures, also the server setting
-# schemata_regress.fixtures), SCHEMATA_TMP (scratch dir the server can read),
+# ($SCHEMATA_SRC/test/fixtures; the pg_regress and isolation suites find it
+# themselves, see the Makefile), SCHEMATA_TMP (scratch dir the server can read),
 # SCHEMATA_PGBIN (the copy's bin dir: psql, pg_dump, ...).
 #
 # The system install (/usr/lib/postgresql/15) is only ever read: schemata is
@@ -154,8 +155,11 @@ schemata_build() {
 
 # ---------------------------------------------------------------- sanitizers
 
-# What schemata (and the canary) are compiled with under SCHEMATA_SANITIZE=1.
-SCHEMATA_SANITIZER_COPT="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+# What schemata (and the canary) are compiled with under SCHEMATA_SANITIZE=1:
+# the sanitizers, and USE_ASSERT_CHECKING, so that our Asserts are checked
+# (a failed one calls ExceptionalCondition, which every server build has: the
+# backend aborts, and the crash fails the run).
+SCHEMATA_SANITIZER_COPT="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -DUSE_ASSERT_CHECKING"
 
 # A line of the server log that starts a sanitizer report.
 SCHEMATA_SANITIZER_REPORT='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer'
@@ -173,7 +177,7 @@ schemata_check_asan_preload() {
     [[ -f $runtime ]] ||
         schemata_die "gcc's ASan runtime ($runtime) is missing: the sanitized pass needs AddressSanitizer" || return 1
     gcc -shared -fPIC -o "$shim" "$SCHEMATA_SRC/test/lib/asan_swift_shim.c" || return 1
-    timeout 10 env LD_PRELOAD="$SCHEMATA_ASAN_PRELOAD" ASAN_OPTIONS=detect_leaks=0 \
+    env LD_PRELOAD="$SCHEMATA_ASAN_PRELOAD" ASAN_OPTIONS=detect_leaks=0 \
         "$SCHEMATA_SYS_PGLIB/bin/postgres" -V >/dev/null 2>&1 ||
         schemata_die "postgres does not start with the ASan runtime preloaded: the sanitized pass needs AddressSanitizer"
 }
@@ -301,8 +305,6 @@ max_prepared_transactions = 2
 # the same on every machine (pg_regress sessions still use PGTZ=PST8PDT)
 timezone = 'UTC'
 lc_messages = 'C'
-# read by the tests (isolation specs cannot read environment variables)
-schemata_regress.fixtures = '$SCHEMATA_FIXTURES'
 # SCHEMATA_EXTRA_CONF, for callers such as bench/run.sh (later lines win)
 ${SCHEMATA_EXTRA_CONF:-}
 EOF
@@ -359,12 +361,12 @@ schemata_export_env() {
 
 # schemata_run CMD...: run CMD in the background and wait for it. Bash defers
 # a trap while a foreground command runs, but `wait` returns at once, so an
-# INT/TERM then kills CMD (schemata_on_signal) and the EXIT trap stops the
-# server. CMD's stdin is /dev/null. Run CMD under `timeout` to have its whole
-# process tree killed: timeout forwards the TERM to its own process group.
+# INT/TERM then kills CMD's whole process tree (schemata_on_signal: CMD runs
+# in a process group of its own) and the EXIT trap stops the server. CMD's
+# stdin is /dev/null. No wall-clock limit: CMD runs until it ends.
 schemata_run() {
     local rc=0
-    "$@" &
+    setsid "$@" &
     SCHEMATA_CHILD=$!
     wait "$SCHEMATA_CHILD" || rc=$?
     SCHEMATA_CHILD=
@@ -374,7 +376,7 @@ schemata_run() {
 schemata_on_signal() {
     trap '' INT TERM HUP   # a second signal must not cut the teardown short
     if [[ -n ${SCHEMATA_CHILD:-} ]]; then
-        kill -TERM "$SCHEMATA_CHILD" 2>/dev/null || true
+        kill -TERM -- "-$SCHEMATA_CHILD" 2>/dev/null || kill -TERM "$SCHEMATA_CHILD" 2>/dev/null || true
     fi
     exit "$1"
 }

@@ -9,7 +9,8 @@ caller's settings are left alone.
 
 Deterministic for a given seed.  Knobs (environment):
     SCHEMATA_FUZZ_SEED          seed (default 1)
-    SCHEMATA_FUZZ_MODEL_INPUTS  models to try (default 1000)
+    SCHEMATA_FUZZ_MODEL_INPUTS  models to try (default 1000; 500 in the
+                                sanitized pass: common.input_count)
 """
 
 import copy
@@ -21,7 +22,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Driver, sql_literal, top_level_call, try_call  # noqa: E402
+from common import Driver, input_count, sql_literal, top_level_call, try_call  # noqa: E402
 
 # Used when the tree has no test/models yet.
 BUILT_IN = [
@@ -298,7 +299,7 @@ def load_seeds():
 
 def main():
     seed = int(os.environ.get("SCHEMATA_FUZZ_SEED", "1"))
-    count = int(os.environ.get("SCHEMATA_FUZZ_MODEL_INPUTS", "1000"))
+    count = input_count("SCHEMATA_FUZZ_MODEL_INPUTS", 1000)
     driver = Driver("fuzz_models")
     driver.create_database()
     functions = sorted({fn for fn, _ in CALLS})

@@ -18,14 +18,13 @@
  * (worker.c), plan() shows it.
  *
  * Memory.  Checking keeps only a few bytes per pending migration (the
- * checksums of its up and down scripts, and where the up script's statements
- * begin and end, if it has at most KEPT_STATEMENTS_MAX); apply() also keeps
- * the texts of its scripts while those kept fit in work_mem.  Each migration
- * runs in a memory context of its own that is reset after it: from its kept
- * texts if stat() shows its files unwritten since (trusted as the checksum
- * cache trusts it), else read again and checked to be unchanged, up and down
- * script.  So memory is bounded by work_mem and the largest migration, not
- * by their number.
+ * checksums of its up and down scripts).  Each migration runs in a memory
+ * context of its own that is reset after it: its scripts are read again,
+ * checked to be unchanged, up and down script, and the up script parsed
+ * again.  So memory is bounded by the largest migration, not by their
+ * number.  (Keeping the checked scripts and their statements for the run
+ * instead gained 1.03-1.08 x of backend CPU on apply() of 2,000 migrations:
+ * bench/results/fastpaths.txt.)
  *
  * IDENTIFICATION
  *	  src/apply.c
@@ -34,7 +33,6 @@
  */
 #include "postgres.h"
 
-#include "common/hashfn.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "utils/builtins.h"
@@ -349,92 +347,6 @@ schemata_check_migration(const MigrationDir *dir, const MigrationFile *file,
 }
 
 /*
- * Up scripts of at most this many statements keep them in the plan, to run
- * without parsing them again: 16 bytes each.
- */
-#define KEPT_STATEMENTS_MAX 256
-
-static uint64
-script_text_hash(const Script *script)
-{
-	return hash_bytes_extended((const unsigned char *) script->sql, script->len, 0);
-}
-
-/* Keep an up script's statements in the plan, if it has few. */
-static void
-keep_statements(PlannedMigration *planned, const Script *up)
-{
-	if (up->nparsed > KEPT_STATEMENTS_MAX)
-		return;
-	planned->statements = palloc(sizeof(ScriptStatement) * Max(up->nparsed, 1));
-	memcpy(planned->statements, up->statements, sizeof(ScriptStatement) * up->nparsed);
-	planned->nparsed = up->nparsed;
-	planned->up_len = up->len;
-	planned->up_hash = script_text_hash(up);
-}
-
-/*
- * The texts of a pending migration's scripts as checked, kept in the plan to
- * run them without reading them again, and the stat data of their files.
- */
-typedef struct KeptScripts
-{
-	char	   *up_sql;
-	char	   *down_sql;		/* NULL: no down script */
-	int			up_len;
-	int			down_len;
-	int			up_first_line;
-	int			down_first_line;
-	FileStamp	up_stamp;
-	FileStamp	down_stamp;		/* of a separate down file */
-} KeptScripts;
-
-/* Copy a script's text to dst, NUL-terminated; returns the byte after it. */
-static char *
-copy_script_text(char *dst, const Script *script)
-{
-	memcpy(dst, script->sql, script->len);
-	dst[script->len] = '\0';
-	return dst + script->len + 1;
-}
-
-/*
- * Keep a pending migration's scripts as checked (take_kept_scripts()), in one
- * chunk: if the plan keeps its statements, the stat data of its files can be
- * trusted to show any change (checksums.c), and it fits in the *budget bytes
- * left, which is reduced by the chunk's size as allocated.
- */
-static void
-keep_scripts(PlannedMigration *planned, const MigrationScripts *scripts, Size *budget)
-{
-	Size		size = sizeof(KeptScripts) + scripts->up.len + 1 +
-		(scripts->has_down ? scripts->down.len + 1 : 0);
-	KeptScripts *kept;
-	char	   *next;
-
-	if (planned->statements == NULL || size > *budget ||
-		!schemata_stamp_trusted(&scripts->up_stamp) ||
-		(planned->file->down_file != NULL && !schemata_stamp_trusted(&scripts->down_stamp)))
-		return;
-	kept = palloc0(size);
-	kept->up_sql = (char *) kept + sizeof(KeptScripts);
-	next = copy_script_text(kept->up_sql, &scripts->up);
-	kept->up_len = scripts->up.len;
-	kept->up_first_line = scripts->up.first_line;
-	kept->up_stamp = scripts->up_stamp;
-	if (scripts->has_down)
-	{
-		kept->down_sql = next;
-		copy_script_text(kept->down_sql, &scripts->down);
-		kept->down_len = scripts->down.len;
-		kept->down_first_line = scripts->down.first_line;
-		kept->down_stamp = scripts->down_stamp;
-	}
-	planned->kept = kept;
-	*budget -= Min(GetMemoryChunkSpace(kept), *budget);
-}
-
-/*
  * apply() runs every migration in one transaction: a pending migration that
  * cannot run in one is refused before anything runs.
  */
@@ -454,16 +366,14 @@ refuse_non_transactional(const Script *up)
 
 /*
  * Read and check one pending migration's scripts; keep what the plan needs:
- * for plan(), the up script's text; else its statements, and with room left
- * in *budget, its scripts.  For apply(), a non-transactional one is an
- * error.
+ * their checksums, and for plan() the up script's text.  For apply(), a
+ * non-transactional one is an error.
  */
 static void
 check_pending(const MigrationDir *dir, PlannedMigration *planned, PlanPurpose purpose,
-			  Size *budget, MemoryContext work)
+			  MemoryContext work)
 {
 	MemoryContext outer = MemoryContextSwitchTo(work);
-	bool		keep_sql = purpose == PLAN_TO_SHOW;
 	MigrationScripts scripts;
 
 	planned->down_ok = schemata_check_migration(dir, planned->file, &scripts, true);
@@ -478,12 +388,7 @@ check_pending(const MigrationDir *dir, PlannedMigration *planned, PlanPurpose pu
 	planned->nstatements = scripts.up.nstatements;
 	planned->has_down = scripts.has_down;
 	planned->down_problem = scripts.down_problem ? pstrdup(scripts.down_problem) : NULL;
-	planned->up_sql = keep_sql ? pstrdup(scripts.up.sql) : NULL;
-	if (!keep_sql)
-	{
-		keep_statements(planned, &scripts.up);
-		keep_scripts(planned, &scripts, budget);
-	}
+	planned->up_sql = purpose == PLAN_TO_SHOW ? pstrdup(scripts.up.sql) : NULL;
 	MemoryContextReset(work);
 }
 
@@ -493,7 +398,7 @@ check_pending(const MigrationDir *dir, PlannedMigration *planned, PlanPurpose pu
  */
 static void
 plan_repeatables(MigrationPlan *plan, const MigrationVersion *to, PlanPurpose purpose,
-				 Size *budget, MemoryContext work)
+				 MemoryContext work)
 {
 	if (to != NULL)
 		return;
@@ -508,16 +413,14 @@ plan_repeatables(MigrationPlan *plan, const MigrationVersion *to, PlanPurpose pu
 		planned = &plan->pending[plan->npending++];
 		memset(planned, 0, sizeof(PlannedMigration));
 		planned->file = file;
-		check_pending(plan->dir, planned, purpose, budget, work);
+		check_pending(plan->dir, planned, purpose, work);
 	}
 }
 
 /*
  * Everything apply() checks before it runs anything.  For apply(), the
- * target schema's advisory lock is taken before the history is read, and the
- * scripts are kept within work_mem; not for migrate(), whose commit after
- * each migration costs far more than reading it again, and whose memory
- * would stay up for all its transactions.  plan() keeps the up scripts' SQL;
+ * target schema's advisory lock is taken before the history is read.
+ * plan() keeps the up scripts' SQL;
  * apply() and migrate() record the checksums of the files they read
  * (checksums.c).
  */
@@ -528,7 +431,6 @@ schemata_build_plan(const ApplyOptions *options, PlanPurpose purpose)
 	const HistoryRow *latest;
 	MigrationVersion *to;
 	bool	   *applied;
-	Size		budget = purpose == PLAN_FOR_APPLY ? (Size) work_mem * 1024 : 0;
 	MemoryContext work;
 
 	schemata_check_target_schema(options->target_schema);
@@ -578,9 +480,9 @@ schemata_build_plan(const ApplyOptions *options, PlanPurpose purpose)
 		planned = &plan->pending[plan->npending++];
 		memset(planned, 0, sizeof(PlannedMigration));
 		planned->file = file;
-		check_pending(plan->dir, planned, purpose, &budget, work);
+		check_pending(plan->dir, planned, purpose, work);
 	}
-	plan_repeatables(plan, to, purpose, &budget, work);
+	plan_repeatables(plan, to, purpose, work);
 	schemata_close_directory(plan->dir);
 	MemoryContextDelete(work);
 	pfree(applied);
@@ -669,82 +571,14 @@ check_unchanged_since_planned(const PlannedMigration *planned, MigrationScripts 
 		report_changed(scripts->down.file);
 }
 
-/* Give an up script the statements the plan kept for it. */
-static void
-use_planned_statements(const PlannedMigration *planned, Script *up)
-{
-	up->statements = planned->statements;
-	up->nparsed = planned->nparsed;
-	up->nstatements = planned->nstatements;
-}
-
-/*
- * Give the up script, read again, the statements the plan kept, if its text
- * is byte for byte the one they were parsed from: the checksum leaves out
- * whitespace and comments, which move statements.  Parsing each script again
- * cost a twentieth of applying thousands of small migrations.
- */
-static bool
-take_planned_statements(const PlannedMigration *planned, Script *up)
-{
-	if (planned->statements == NULL || up->len != planned->up_len ||
-		script_text_hash(up) != planned->up_hash)
-		return false;
-	use_planned_statements(planned, up);
-	return true;
-}
-
-/* A script from kept text, with its checksum as checked. */
-static void
-script_from_kept(Script *script, const char *file, char *sql, int len, int first_line,
-				 const char *checksum)
-{
-	memset(script, 0, sizeof(Script));
-	script->file = file;
-	script->sql = sql;
-	script->len = len;
-	script->first_line = first_line;
-	memcpy(script->checksum, checksum, sizeof(script->checksum));
-}
-
-/*
- * The scripts the plan kept, if the stat data of their files are still those
- * they were read with: the files have not been written to since.
- */
-static bool
-take_kept_scripts(const MigrationDir *dir, const PlannedMigration *planned,
-				  MigrationScripts *scripts)
-{
-	const KeptScripts *kept = planned->kept;
-	const MigrationFile *file = planned->file;
-
-	if (kept == NULL || !schemata_file_unchanged(dir, file->up_file, &kept->up_stamp) ||
-		(file->down_file != NULL && !schemata_file_unchanged(dir, file->down_file, &kept->down_stamp)))
-		return false;
-	memset(scripts, 0, sizeof(MigrationScripts));
-	script_from_kept(&scripts->up, file->up_file, kept->up_sql, kept->up_len,
-					 kept->up_first_line, planned->checksum);
-	use_planned_statements(planned, &scripts->up);
-	scripts->up_stamp = kept->up_stamp;
-	scripts->has_down = planned->has_down;
-	if (planned->has_down)
-		script_from_kept(&scripts->down, file->down_file ? file->down_file : file->up_file,
-						 kept->down_sql, kept->down_len, kept->down_first_line,
-						 planned->down_checksum);
-	return true;
-}
-
 /* The scripts of a planned migration as they are now, checked and parsed. */
 static void
 take_scripts(const MigrationDir *dir, const PlannedMigration *planned,
 			 MigrationScripts *scripts)
 {
-	if (take_kept_scripts(dir, planned, scripts))
-		return;
 	schemata_read_migration(dir, planned->file, scripts);
 	check_unchanged_since_planned(planned, scripts);
-	if (!take_planned_statements(planned, &scripts->up))
-		schemata_parse_script(&scripts->up, false);
+	schemata_parse_script(&scripts->up, false);
 }
 
 /*

@@ -13,10 +13,13 @@
  * index does.  Any write to a file sets its ctime to the current time, and
  * no user can set it back; a stamp is recorded only once its ctime and mtime
  * are SCHEMATA_STAMP_SETTLE_NS old, so that a second change within the
- * timestamp granularity of the file system cannot go unseen.  apply() trusts
- * stamps the same way for the scripts it keeps between its checks and their
- * run (schemata_stamp_trusted()).  With schemata.cache_checksums off, every
- * file is read.
+ * timestamp granularity of the file system cannot go unseen.  With
+ * schemata.cache_checksums off, every file is read.  Measured
+ * (bench/fastpath.sh, bench/results/fastpaths.txt; 2026-12-06, on 9354606,
+ * a machine under load): with 10,000 migrations applied, 5 runs of 5 calls
+ * each with the cache and with it off, ms per call, medians: no-op apply()
+ * 184 against 583 (3.14 x paired), status() 347 against 689 (1.99 x),
+ * plan() 210 against 506 (2.43 x).
  *
  * Writes.  apply() and migrate() record the stamps of the files they read, as
  * the extension's owner, under the target schema's advisory lock (the key
@@ -147,22 +150,12 @@ stamp_is_recent(const FileStamp *stamp)
 }
 
 /* Whether the stat data of dir/relpath are still *stamp. */
-bool
-schemata_file_unchanged(const MigrationDir *dir, const char *relpath, const FileStamp *stamp)
+static bool
+file_unchanged(const MigrationDir *dir, const char *relpath, const FileStamp *stamp)
 {
 	FileStamp	now;
 
 	return schemata_stat_file(dir, relpath, &now) && same_stamp(&now, stamp);
-}
-
-/*
- * Whether a file whose stat data are still *stamp may be taken to hold what
- * it held when they were taken: the cache is on, and the stamp has settled.
- */
-bool
-schemata_stamp_trusted(const FileStamp *stamp)
-{
-	return schemata_cache_checksums && !stamp_is_recent(stamp);
 }
 
 /* Whether an array is one-dimensional, of n elements of elemtype, none NULL. */
@@ -328,7 +321,7 @@ schemata_load_checksums(MigrationDir *dir, const char *target_schema, bool recor
 	cache->dir_len = strlen(dir->path);
 	receiver.dir = dir;
 	receiver.cache = cache;
-	/* the arrays are detoasted as the row arrives, while its snapshot is set */
+	/* the arrays are detoasted as the row arrives, while the cursor is open */
 	rc = schemata_select_as_owner("SELECT dir, files, devices, inodes, sizes, mtimes_ns, ctimes_ns, checksums"
 								  " FROM schemata.file_checksums"
 								  " WHERE target_schema OPERATOR(pg_catalog.=) $1",
@@ -353,7 +346,7 @@ cached_checksum(const MigrationDir *dir, const MigrationFile *file, char *checks
 	/* one entry per versioned file of dir, in its order */
 	Assert(file >= dir->files && file < dir->files + dir->nfiles);
 	entry = &cache->files[file - dir->files];
-	if (entry->checksum == NULL || !schemata_file_unchanged(dir, file->up_file, &entry->stamp))
+	if (entry->checksum == NULL || !file_unchanged(dir, file->up_file, &entry->stamp))
 		return false;
 	memcpy(checksum, entry->checksum, SCHEMATA_CHECKSUM_LEN);
 	checksum[SCHEMATA_CHECKSUM_LEN] = '\0';

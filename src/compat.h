@@ -43,8 +43,7 @@
 
 /*
  * 13: no SPI_execute_extended().  This stand-in covers the options runner.c
- * and history.c set (params, read_only, dest) for the one statement they
- * pass.  A statement that returns rows runs in a cursor whose rows are
+ * sets (params, read_only, dest) for the one statement it passes.  A statement that returns rows runs in a cursor whose rows are
  * fetched a batch at a time and handed to dest, so that they are not all
  * held at once (runner.c discards a migration's rows as they come); any
  * other runs as SPI_execute_plan_with_paramlist() runs it.

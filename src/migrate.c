@@ -38,6 +38,11 @@
  * thousand migrations that create thousands of tables would grow it by tens
  * of megabytes; every CACHE_RESET_INTERVAL commits the caches are dropped,
  * as when a backend misses invalidation messages, and refill on demand.
+ * Measured (bench/fastpath.sh, bench/results/fastpaths.txt; 2026-12-06, on
+ * 9354606): migrate() of 3,000 migrations, 3 runs with and 3 without the
+ * resets, in turn; the backend's peak private memory, median 21.9 MB with
+ * them and 31.4 MB without (1.45 x; spread under 1 %), its CPU time 5.49 s
+ * and 5.57 s (the resets cost nothing measurable).
  *
  * IDENTIFICATION
  *	  src/migrate.c

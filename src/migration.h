@@ -317,9 +317,6 @@ extern void schemata_load_checksums(MigrationDir *dir, const char *target_schema
 extern void schemata_offer_checksum(const MigrationDir *dir, const MigrationFile *file,
 									const FileStamp *stamp, const char *checksum);
 extern void schemata_save_checksums(const MigrationDir *dir, bool all);
-extern bool schemata_file_unchanged(const MigrationDir *dir, const char *relpath,
-									const FileStamp *stamp);
-extern bool schemata_stamp_trusted(const FileStamp *stamp);
 extern void schemata_migration_checksum(const MigrationDir *dir, const MigrationFile *file,
 										char *checksum);
 
@@ -424,13 +421,6 @@ typedef struct PlannedMigration
 	char	   *down_problem;	/* why its down script fails the checks, or
 								 * NULL */
 	char	   *up_sql;			/* kept only when planning */
-	/* the up script's statements as checked, for running it; NULL: none kept */
-	ScriptStatement *statements;
-	int			nparsed;
-	int			up_len;			/* the text they were parsed from */
-	uint64		up_hash;
-	/* the scripts as checked, to run unless their files changed; or NULL */
-	struct KeptScripts *kept;
 } PlannedMigration;
 
 /* The pending migrations that apply() would run, after every check. */

@@ -324,15 +324,10 @@ schemata_add_foreign_key_sql(const ModelTable *table, const ModelForeignKey *fk)
 void
 schemata_execute_ddl(const char *sql, const char *path)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	PathContext ctx;
-	int			rc;
 
 	schemata_push_path(&ctx, path, NULL);
-	rc = SPI_execute(sql, false, 0);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_UTILITY)
-		elog(ERROR, "unexpected result of DDL statement: %s", SPI_result_code_string(rc));
+	(void) schemata_spi_execute(sql, 0, NULL, NULL, NULL, false, SPI_OK_UTILITY);
 	schemata_pop_path(&ctx);
 }
 
@@ -352,20 +347,14 @@ qualified_name3(const char *schema, const char *table, const char *name)
 static void
 check_extension_available(const char *name, const char *path)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(name)};
 	PathContext ctx;
-	int			rc;
 
 	schemata_push_path(&ctx, path, NULL);
-	rc = SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_available_extensions() "
-							   "WHERE name::pg_catalog.text OPERATOR(pg_catalog.=) $1",
-							   1, argtypes, values, NULL, true, 1);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read the available extensions: %s", SPI_result_code_string(rc));
-	if (SPI_processed == 0)
+	if (schemata_spi_execute("SELECT 1 FROM pg_catalog.pg_available_extensions() "
+							 "WHERE name::pg_catalog.text OPERATOR(pg_catalog.=) $1",
+							 1, argtypes, values, NULL, true, SPI_OK_SELECT) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("extension \"%s\" is not available", name),
@@ -545,6 +534,27 @@ named_constraints(const ModelTable *table)
 	return construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT);
 }
 
+/* The objects a query reports: to whom, with what action; of which table. */
+typedef struct ObjectReport
+{
+	ObjectCallback callback;
+	void	   *arg;
+	const char *action;
+	const ModelTable *table;	/* for constraints */
+} ObjectReport;
+
+/* A row of report_constraints(): name, type. */
+static void
+report_constraint_row(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	ObjectReport *report = (ObjectReport *) arg;
+
+	report->callback(SPI_getvalue(tuple, desc, 2),
+					 qualified_name3(report->table->schema, report->table->name,
+									 SPI_getvalue(tuple, desc, 1)),
+					 report->action, report->arg);
+}
+
 /*
  * Report the constraints of "table" with "action", as the catalog names
  * them: all of them, or with "names" only those.
@@ -553,16 +563,15 @@ static void
 report_constraints(const ModelTable *table, ArrayType *names, const char *action,
 				   ObjectCallback callback, void *arg)
 {
-	MemoryContext cxt = CurrentMemoryContext;
+	ObjectReport report = {callback, arg, action, table};
 	Oid			argtypes[2] = {OIDOID, TEXTARRAYOID};
 	Datum		values[2];
 	char		nulls[2] = {' ', names == NULL ? 'n' : ' '};
-	int			rc;
 
 	values[0] = ObjectIdGetDatum(get_relname_relid(table->name,
 												   get_namespace_oid(table->schema, false)));
 	values[1] = PointerGetDatum(names);
-	rc = SPI_execute_with_args("SELECT conname::pg_catalog.text, "
+	(void) schemata_spi_select("SELECT conname::pg_catalog.text, "
 							   "CASE WHEN contype OPERATOR(pg_catalog.=) 'p' THEN 'primary key' "
 							   "WHEN contype OPERATOR(pg_catalog.=) 'u' THEN 'unique' "
 							   "WHEN contype OPERATOR(pg_catalog.=) 'f' THEN 'foreign key' "
@@ -571,19 +580,8 @@ report_constraints(const ModelTable *table, ArrayType *names, const char *action
 							   "AND contype OPERATOR(pg_catalog.=) ANY ('{p,u,f,c}'::pg_catalog.\"char\"[]) "
 							   "AND ($2 IS NULL OR conname OPERATOR(pg_catalog.=) ANY ($2)) "
 							   "ORDER BY pg_catalog.strpos('pufc', contype::pg_catalog.text), conname",
-							   2, argtypes, values, nulls, false, 0);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read constraints: %s", SPI_result_code_string(rc));
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-
-		callback(SPI_getvalue(tuple, desc, 2),
-				 qualified_name3(table->schema, table->name, SPI_getvalue(tuple, desc, 1)),
-				 action, arg);
-	}
+							   2, argtypes, values, nulls, false,
+							   report_constraint_row, &report);
 }
 
 static bool
@@ -815,6 +813,16 @@ schemata_bootstrap(ModelSet *set, ArrayType *extensions, ObjectCallback callback
 
 /*---- teardown ----*/
 
+/* A row of report_cascade(): type, identity. */
+static void
+report_dropped_row(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	ObjectReport *report = (ObjectReport *) arg;
+
+	report->callback(SPI_getvalue(tuple, desc, 1), SPI_getvalue(tuple, desc, 2),
+					 report->action, report->arg);
+}
+
 /*
  * Report with "dropped" what DROP TABLE ... CASCADE of the tables "relids"
  * and DROP TYPE ... CASCADE of the types "typids" drop besides them, as
@@ -829,12 +837,11 @@ schemata_bootstrap(ModelSet *set, ArrayType *extensions, ObjectCallback callback
 static void
 report_cascade(ArrayType *relids, ArrayType *typids, ObjectCallback callback, void *arg)
 {
-	MemoryContext cxt = CurrentMemoryContext;
+	ObjectReport report = {callback, arg, "dropped", NULL};
 	Oid			argtypes[2] = {OIDARRAYOID, OIDARRAYOID};
 	Datum		values[2] = {PointerGetDatum(relids), PointerGetDatum(typids)};
-	int			rc;
 
-	rc = SPI_execute_with_args(
+	(void) schemata_spi_select(
 							   "WITH RECURSIVE gone(classid, objid, objsubid, reported) AS ("
 							   " SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid, t, 0, false"
 							   " FROM pg_catalog.unnest($1) AS t"
@@ -867,13 +874,7 @@ report_cascade(ArrayType *relids, ArrayType *typids, ObjectCallback callback, vo
 							   " AND p.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
 							   " AND p.refobjid OPERATOR(pg_catalog.=) ANY ($1))"
 							   " ORDER BY 1, 2",
-							   2, argtypes, values, NULL, true, 0);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read dependencies: %s", SPI_result_code_string(rc));
-	for (uint64 i = 0; i < SPI_processed; i++)
-		callback(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
-				 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2), "dropped", arg);
+							   2, argtypes, values, NULL, true, report_dropped_row, &report);
 }
 
 /* Whether schema "nsp" holds no object (nothing depends on it). */

@@ -168,13 +168,12 @@ read_item(HeapTuple tuple, TupleDesc desc, CatalogItem *item)
 CatalogTables *
 schemata_describe_tables(const Oid *relids, int n)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	CatalogTables *tables = palloc0(sizeof(CatalogTables));
 	Datum	   *elems = palloc(Max(n, 1) * sizeof(Datum));
 	Oid			argtypes[1] = {OIDARRAYOID};
 	Datum		values[1];
-	int			rc;
 	int			nestlevel;
+	uint64		nrows;
 	uint64		row = 0;
 
 	tables->relids = palloc(Max(n, 1) * sizeof(Oid));
@@ -194,11 +193,8 @@ schemata_describe_tables(const Oid *relids, int n)
 	nestlevel = schemata_pin_search_path();
 	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
-	rc = SPI_execute_with_args(describe_sql, 1, argtypes, values, NULL, false, 0);
+	nrows = schemata_spi_execute(describe_sql, 1, argtypes, values, NULL, false, SPI_OK_SELECT);
 	schemata_restore_search_path(nestlevel);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not describe tables: %s", SPI_result_code_string(rc));
 	/* rows come ordered by relation, as tables->relids are */
 	for (int t = 0; t < tables->ntables; t++)
 	{
@@ -206,7 +202,7 @@ schemata_describe_tables(const Oid *relids, int n)
 		uint64		first = row;
 		bool		isnull;
 
-		while (row < SPI_processed &&
+		while (row < nrows &&
 			   DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
 											  1, &isnull)) == tables->relids[t])
 			row++;
@@ -215,6 +211,8 @@ schemata_describe_tables(const Oid *relids, int n)
 		for (int i = 0; i < table->nitems; i++)
 			read_item(SPI_tuptable->vals[first + i], SPI_tuptable->tupdesc, &table->items[i]);
 	}
+	/* each row belongs to one of the relations asked for */
+	Assert(row == nrows);
 	SPI_freetuptable(SPI_tuptable);
 	return tables;
 }
@@ -501,14 +499,12 @@ schemata_model_foreign_key_definition(const ModelForeignKey *fk)
 List *
 schemata_schema_tables(const char *schema)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(schema)};
 	List	   *names = NIL;
 	int			nestlevel = schemata_pin_search_path();
-	int			rc;
 
-	rc = SPI_execute_with_args("SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_class c "
+	(void) schemata_spi_select("SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_class c "
 							   "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
 							   "WHERE n.nspname OPERATOR(pg_catalog.=) $1 "
 							   "AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p}'::pg_catalog.\"char\"[]) "
@@ -518,14 +514,9 @@ schemata_schema_tables(const char *schema)
 							   "                AND d.objid OPERATOR(pg_catalog.=) c.oid "
 							   "                AND d.deptype OPERATOR(pg_catalog.=) 'e') "
 							   "ORDER BY 1",
-							   1, argtypes, values, NULL, false, 0);
+							   1, argtypes, values, NULL, false,
+							   schemata_append_first_value, &names);
 	schemata_restore_search_path(nestlevel);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not list tables: %s", SPI_result_code_string(rc));
-	for (uint64 i = 0; i < SPI_processed; i++)
-		names = lappend(names, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
-	SPI_freetuptable(SPI_tuptable);
 	return names;
 }
 
@@ -533,22 +524,15 @@ schemata_schema_tables(const char *schema)
 List *
 schemata_enum_labels(Oid typid)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	Oid			argtypes[1] = {OIDOID};
 	Datum		values[1] = {ObjectIdGetDatum(typid)};
 	List	   *labels = NIL;
 	int			nestlevel = schemata_pin_search_path();
-	int			rc;
 
-	rc = SPI_execute_with_args("SELECT enumlabel::pg_catalog.text FROM pg_catalog.pg_enum "
+	(void) schemata_spi_select("SELECT enumlabel::pg_catalog.text FROM pg_catalog.pg_enum "
 							   "WHERE enumtypid OPERATOR(pg_catalog.=) $1 ORDER BY enumsortorder",
-							   1, argtypes, values, NULL, false, 0);
+							   1, argtypes, values, NULL, false,
+							   schemata_append_first_value, &labels);
 	schemata_restore_search_path(nestlevel);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not list enum labels: %s", SPI_result_code_string(rc));
-	for (uint64 i = 0; i < SPI_processed; i++)
-		labels = lappend(labels, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
-	SPI_freetuptable(SPI_tuptable);
 	return labels;
 }

@@ -548,15 +548,8 @@ add_column(ModelTable *table, int *allocated, const char *name)
 {
 	ModelColumn *column;
 
-	if (table->ncolumns == *allocated)
-	{
-		*allocated = Max(8, *allocated * 2);
-		table->columns = table->columns == NULL ?
-			palloc(*allocated * sizeof(ModelColumn)) :
-			repalloc(table->columns, *allocated * sizeof(ModelColumn));
-	}
+	schemata_grow(table->columns, table->ncolumns, *allocated, 8);
 	column = &table->columns[table->ncolumns++];
-	memset(column, 0, sizeof(ModelColumn));
 	column->name = pstrdup(name);
 	return column;
 }

@@ -146,6 +146,7 @@ read_item(HeapTuple tuple, TupleDesc desc, CatalogItem *item)
 	bool		isnull;
 
 	item->kind = (CatalogItemKind) DatumGetInt32(SPI_getbinval(tuple, desc, 2, &isnull));
+	Assert(!isnull && item->kind >= ITEM_COLUMN && item->kind <= ITEM_INDEX);
 	item->name = SPI_getvalue(tuple, desc, 3);
 	item->definition = SPI_getvalue(tuple, desc, 4);
 	if (item->kind == ITEM_INDEX)
@@ -176,6 +177,7 @@ schemata_describe_tables(const Oid *relids, int n)
 	uint64		nrows;
 	uint64		row = 0;
 
+	Assert(n >= 0 && (n == 0 || relids != NULL));
 	tables->relids = palloc(Max(n, 1) * sizeof(Oid));
 	memcpy(tables->relids, relids, n * sizeof(Oid));
 	if (n > 0)
@@ -235,6 +237,7 @@ schemata_catalog_table(const CatalogTables *tables, Oid relid)
 const char *
 schemata_live_column_name(const CatalogTable *live, const ModelColumn *column)
 {
+	Assert(column != NULL);
 	if (column->renamed_from == NULL)
 		return column->name;
 	for (int i = 0; i < live->nitems; i++)
@@ -334,15 +337,6 @@ needs_scratch_table(const ModelTable *model)
 	return false;
 }
 
-static bool
-in_column_list(const ModelColumnList *list, const char *name)
-{
-	for (int i = 0; i < list->n; i++)
-		if (strcmp(list->names[i], name) == 0)
-			return true;
-	return false;
-}
-
 /*
  * The default of "column", of type type_oid/typmod, as pg_get_expr() shows
  * it once CREATE TABLE has stored it: cooked by cookDefault() as CREATE TABLE
@@ -379,7 +373,7 @@ describe_model_column(const ModelTable *model, const ModelColumn *column, Catalo
 	item->typmod = column->typmod;
 	item->type = format_type_with_typemod(item->type_oid, item->typmod);
 	item->not_null = column->not_null || column->is_serial ||
-		in_column_list(&model->primary_key, column->name);
+		schemata_in_column_list(&model->primary_key, column->name);
 	item->generated = column->generated_sql != NULL;
 	if (column->is_serial)
 		item->default_expr = "serial";
@@ -423,6 +417,8 @@ add_scratch_items(CatalogTable *table, const ModelTable *model, const CatalogTab
 	{
 		const CatalogItem *item = &as_live->items[i];
 
+		/* the two descriptions list the same items in the same order */
+		Assert(as_model->items[i].kind == item->kind);
 		if (item->kind == ITEM_CHECK || item->kind == ITEM_INDEX)
 		{
 			CatalogItem *copy = &table->items[table->nitems++];
@@ -458,11 +454,12 @@ schemata_describe_model(const ModelTable *model, const CatalogTable *live)
 	CatalogTable *as_model = NULL;
 	CatalogTable *as_live = NULL;
 	CatalogTable *table = palloc0(sizeof(CatalogTable));
+	int			allocated;
 
 	if (needs_scratch_table(model))
 		describe_scratch_table(model, live, &as_model, &as_live);
-	table->items = palloc0((model->ncolumns + 1 + model->nuniques +
-							(as_model ? as_model->nitems : 0)) * sizeof(CatalogItem));
+	allocated = model->ncolumns + 1 + model->nuniques + (as_model ? as_model->nitems : 0);
+	table->items = palloc0(allocated * sizeof(CatalogItem));
 	for (int i = 0; i < model->ncolumns; i++)
 		describe_model_column(model, &model->columns[i], &table->items[table->nitems++]);
 	if (model->primary_key.n > 0)
@@ -473,6 +470,7 @@ schemata_describe_model(const ModelTable *model, const CatalogTable *live)
 				 schemata_unique_key_sql(&model->uniques[i]));
 	if (as_model != NULL)
 		add_scratch_items(table, model, as_model, as_live);
+	Assert(table->nitems <= allocated);
 	return table;
 }
 

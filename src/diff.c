@@ -134,6 +134,7 @@ add_step(Diff *diff, DiffPhase phase, const char *operation, char *object_name,
 {
 	PhasedStep *step;
 
+	Assert(operation != NULL && object_name != NULL && sql != NULL);
 	schemata_grow(diff->steps, diff->nsteps, diff->allocated, 16);
 	step = &diff->steps[diff->nsteps];
 	step->phase = phase;
@@ -150,6 +151,8 @@ step_cmp(const void *a, const void *b)
 	const PhasedStep *x = (const PhasedStep *) a;
 	const PhasedStep *y = (const PhasedStep *) b;
 
+	/* each step has its own seq: the order is total */
+	Assert(x == y || x->seq != y->seq);
 	if (x->phase != y->phase)
 		return x->phase < y->phase ? -1 : 1;
 	return x->seq < y->seq ? -1 : (x->seq > y->seq);
@@ -352,6 +355,8 @@ diff_column(TableDiff *td, const ModelColumn *column, const CatalogItem *want,
 {
 	const char *col = quote_identifier(column->name);
 
+	/* the model's description has each of its columns */
+	Assert(want != NULL && live != NULL);
 	if (want->generated != live->generated ||
 		(want->generated && !schemata_same_text(want->default_expr, live->default_expr)))
 	{
@@ -492,10 +497,12 @@ use_live_column_names(const TableDiff *td, CatalogTable *want, CatalogTable *liv
 	for (int i = 0; i < model->nuniques; i++)
 	{
 		ModelUnique unique = model->uniques[i];
+		CatalogItem *item = find_item(want, ITEM_UNIQUE, unique.name, NULL);
 
+		/* the model's description has each of its unique constraints */
+		Assert(item != NULL);
 		unique.columns = live_column_list(model, live, &model->uniques[i].columns);
-		find_item(want, ITEM_UNIQUE, unique.name, NULL)->definition =
-			schemata_unique_key_sql(&unique);
+		item->definition = schemata_unique_key_sql(&unique);
 	}
 }
 

@@ -157,6 +157,7 @@ schemata_check_type(const char *type, const char *path, ColumnType *checked)
 	checked->typmod = -1;
 	if (!checked->is_serial)
 		typenameTypeIdAndMod(NULL, type_name, &checked->type_oid, &checked->typmod);
+	Assert(OidIsValid(checked->type_oid));
 	schemata_pop_path(&ctx);
 }
 
@@ -227,7 +228,12 @@ schemata_parse_expression(const char *expr, const char *path)
 #else
 	parsed = parse_select_expression(expr);
 #endif
-	select = (SelectStmt *) ((RawStmt *) linitial(parsed))->stmt;
+	/*
+	 * One statement: expression mode (on 13, parse_select_expression())
+	 * refuses a second.
+	 */
+	Assert(list_length(parsed) == 1);
+	select = castNode(SelectStmt, linitial_node(RawStmt, parsed)->stmt);
 	if (list_length(select->targetList) != 1 ||
 		select->distinctClause != NIL || select->intoClause != NULL ||
 		select->fromClause != NIL || select->whereClause != NULL ||

@@ -1,9 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * bootstrap.c
- *	  DDL for table models, tables in foreign-key order, and the two calls
- *	  that use them: bootstrap() creates the models' tables, teardown()
- *	  drops them.
+ *	  bootstrap() creates the models' tables, teardown() drops them; both
+ *	  take the tables in foreign-key order.  The DDL text is ddl.c's.
  *
  * bootstrap() runs, through SPI in the caller's transaction: CREATE
  * EXTENSION for each missing extension, CREATE SCHEMA for each missing
@@ -51,7 +50,6 @@
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
-#include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -61,6 +59,17 @@
 #include "model.h"
 
 /*---- order ----*/
+
+/*
+ * Tables in foreign-key order: referenced tables first.  deferred[t][k] says
+ * whether foreign key k of table t is left out of its CREATE TABLE and added
+ * once every table exists, because it closes a cycle.
+ */
+typedef struct TableOrder
+{
+	int		   *order;			/* indexes into ModelSet.tables */
+	bool	  **deferred;		/* [table][foreign key] */
+} TableOrder;
 
 /* The model table foreign key "fk" references, or -1 for another table. */
 static int
@@ -96,8 +105,8 @@ can_place(const ModelSet *set, const TableOrder *order, const bool *placed, int 
  * are left, the first table left is created without the foreign keys that
  * reference tables not yet created; those are added at the end.
  */
-TableOrder *
-schemata_table_order(const ModelSet *set)
+static TableOrder *
+table_order(const ModelSet *set)
 {
 	TableOrder *order = palloc(sizeof(TableOrder));
 	bool	   *placed = palloc0(Max(set->ntables, 1) * sizeof(bool));
@@ -119,6 +128,7 @@ schemata_table_order(const ModelSet *set)
 			/* a cycle: break it at the first table left */
 			for (next = 0; placed[next]; next++)
 				;
+			Assert(next < set->ntables);
 			for (int k = 0; k < set->tables[next].nforeign_keys; k++)
 			{
 				int			target = referenced_model(set, &set->tables[next].foreign_keys[k]);
@@ -127,213 +137,11 @@ schemata_table_order(const ModelSet *set)
 					order->deferred[next][k] = true;
 			}
 		}
+		Assert(!placed[next]);
 		placed[next] = true;
 		order->order[n] = next;
 	}
 	return order;
-}
-
-/*---- DDL ----*/
-
-static char *
-qualified_table(const ModelTable *table)
-{
-	return quote_qualified_identifier(table->schema, table->name);
-}
-
-static void
-append_column_list(StringInfo buf, const ModelColumnList *list)
-{
-	appendStringInfoChar(buf, '(');
-	for (int i = 0; i < list->n; i++)
-		appendStringInfo(buf, "%s%s", i > 0 ? ", " : "", quote_identifier(list->names[i]));
-	appendStringInfoChar(buf, ')');
-}
-
-static const char *
-fk_action_sql(char action)
-{
-	switch (action)
-	{
-		case FKCONSTR_ACTION_RESTRICT:
-			return "RESTRICT";
-		case FKCONSTR_ACTION_CASCADE:
-			return "CASCADE";
-		case FKCONSTR_ACTION_SETNULL:
-			return "SET NULL";
-		case FKCONSTR_ACTION_SETDEFAULT:
-			return "SET DEFAULT";
-		default:
-			return "NO ACTION";
-	}
-}
-
-/* CONSTRAINT "u" UNIQUE [NULLS NOT DISTINCT] (...) */
-char *
-schemata_unique_sql(const ModelUnique *unique)
-{
-	return psprintf("CONSTRAINT %s %s", quote_identifier(unique->name),
-					schemata_unique_key_sql(unique));
-}
-
-/* UNIQUE [NULLS NOT DISTINCT] (...) */
-char *
-schemata_unique_key_sql(const ModelUnique *unique)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "UNIQUE %s", unique->nulls_not_distinct ? "NULLS NOT DISTINCT " : "");
-	append_column_list(&buf, &unique->columns);
-	return buf.data;
-}
-
-/* PRIMARY KEY (...) */
-char *
-schemata_primary_key_sql(const ModelColumnList *columns)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "PRIMARY KEY ");
-	append_column_list(&buf, columns);
-	return buf.data;
-}
-
-/* CONSTRAINT "fk_x" FOREIGN KEY (...) REFERENCES "s"."t" (...) [ON ...] */
-char *
-schemata_foreign_key_sql(const ModelForeignKey *fk)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "CONSTRAINT %s FOREIGN KEY ", quote_identifier(fk->name));
-	append_column_list(&buf, &fk->columns);
-	appendStringInfo(&buf, " REFERENCES %s ",
-					 quote_qualified_identifier(fk->ref_schema, fk->ref_table));
-	append_column_list(&buf, &fk->ref_columns);
-	if (fk->on_delete != FKCONSTR_ACTION_NOACTION)
-		appendStringInfo(&buf, " ON DELETE %s", fk_action_sql(fk->on_delete));
-	if (fk->on_update != FKCONSTR_ACTION_NOACTION)
-		appendStringInfo(&buf, " ON UPDATE %s", fk_action_sql(fk->on_update));
-	return buf.data;
-}
-
-static void
-append_column_definition(StringInfo buf, const ModelColumn *column)
-{
-	appendStringInfo(buf, "%s %s", quote_identifier(column->name), column->type);
-	if (column->generated_sql != NULL)
-		appendStringInfo(buf, " GENERATED ALWAYS AS (%s) STORED", column->generated_sql);
-	if (column->not_null)
-		appendStringInfoString(buf, " NOT NULL");
-	if (column->default_sql != NULL)
-		appendStringInfo(buf, " DEFAULT %s", column->default_sql);
-}
-
-/* "name" type [GENERATED ...] [NOT NULL] [DEFAULT ...] */
-char *
-schemata_column_definition_sql(const ModelColumn *column)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	append_column_definition(&buf, column);
-	return buf.data;
-}
-
-/*
- * CREATE TABLE for a model: columns, primary key, unique constraints,
- * foreign keys (those not deferred) and checks, in pg-schemata's order.
- */
-char *
-schemata_create_table_sql(const ModelTable *table, const bool *deferred)
-{
-	StringInfoData buf;
-	const char *sep = "\n    ";
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "CREATE TABLE %s (", qualified_table(table));
-	for (int i = 0; i < table->ncolumns; i++, sep = ",\n    ")
-	{
-		appendStringInfoString(&buf, sep);
-		append_column_definition(&buf, &table->columns[i]);
-	}
-	if (table->primary_key.n > 0)
-	{
-		appendStringInfo(&buf, "%s%s", sep, schemata_primary_key_sql(&table->primary_key));
-		sep = ",\n    ";
-	}
-	for (int i = 0; i < table->nuniques; i++, sep = ",\n    ")
-		appendStringInfo(&buf, "%s%s", sep, schemata_unique_sql(&table->uniques[i]));
-	for (int i = 0; i < table->nforeign_keys; i++)
-	{
-		if (deferred != NULL && deferred[i])
-			continue;
-		appendStringInfo(&buf, "%s%s", sep, schemata_foreign_key_sql(&table->foreign_keys[i]));
-		sep = ",\n    ";
-	}
-	for (int i = 0; i < table->nchecks; i++, sep = ",\n    ")
-		appendStringInfo(&buf, "%sCHECK (%s)", sep, table->checks[i].expr_sql);
-	appendStringInfoString(&buf, "\n)");
-	return buf.data;
-}
-
-char *
-schemata_create_index_sql(const ModelTable *table, const ModelIndex *index)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "CREATE %sINDEX %s ON %s", index->unique ? "UNIQUE " : "",
-					 quote_identifier(index->name), qualified_table(table));
-	if (index->method != NULL)
-		appendStringInfo(&buf, " USING %s", quote_identifier(index->method));
-	appendStringInfoString(&buf, " (");
-	for (int i = 0; i < index->ncolumns; i++)
-	{
-		const ModelIndexColumn *column = &index->columns[i];
-
-		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", quote_identifier(column->name));
-		if (column->opclass_sql != NULL)
-			appendStringInfo(&buf, " %s", column->opclass_sql);
-		if (column->descending)
-			appendStringInfoString(&buf, " DESC");
-	}
-	appendStringInfoChar(&buf, ')');
-	if (index->with_sql != NULL)
-		appendStringInfo(&buf, " WITH (%s)", index->with_sql);
-	if (index->tablespace != NULL)
-		appendStringInfo(&buf, " TABLESPACE %s", quote_identifier(index->tablespace));
-	if (index->where_sql != NULL)
-		appendStringInfo(&buf, " WHERE %s", index->where_sql);
-	return buf.data;
-}
-
-char *
-schemata_add_foreign_key_sql(const ModelTable *table, const ModelForeignKey *fk)
-{
-	return psprintf("ALTER TABLE %s ADD %s", qualified_table(table),
-					schemata_foreign_key_sql(fk));
-}
-
-/*
- * Run one DDL statement through SPI; errors name the JSON path of what it
- * came from.
- */
-void
-schemata_execute_ddl(const char *sql, const char *path)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	PathContext ctx;
-	int			rc;
-
-	schemata_push_path(&ctx, path, NULL);
-	rc = SPI_execute(sql, false, 0);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_UTILITY)
-		elog(ERROR, "unexpected result of DDL statement: %s", SPI_result_code_string(rc));
-	schemata_pop_path(&ctx);
 }
 
 /*---- bootstrap ----*/
@@ -352,20 +160,14 @@ qualified_name3(const char *schema, const char *table, const char *name)
 static void
 check_extension_available(const char *name, const char *path)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(name)};
 	PathContext ctx;
-	int			rc;
 
 	schemata_push_path(&ctx, path, NULL);
-	rc = SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_available_extensions() "
-							   "WHERE name::pg_catalog.text OPERATOR(pg_catalog.=) $1",
-							   1, argtypes, values, NULL, true, 1);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read the available extensions: %s", SPI_result_code_string(rc));
-	if (SPI_processed == 0)
+	if (schemata_spi_execute("SELECT 1 FROM pg_catalog.pg_available_extensions() "
+							 "WHERE name::pg_catalog.text OPERATOR(pg_catalog.=) $1",
+							 1, argtypes, values, NULL, true, SPI_OK_SELECT) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("extension \"%s\" is not available", name),
@@ -438,26 +240,6 @@ ensure_schemas(const ModelSet *set, ObjectCallback callback, void *arg)
 		ensure_schema(set->enums[e].schema, set->enums[e].path, &seen, callback, arg);
 }
 
-/* The labels of "model_enum", quoted and separated by commas. */
-static char *
-enum_values_sql(const ModelEnum *model_enum)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	for (int i = 0; i < model_enum->nvalues; i++)
-		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", quote_literal_cstr(model_enum->values[i]));
-	return buf.data;
-}
-
-char *
-schemata_create_enum_sql(const ModelEnum *model_enum)
-{
-	return psprintf("CREATE TYPE %s AS ENUM (%s)",
-					quote_qualified_identifier(model_enum->schema, model_enum->name),
-					enum_values_sql(model_enum));
-}
-
 /* Whether enum type "typid" has exactly the labels of "model_enum", in order. */
 static bool
 same_labels(const ModelEnum *model_enum, Oid typid)
@@ -513,7 +295,7 @@ ensure_enums(const ModelSet *set, ObjectCallback callback, void *arg)
 		if (!same_labels(model_enum, typid))
 			ereport(NOTICE,
 					(errmsg("enum %s differs from its model at %s", name, model_enum->path),
-					 errdetail("The model's values are %s.", enum_values_sql(model_enum)),
+					 errdetail("The model's values are %s.", schemata_enum_values_sql(model_enum)),
 					 errhint("Bootstrap does not change a type that exists; schemata.sync() applies the model, and schemata.diff() lists its steps.")));
 	}
 }
@@ -545,6 +327,27 @@ named_constraints(const ModelTable *table)
 	return construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT);
 }
 
+/* The objects a query reports: to whom, with what action; of which table. */
+typedef struct ObjectReport
+{
+	ObjectCallback callback;
+	void	   *arg;
+	const char *action;
+	const ModelTable *table;	/* for constraints */
+} ObjectReport;
+
+/* A row of report_constraints(): name, type. */
+static void
+report_constraint_row(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	ObjectReport *report = (ObjectReport *) arg;
+
+	report->callback(SPI_getvalue(tuple, desc, 2),
+					 qualified_name3(report->table->schema, report->table->name,
+									 SPI_getvalue(tuple, desc, 1)),
+					 report->action, report->arg);
+}
+
 /*
  * Report the constraints of "table" with "action", as the catalog names
  * them: all of them, or with "names" only those.
@@ -553,16 +356,17 @@ static void
 report_constraints(const ModelTable *table, ArrayType *names, const char *action,
 				   ObjectCallback callback, void *arg)
 {
-	MemoryContext cxt = CurrentMemoryContext;
+	ObjectReport report = {callback, arg, action, table};
 	Oid			argtypes[2] = {OIDOID, TEXTARRAYOID};
 	Datum		values[2];
 	char		nulls[2] = {' ', names == NULL ? 'n' : ' '};
-	int			rc;
 
 	values[0] = ObjectIdGetDatum(get_relname_relid(table->name,
 												   get_namespace_oid(table->schema, false)));
+	/* the table exists: bootstrap found it or has just created it */
+	Assert(OidIsValid(DatumGetObjectId(values[0])));
 	values[1] = PointerGetDatum(names);
-	rc = SPI_execute_with_args("SELECT conname::pg_catalog.text, "
+	(void) schemata_spi_select("SELECT conname::pg_catalog.text, "
 							   "CASE WHEN contype OPERATOR(pg_catalog.=) 'p' THEN 'primary key' "
 							   "WHEN contype OPERATOR(pg_catalog.=) 'u' THEN 'unique' "
 							   "WHEN contype OPERATOR(pg_catalog.=) 'f' THEN 'foreign key' "
@@ -571,28 +375,8 @@ report_constraints(const ModelTable *table, ArrayType *names, const char *action
 							   "AND contype OPERATOR(pg_catalog.=) ANY ('{p,u,f,c}'::pg_catalog.\"char\"[]) "
 							   "AND ($2 IS NULL OR conname OPERATOR(pg_catalog.=) ANY ($2)) "
 							   "ORDER BY pg_catalog.strpos('pufc', contype::pg_catalog.text), conname",
-							   2, argtypes, values, nulls, false, 0);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read constraints: %s", SPI_result_code_string(rc));
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-
-		callback(SPI_getvalue(tuple, desc, 2),
-				 qualified_name3(table->schema, table->name, SPI_getvalue(tuple, desc, 1)),
-				 action, arg);
-	}
-}
-
-static bool
-in_column_list(const ModelColumnList *list, const char *name)
-{
-	for (int i = 0; i < list->n; i++)
-		if (strcmp(list->names[i], name) == 0)
-			return true;
-	return false;
+							   2, argtypes, values, nulls, false,
+							   report_constraint_row, &report);
 }
 
 /*
@@ -647,6 +431,7 @@ complete_indexes(const ModelTable *table, StringInfo differences,
 	Oid			nsp = get_namespace_oid(table->schema, false);
 	Oid			relid = get_relname_relid(table->name, nsp);
 
+	Assert(OidIsValid(relid));
 	for (int i = 0; i < table->nindexes; i++)
 	{
 		const ModelIndex *index = &table->indexes[i];
@@ -701,7 +486,7 @@ describe_differences(const ModelTable *table, StringInfo differences)
 							 format_type_with_typemod(att->atttypid, att->atttypmod),
 							 format_type_with_typemod(column->type_oid, column->typmod));
 		not_null = column->not_null || column->is_serial ||
-			in_column_list(&table->primary_key, column->name);
+			schemata_in_column_list(&table->primary_key, column->name);
 		if (att->attnotnull != not_null)
 			appendStringInfo(differences,
 							 att->attnotnull ? "\nColumn %s is NOT NULL, the model's is not." :
@@ -734,7 +519,7 @@ complete_existing_table(const ModelTable *table, ObjectCallback callback, void *
 	complete_indexes(table, &differences, callback, arg);
 	if (differences.len > 0)
 		ereport(NOTICE,
-				(errmsg("table %s differs from its model at %s", qualified_table(table), table->path),
+				(errmsg("table %s differs from its model at %s", schemata_qualified_table(table), table->path),
 				 errdetail_internal("%s", differences.data + 1),
 				 errhint("Bootstrap does not change a table that exists; schemata.sync() applies the model, and schemata.diff() lists its steps.")));
 }
@@ -748,7 +533,7 @@ void
 schemata_bootstrap(ModelSet *set, ArrayType *extensions, ObjectCallback callback,
 				   void *arg)
 {
-	TableOrder *order = schemata_table_order(set);
+	TableOrder *order = table_order(set);
 	bool	   *created = palloc0(Max(set->ntables, 1) * sizeof(bool));
 	int			nestlevel;
 
@@ -774,14 +559,14 @@ schemata_bootstrap(ModelSet *set, ArrayType *extensions, ObjectCallback callback
 
 		if (table_exists(table))
 		{
-			callback("table", qualified_table(table), "exists", arg);
+			callback("table", schemata_qualified_table(table), "exists", arg);
 			report_constraints(table, named_constraints(table), "exists", callback, arg);
 			complete_existing_table(table, callback, arg);
 			continue;
 		}
 		schemata_execute_ddl(schemata_create_table_sql(table, order->deferred[t]), table->path);
 		created[t] = true;
-		callback("table", qualified_table(table), "created", arg);
+		callback("table", schemata_qualified_table(table), "created", arg);
 		report_constraints(table, NULL, "created", callback, arg);
 	}
 	for (int n = 0; n < set->ntables; n++)
@@ -815,6 +600,16 @@ schemata_bootstrap(ModelSet *set, ArrayType *extensions, ObjectCallback callback
 
 /*---- teardown ----*/
 
+/* A row of report_cascade(): type, identity. */
+static void
+report_dropped_row(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	ObjectReport *report = (ObjectReport *) arg;
+
+	report->callback(SPI_getvalue(tuple, desc, 1), SPI_getvalue(tuple, desc, 2),
+					 report->action, report->arg);
+}
+
 /*
  * Report with "dropped" what DROP TABLE ... CASCADE of the tables "relids"
  * and DROP TYPE ... CASCADE of the types "typids" drop besides them, as
@@ -829,12 +624,11 @@ schemata_bootstrap(ModelSet *set, ArrayType *extensions, ObjectCallback callback
 static void
 report_cascade(ArrayType *relids, ArrayType *typids, ObjectCallback callback, void *arg)
 {
-	MemoryContext cxt = CurrentMemoryContext;
+	ObjectReport report = {callback, arg, "dropped", NULL};
 	Oid			argtypes[2] = {OIDARRAYOID, OIDARRAYOID};
 	Datum		values[2] = {PointerGetDatum(relids), PointerGetDatum(typids)};
-	int			rc;
 
-	rc = SPI_execute_with_args(
+	(void) schemata_spi_select(
 							   "WITH RECURSIVE gone(classid, objid, objsubid, reported) AS ("
 							   " SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid, t, 0, false"
 							   " FROM pg_catalog.unnest($1) AS t"
@@ -867,13 +661,7 @@ report_cascade(ArrayType *relids, ArrayType *typids, ObjectCallback callback, vo
 							   " AND p.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
 							   " AND p.refobjid OPERATOR(pg_catalog.=) ANY ($1))"
 							   " ORDER BY 1, 2",
-							   2, argtypes, values, NULL, true, 0);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read dependencies: %s", SPI_result_code_string(rc));
-	for (uint64 i = 0; i < SPI_processed; i++)
-		callback(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
-				 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2), "dropped", arg);
+							   2, argtypes, values, NULL, true, report_dropped_row, &report);
 }
 
 /* Whether schema "nsp" holds no object (nothing depends on it). */
@@ -935,7 +723,7 @@ void
 schemata_teardown(const ModelSet *set, bool cascade, bool drop_schema,
 				  ObjectCallback callback, void *arg)
 {
-	TableOrder *order = schemata_table_order(set);
+	TableOrder *order = table_order(set);
 	StringInfoData tables_sql;
 	StringInfoData types_sql;
 	bool	   *exists = palloc0(Max(set->ntables, 1) * sizeof(bool));
@@ -959,7 +747,7 @@ schemata_teardown(const ModelSet *set, bool cascade, bool drop_schema,
 		if (!exists[t])
 			continue;
 		appendStringInfo(&tables_sql, "%s%s", tables_sql.len == 0 ? "DROP TABLE " : ", ",
-						 qualified_table(table));
+						 schemata_qualified_table(table));
 		relids[nrelids++] = ObjectIdGetDatum(get_relname_relid(table->name,
 															   get_namespace_oid(table->schema, false)));
 	}
@@ -989,7 +777,7 @@ schemata_teardown(const ModelSet *set, bool cascade, bool drop_schema,
 	{
 		int			t = order->order[n];
 
-		callback("table", qualified_table(&set->tables[t]), exists[t] ? "dropped" : "absent", arg);
+		callback("table", schemata_qualified_table(&set->tables[t]), exists[t] ? "dropped" : "absent", arg);
 	}
 	for (int e = 0; e < set->nenums; e++)
 		callback("enum", quote_qualified_identifier(set->enums[e].schema, set->enums[e].name),

@@ -146,6 +146,7 @@ read_item(HeapTuple tuple, TupleDesc desc, CatalogItem *item)
 	bool		isnull;
 
 	item->kind = (CatalogItemKind) DatumGetInt32(SPI_getbinval(tuple, desc, 2, &isnull));
+	Assert(!isnull && item->kind >= ITEM_COLUMN && item->kind <= ITEM_INDEX);
 	item->name = SPI_getvalue(tuple, desc, 3);
 	item->definition = SPI_getvalue(tuple, desc, 4);
 	if (item->kind == ITEM_INDEX)
@@ -168,15 +169,15 @@ read_item(HeapTuple tuple, TupleDesc desc, CatalogItem *item)
 CatalogTables *
 schemata_describe_tables(const Oid *relids, int n)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	CatalogTables *tables = palloc0(sizeof(CatalogTables));
 	Datum	   *elems = palloc(Max(n, 1) * sizeof(Datum));
 	Oid			argtypes[1] = {OIDARRAYOID};
 	Datum		values[1];
-	int			rc;
 	int			nestlevel;
+	uint64		nrows;
 	uint64		row = 0;
 
+	Assert(n >= 0 && (n == 0 || relids != NULL));
 	tables->relids = palloc(Max(n, 1) * sizeof(Oid));
 	memcpy(tables->relids, relids, n * sizeof(Oid));
 	if (n > 0)
@@ -194,11 +195,8 @@ schemata_describe_tables(const Oid *relids, int n)
 	nestlevel = schemata_pin_search_path();
 	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
-	rc = SPI_execute_with_args(describe_sql, 1, argtypes, values, NULL, false, 0);
+	nrows = schemata_spi_execute(describe_sql, 1, argtypes, values, NULL, false, SPI_OK_SELECT);
 	schemata_restore_search_path(nestlevel);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not describe tables: %s", SPI_result_code_string(rc));
 	/* rows come ordered by relation, as tables->relids are */
 	for (int t = 0; t < tables->ntables; t++)
 	{
@@ -206,7 +204,7 @@ schemata_describe_tables(const Oid *relids, int n)
 		uint64		first = row;
 		bool		isnull;
 
-		while (row < SPI_processed &&
+		while (row < nrows &&
 			   DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
 											  1, &isnull)) == tables->relids[t])
 			row++;
@@ -215,6 +213,8 @@ schemata_describe_tables(const Oid *relids, int n)
 		for (int i = 0; i < table->nitems; i++)
 			read_item(SPI_tuptable->vals[first + i], SPI_tuptable->tupdesc, &table->items[i]);
 	}
+	/* each row belongs to one of the relations asked for */
+	Assert(row == nrows);
 	SPI_freetuptable(SPI_tuptable);
 	return tables;
 }
@@ -237,6 +237,7 @@ schemata_catalog_table(const CatalogTables *tables, Oid relid)
 const char *
 schemata_live_column_name(const CatalogTable *live, const ModelColumn *column)
 {
+	Assert(column != NULL);
 	if (column->renamed_from == NULL)
 		return column->name;
 	for (int i = 0; i < live->nitems; i++)
@@ -336,15 +337,6 @@ needs_scratch_table(const ModelTable *model)
 	return false;
 }
 
-static bool
-in_column_list(const ModelColumnList *list, const char *name)
-{
-	for (int i = 0; i < list->n; i++)
-		if (strcmp(list->names[i], name) == 0)
-			return true;
-	return false;
-}
-
 /*
  * The default of "column", of type type_oid/typmod, as pg_get_expr() shows
  * it once CREATE TABLE has stored it: cooked by cookDefault() as CREATE TABLE
@@ -381,7 +373,7 @@ describe_model_column(const ModelTable *model, const ModelColumn *column, Catalo
 	item->typmod = column->typmod;
 	item->type = format_type_with_typemod(item->type_oid, item->typmod);
 	item->not_null = column->not_null || column->is_serial ||
-		in_column_list(&model->primary_key, column->name);
+		schemata_in_column_list(&model->primary_key, column->name);
 	item->generated = column->generated_sql != NULL;
 	if (column->is_serial)
 		item->default_expr = "serial";
@@ -425,6 +417,8 @@ add_scratch_items(CatalogTable *table, const ModelTable *model, const CatalogTab
 	{
 		const CatalogItem *item = &as_live->items[i];
 
+		/* the two descriptions list the same items in the same order */
+		Assert(as_model->items[i].kind == item->kind);
 		if (item->kind == ITEM_CHECK || item->kind == ITEM_INDEX)
 		{
 			CatalogItem *copy = &table->items[table->nitems++];
@@ -460,11 +454,12 @@ schemata_describe_model(const ModelTable *model, const CatalogTable *live)
 	CatalogTable *as_model = NULL;
 	CatalogTable *as_live = NULL;
 	CatalogTable *table = palloc0(sizeof(CatalogTable));
+	int			allocated;
 
 	if (needs_scratch_table(model))
 		describe_scratch_table(model, live, &as_model, &as_live);
-	table->items = palloc0((model->ncolumns + 1 + model->nuniques +
-							(as_model ? as_model->nitems : 0)) * sizeof(CatalogItem));
+	allocated = model->ncolumns + 1 + model->nuniques + (as_model ? as_model->nitems : 0);
+	table->items = palloc0(allocated * sizeof(CatalogItem));
 	for (int i = 0; i < model->ncolumns; i++)
 		describe_model_column(model, &model->columns[i], &table->items[table->nitems++]);
 	if (model->primary_key.n > 0)
@@ -475,6 +470,7 @@ schemata_describe_model(const ModelTable *model, const CatalogTable *live)
 				 schemata_unique_key_sql(&model->uniques[i]));
 	if (as_model != NULL)
 		add_scratch_items(table, model, as_model, as_live);
+	Assert(table->nitems <= allocated);
 	return table;
 }
 
@@ -501,14 +497,12 @@ schemata_model_foreign_key_definition(const ModelForeignKey *fk)
 List *
 schemata_schema_tables(const char *schema)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(schema)};
 	List	   *names = NIL;
 	int			nestlevel = schemata_pin_search_path();
-	int			rc;
 
-	rc = SPI_execute_with_args("SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_class c "
+	(void) schemata_spi_select("SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_class c "
 							   "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
 							   "WHERE n.nspname OPERATOR(pg_catalog.=) $1 "
 							   "AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p}'::pg_catalog.\"char\"[]) "
@@ -518,14 +512,9 @@ schemata_schema_tables(const char *schema)
 							   "                AND d.objid OPERATOR(pg_catalog.=) c.oid "
 							   "                AND d.deptype OPERATOR(pg_catalog.=) 'e') "
 							   "ORDER BY 1",
-							   1, argtypes, values, NULL, false, 0);
+							   1, argtypes, values, NULL, false,
+							   schemata_append_first_value, &names);
 	schemata_restore_search_path(nestlevel);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not list tables: %s", SPI_result_code_string(rc));
-	for (uint64 i = 0; i < SPI_processed; i++)
-		names = lappend(names, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
-	SPI_freetuptable(SPI_tuptable);
 	return names;
 }
 
@@ -533,22 +522,15 @@ schemata_schema_tables(const char *schema)
 List *
 schemata_enum_labels(Oid typid)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	Oid			argtypes[1] = {OIDOID};
 	Datum		values[1] = {ObjectIdGetDatum(typid)};
 	List	   *labels = NIL;
 	int			nestlevel = schemata_pin_search_path();
-	int			rc;
 
-	rc = SPI_execute_with_args("SELECT enumlabel::pg_catalog.text FROM pg_catalog.pg_enum "
+	(void) schemata_spi_select("SELECT enumlabel::pg_catalog.text FROM pg_catalog.pg_enum "
 							   "WHERE enumtypid OPERATOR(pg_catalog.=) $1 ORDER BY enumsortorder",
-							   1, argtypes, values, NULL, false, 0);
+							   1, argtypes, values, NULL, false,
+							   schemata_append_first_value, &labels);
 	schemata_restore_search_path(nestlevel);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not list enum labels: %s", SPI_result_code_string(rc));
-	for (uint64 i = 0; i < SPI_processed; i++)
-		labels = lappend(labels, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
-	SPI_freetuptable(SPI_tuptable);
 	return labels;
 }

@@ -3,9 +3,10 @@
  * common.h
  *	  Declarations every part of the schemata extension uses.
  *
- * What every layer uses: the extension's names and settings, the pinned
- * search_path (searchpath.c) and work run in a subtransaction that is always
- * rolled back (subxact.c).  The migration side is declared in migration.h,
+ * What every layer uses: the extension's names and settings, the idioms
+ * every file repeats (common.c: SPI, error context, growable arrays), the
+ * pinned search_path (searchpath.c) and work run in a subtransaction that is
+ * always rolled back (subxact.c).  The migration side is declared in migration.h,
  * the model side in model.h; access.c (who may do what) and functions.c (the
  * SQL-callable entry points) serve both.
  *
@@ -27,6 +28,8 @@
  */
 #include "compat.h"
 
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "common/sha2.h"
 
 /* Name of the extension, of its schema and of the history table. */
@@ -49,6 +52,38 @@ extern char *schemata_allowed_directories;
 extern bool schemata_fence_lost;
 extern int	schemata_max_file_size_kb;
 extern bool schemata_cache_checksums;
+
+/*
+ * common.c
+ *
+ * The repeated idioms, named once.  schemata_spi_execute() runs a statement
+ * (parameters as SPI_execute_with_args() takes them), checks its result code
+ * and gives the caller its memory context back; schemata_spi_select() also
+ * hands each row to a callback, in the caller's context, and frees them.
+ */
+typedef void (*SpiRowCallback) (HeapTuple tuple, TupleDesc desc, void *arg);
+
+extern uint64 schemata_spi_execute(const char *sql, int nargs, Oid *argtypes, Datum *values,
+								   const char *nulls, bool read_only, int expected);
+extern uint64 schemata_spi_select(const char *sql, int nargs, Oid *argtypes, Datum *values,
+								  const char *nulls, bool read_only, SpiRowCallback row,
+								  void *arg);
+extern void schemata_append_first_value(HeapTuple tuple, TupleDesc desc, void *arg);
+
+/* A CONTEXT line for every error between push and pop. */
+extern void schemata_push_context(ErrorContextCallback *callback, void (*fn) (void *arg),
+								  void *arg);
+extern void schemata_pop_context(ErrorContextCallback *callback);
+
+/*
+ * A growable array, doubling: schemata_grow(array, n, allocated, initial)
+ * makes room for element n of "array", which has room for "allocated" (an
+ * int variable, 0 at first with array NULL); new elements are zeroed.
+ */
+extern void *schemata_grow_array(void *items, Size size, int n, int *allocated, int initial);
+
+#define schemata_grow(array, n, allocated, initial) \
+	((array) = schemata_grow_array((array), sizeof(*(array)), (n), &(allocated), (initial)))
 
 /*
  * searchpath.c

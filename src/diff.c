@@ -134,12 +134,8 @@ add_step(Diff *diff, DiffPhase phase, const char *operation, char *object_name,
 {
 	PhasedStep *step;
 
-	if (diff->nsteps == diff->allocated)
-	{
-		diff->allocated = Max(16, diff->allocated * 2);
-		diff->steps = diff->steps == NULL ? palloc(diff->allocated * sizeof(PhasedStep))
-			: repalloc(diff->steps, diff->allocated * sizeof(PhasedStep));
-	}
+	Assert(operation != NULL && object_name != NULL && sql != NULL);
+	schemata_grow(diff->steps, diff->nsteps, diff->allocated, 16);
 	step = &diff->steps[diff->nsteps];
 	step->phase = phase;
 	step->seq = diff->nsteps++;
@@ -155,6 +151,8 @@ step_cmp(const void *a, const void *b)
 	const PhasedStep *x = (const PhasedStep *) a;
 	const PhasedStep *y = (const PhasedStep *) b;
 
+	/* each step has its own seq: the order is total */
+	Assert(x == y || x->seq != y->seq);
 	if (x->phase != y->phase)
 		return x->phase < y->phase ? -1 : 1;
 	return x->seq < y->seq ? -1 : (x->seq > y->seq);
@@ -357,6 +355,8 @@ diff_column(TableDiff *td, const ModelColumn *column, const CatalogItem *want,
 {
 	const char *col = quote_identifier(column->name);
 
+	/* the model's description has each of its columns */
+	Assert(want != NULL && live != NULL);
 	if (want->generated != live->generated ||
 		(want->generated && !schemata_same_text(want->default_expr, live->default_expr)))
 	{
@@ -497,10 +497,12 @@ use_live_column_names(const TableDiff *td, CatalogTable *want, CatalogTable *liv
 	for (int i = 0; i < model->nuniques; i++)
 	{
 		ModelUnique unique = model->uniques[i];
+		CatalogItem *item = find_item(want, ITEM_UNIQUE, unique.name, NULL);
 
+		/* the model's description has each of its unique constraints */
+		Assert(item != NULL);
 		unique.columns = live_column_list(model, live, &model->uniques[i].columns);
-		find_item(want, ITEM_UNIQUE, unique.name, NULL)->definition =
-			schemata_unique_key_sql(&unique);
+		item->definition = schemata_unique_key_sql(&unique);
 	}
 }
 
@@ -1092,6 +1094,33 @@ add_enum_values(Diff *diff, const ModelEnum *model_enum, const char *name, List 
 	}
 }
 
+/* append_enum_column_changes(): the statements, and the recreated type. */
+typedef struct EnumColumnChanges
+{
+	StringInfo	sql;
+	const char *name;
+} EnumColumnChanges;
+
+/* A row of append_enum_column_changes(): table, column, default. */
+static void
+append_enum_column_change(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	EnumColumnChanges *changes = (EnumColumnChanges *) arg;
+	StringInfo	sql = changes->sql;
+	const char *name = changes->name;
+	char	   *table = SPI_getvalue(tuple, desc, 1);
+	char	   *col = SPI_getvalue(tuple, desc, 2);
+	char	   *def = SPI_getvalue(tuple, desc, 3);
+
+	appendStringInfo(sql, ";\nALTER TABLE %s ", table);
+	if (def != NULL)
+		appendStringInfo(sql, "ALTER COLUMN %s DROP DEFAULT, ", col);
+	appendStringInfo(sql, "ALTER COLUMN %s TYPE %s USING %s::pg_catalog.text::%s",
+					 col, name, col, name);
+	if (def != NULL)
+		appendStringInfo(sql, ", ALTER COLUMN %s SET DEFAULT %s", col, def);
+}
+
 /*
  * The statements that give the live columns of enum type "typid" the
  * recreated type "name": ALTER COLUMN ... TYPE name USING col::text::name,
@@ -1100,12 +1129,11 @@ add_enum_values(Diff *diff, const ModelEnum *model_enum, const char *name, List 
 static void
 append_enum_column_changes(StringInfo sql, Oid typid, const char *name)
 {
-	MemoryContext cxt = CurrentMemoryContext;
+	EnumColumnChanges changes = {sql, name};
 	Oid			argtypes[1] = {OIDOID};
 	Datum		values[1] = {ObjectIdGetDatum(typid)};
-	int			rc;
 
-	rc = SPI_execute_with_args("SELECT pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' "
+	(void) schemata_spi_select("SELECT pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' "
 							   "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname), "
 							   "pg_catalog.quote_ident(a.attname), pg_catalog.pg_get_expr(d.adbin, d.adrelid) "
 							   "FROM pg_catalog.pg_attribute a "
@@ -1117,26 +1145,8 @@ append_enum_column_changes(StringInfo sql, Oid typid, const char *name)
 							   "AND NOT a.attisdropped "
 							   "AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p}'::pg_catalog.\"char\"[]) "
 							   "ORDER BY 1, a.attnum",
-							   1, argtypes, values, NULL, false, 0);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not list the columns of an enum: %s", SPI_result_code_string(rc));
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		char	   *table = SPI_getvalue(tuple, desc, 1);
-		char	   *col = SPI_getvalue(tuple, desc, 2);
-		char	   *def = SPI_getvalue(tuple, desc, 3);
-
-		appendStringInfo(sql, ";\nALTER TABLE %s ", table);
-		if (def != NULL)
-			appendStringInfo(sql, "ALTER COLUMN %s DROP DEFAULT, ", col);
-		appendStringInfo(sql, "ALTER COLUMN %s TYPE %s USING %s::pg_catalog.text::%s",
-						 col, name, col, name);
-		if (def != NULL)
-			appendStringInfo(sql, ", ALTER COLUMN %s SET DEFAULT %s", col, def);
-	}
+							   1, argtypes, values, NULL, false,
+							   append_enum_column_change, &changes);
 }
 
 /*
@@ -1358,22 +1368,15 @@ run_steps(const Diff *diff)
 {
 	for (int i = 0; i < diff->nsteps; i++)
 	{
-		MemoryContext cxt = CurrentMemoryContext;
 		ErrorContextCallback callback;
 		StepErrorContext ctx;
-		int			rc;
 
 		ctx.step = i + 1;
 		ctx.diff_step = &diff->steps[i].step;
-		callback.callback = step_error_callback;
-		callback.arg = &ctx;
-		callback.previous = error_context_stack;
-		error_context_stack = &callback;
-		rc = SPI_execute(diff->steps[i].step.sql, false, 0);
-		MemoryContextSwitchTo(cxt);
-		if (rc != SPI_OK_UTILITY)
-			elog(ERROR, "unexpected result of sync step: %s", SPI_result_code_string(rc));
-		error_context_stack = callback.previous;
+		schemata_push_context(&callback, step_error_callback, &ctx);
+		(void) schemata_spi_execute(diff->steps[i].step.sql, 0, NULL, NULL, NULL, false,
+									SPI_OK_UTILITY);
+		schemata_pop_context(&callback);
 	}
 }
 

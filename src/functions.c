@@ -46,6 +46,10 @@ PG_FUNCTION_INFO_V1(schemata_rollback_each);
 PG_FUNCTION_INFO_V1(schemata_history_guard);
 PG_FUNCTION_INFO_V1(schemata_checksums_guard);
 
+/*
+ * The number of columns of each function's result, as its SQL declaration
+ * gives them (Asserted where the rows are put).
+ */
 #define APPLY_COLS 4
 #define PLAN_COLS 8
 #define STATUS_COLS 10
@@ -136,6 +140,7 @@ put_applied_row(const PlannedMigration *migration, double duration_ms, void *arg
 	Datum		values[APPLY_COLS];
 	bool		nulls[APPLY_COLS] = {0};
 
+	Assert(rsinfo->setDesc->natts == APPLY_COLS);
 	values[0] = CStringGetTextDatum(migration->file->version.text);
 	values[1] = CStringGetTextDatum(migration->file->name);
 	values[2] = CStringGetTextDatum(migration->checksum);
@@ -177,6 +182,7 @@ schemata_plan(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
 	plan = schemata_build_plan(&options, PLAN_TO_SHOW);
+	Assert(rsinfo->setDesc->natts == PLAN_COLS);
 	for (int i = 0; i < plan->npending; i++)
 	{
 		const PlannedMigration *planned = &plan->pending[i];
@@ -208,6 +214,7 @@ put_status_row(const MigrationFile *file, const HistoryRow *row, const Migration
 	Datum		values[STATUS_COLS];
 	bool		nulls[STATUS_COLS] = {0};
 
+	Assert(rsinfo->setDesc->natts == STATUS_COLS);
 	values[0] = CStringGetTextDatum(row ? row->version.text : file->version.text);
 	values[1] = CStringGetTextDatum(row ? row->name : file->name);
 	values[2] = CStringGetTextDatum(status->state);
@@ -286,6 +293,7 @@ put_rolled_back_row(const HistoryRow *row, double duration_ms, void *arg)
 	Datum		values[ROLLBACK_COLS];
 	bool		nulls[ROLLBACK_COLS] = {0};
 
+	Assert(rsinfo->setDesc->natts == ROLLBACK_COLS);
 	values[0] = CStringGetTextDatum(row->version.text);
 	values[1] = CStringGetTextDatum(row->name);
 	values[2] = Float8GetDatum(duration_ms);
@@ -387,6 +395,7 @@ put_object_row(const char *object_type, const char *object_name, const char *act
 	Datum		values[OBJECT_COLS];
 	bool		nulls[OBJECT_COLS] = {0};
 
+	Assert(rsinfo->setDesc->natts == OBJECT_COLS);
 	values[0] = CStringGetTextDatum(object_type);
 	values[1] = CStringGetTextDatum(object_name);
 	values[2] = CStringGetTextDatum(action);
@@ -444,6 +453,7 @@ put_step_row(int step, const DiffStep *diff_step, void *arg)
 	Datum		values[DIFF_COLS];
 	bool		nulls[DIFF_COLS] = {0};
 
+	Assert(rsinfo->setDesc->natts == DIFF_COLS);
 	values[0] = Int32GetDatum(step);
 	values[1] = CStringGetTextDatum(diff_step->operation);
 	values[2] = CStringGetTextDatum(diff_step->object_name);
@@ -615,6 +625,7 @@ put_adopted_row(const MigrationFile *file, const char *checksum, void *arg)
 	Datum		values[ADOPT_COLS];
 	bool		nulls[ADOPT_COLS] = {0};
 
+	Assert(rsinfo->setDesc->natts == ADOPT_COLS);
 	values[0] = CStringGetTextDatum(file->version.text);
 	values[1] = CStringGetTextDatum(file->name);
 	values[2] = CStringGetTextDatum(checksum);
@@ -650,6 +661,7 @@ put_lint_row(const LintFinding *finding, void *arg)
 	Datum		values[LINT_COLS];
 	bool		nulls[LINT_COLS] = {0};
 
+	Assert(rsinfo->setDesc->natts == LINT_COLS);
 	values[0] = CStringGetTextDatum(finding->planned->file->version.text);
 	values[1] = CStringGetTextDatum(finding->file);
 	values[2] = Int32GetDatum(finding->line);
@@ -738,6 +750,7 @@ put_rehearsed_row(const RehearsedMigration *r, void *arg)
 	Datum		values[REHEARSE_COLS];
 	bool		nulls[REHEARSE_COLS] = {0};
 
+	Assert(rsinfo->setDesc->natts == REHEARSE_COLS);
 	values[0] = CStringGetTextDatum(r->planned->file->version.text);
 	values[1] = CStringGetTextDatum(r->planned->file->name);
 	values[2] = Float8GetDatum(r->duration_ms);

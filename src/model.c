@@ -332,8 +332,10 @@ join_names(const ModelColumnList *list)
 char *
 schemata_unique_name(const char *table, const ModelColumnList *columns)
 {
-	char	   *cols = join_names(columns);
+	char	   *cols;
 
+	Assert(columns->n > 0);
+	cols = join_names(columns);
 	return psprintf("uidx_%s_%s_%s", table, cols, short_md5(psprintf("%s%s", table, cols)));
 }
 
@@ -388,6 +390,16 @@ schemata_find_model_column(const ModelTable *table, const char *name)
 		if (strcmp(table->columns[i].name, name) == 0)
 			return &table->columns[i];
 	return NULL;
+}
+
+/* Whether "name" is one of the columns of "list". */
+bool
+schemata_in_column_list(const ModelColumnList *list, const char *name)
+{
+	for (int i = 0; i < list->n; i++)
+		if (strcmp(list->names[i], name) == 0)
+			return true;
+	return false;
 }
 
 /* A default of any JSON type, as SQL. */
@@ -548,15 +560,8 @@ add_column(ModelTable *table, int *allocated, const char *name)
 {
 	ModelColumn *column;
 
-	if (table->ncolumns == *allocated)
-	{
-		*allocated = Max(8, *allocated * 2);
-		table->columns = table->columns == NULL ?
-			palloc(*allocated * sizeof(ModelColumn)) :
-			repalloc(table->columns, *allocated * sizeof(ModelColumn));
-	}
+	schemata_grow(table->columns, table->ncolumns, *allocated, 8);
 	column = &table->columns[table->ncolumns++];
-	memset(column, 0, sizeof(ModelColumn));
 	column->name = pstrdup(name);
 	return column;
 }
@@ -969,8 +974,12 @@ read_index_with(const JsonbValue *value, const char *path)
 			key = pnstrdup(item.val.string.val, item.val.string.len);
 		else if (token == WJB_VALUE)
 		{
-			char	   *item_path = key_path(path, key);
+			char	   *item_path;
 			char	   *sql;
+
+			/* an object's value comes after its key */
+			Assert(key != NULL);
+			item_path = key_path(path, key);
 
 			check_name_length(key, item_path, NULL);
 			if (item.type == jbvString)
@@ -1178,6 +1187,8 @@ check_foreign_key_target(const ModelSet *set, const ModelForeignKey *fk)
 	const ModelTable *target = schemata_find_model(set, fk->ref_schema, fk->ref_table);
 	Oid			relid = InvalidOid;
 
+	/* read_foreign_key() checked that the column lists match */
+	Assert(fk->ref_columns.n == fk->columns.n);
 	if (target == NULL)
 	{
 		Oid			nsp = get_namespace_oid(fk->ref_schema, true);
@@ -1342,10 +1353,15 @@ schemata_read_models(Jsonb *models, const char *target_schema)
 				if (token == WJB_KEY)
 					path = key_path("models", pnstrdup(item.val.string.val, item.val.string.len));
 				else if (token == WJB_VALUE)
+				{
+					Assert(path != NULL);
 					add_model(&reader, &item, path, pass == 0);
+				}
 			}
 		}
 	}
+	/* each element of the models is one enum or one table */
+	Assert(set->ntables + set->nenums <= JsonContainerSize(root));
 	for (int i = 0; i < set->ntables; i++)
 		for (int j = 0; j < set->tables[i].nforeign_keys; j++)
 			check_foreign_key_target(set, &set->tables[i].foreign_keys[j]);

@@ -3,13 +3,18 @@
  * model.h
  *	  Declarations of the model side: JSON table models, their DDL, the catalog, diff.
  *
- * bootstrap()/teardown()/diff()/sync() work from JSON table models:
+ * bootstrap()/teardown()/diff()/sync() work from JSON table models.  The
+ * layers, each using only those above it (and common.h; sqltext.c uses the
+ * migration side's script scanner, script.c, to trim SQL to its tokens):
  *	  sqltext.c   SQL written inside models: type names, single expressions,
  *	              pg-schemata's rule for defaults
- *	  model.c     reading and checking models into ModelTable structs
- *	  bootstrap.c DDL for models, foreign-key order, bootstrap and teardown
+ *	  model.c     reading and checking models into ModelTable structs, and
+ *	              the names pg-schemata derives
+ *	  ddl.c       the DDL text of models; running one DDL statement
  *	  catalog.c   a table as the catalog describes it, in canonical forms
+ *	  bootstrap.c bootstrap and teardown, in foreign-key order
  *	  diff.c      the operations from the catalog to the models; sync
+ * The declarations below follow that order.
  *
  * Copyright (c) 2026, the schemata developers
  *
@@ -28,9 +33,9 @@
 #include "utils/array.h"
 #include "utils/jsonb.h"
 
+/*---- sqltext.c: SQL inside models ----*/
+
 /*
- * sqltext.c
- *
  * "path" arguments are JSON paths such as models[2].columns[3].type, named by
  * every error.  Returned SQL text is trimmed to its tokens, so a trailing
  * comment cannot swallow what the DDL puts after it.
@@ -58,9 +63,9 @@ extern char *schemata_check_expression(const char *expr, const char *path, bool 
 extern Node *schemata_parse_expression(const char *expr, const char *path);
 extern char *schemata_string_default(const char *value, const char *path);
 
+/*---- model.c: models read and checked ----*/
+
 /*
- * model.c
- *
  * A model is pg-schemata's table schema, with audit and soft-delete columns
  * already added and every name resolved: the schema (after target_schema),
  * the names of unique constraints, foreign keys and indexes.  SQL fragments
@@ -181,6 +186,7 @@ extern const ModelTable *schemata_find_model(const ModelSet *set, const char *sc
 											 const char *name);
 extern const ModelColumn *schemata_find_model_column(const ModelTable *table,
 													 const char *name);
+extern bool schemata_in_column_list(const ModelColumnList *list, const char *name);
 extern char *schemata_unique_name(const char *table, const ModelColumnList *columns);
 extern char *schemata_foreign_key_name(const char *table, const ModelForeignKey *fk);
 extern char *schemata_index_name(const char *table, const ModelIndex *index);
@@ -188,26 +194,12 @@ extern List *schemata_expression_columns(const char *expr, const char *path);
 extern Oid	schemata_enum_oid(const ModelEnum *model_enum);
 extern void schemata_resolve_enum_columns(ModelSet *set);
 
-/*
- * bootstrap.c
- */
-typedef void (*ObjectCallback) (const char *object_type, const char *object_name,
-								const char *action, void *arg);
+/*---- ddl.c: DDL text ----*/
 
-/*
- * Tables in foreign-key order: referenced tables first.  deferred[t][k] says
- * whether foreign key k of table t is left out of its CREATE TABLE and added
- * once every table exists, because it closes a cycle.
- */
-typedef struct TableOrder
-{
-	int		   *order;			/* indexes into ModelSet.tables */
-	bool	  **deferred;		/* [table][foreign key] */
-} TableOrder;
-
-extern TableOrder *schemata_table_order(const ModelSet *set);
+extern char *schemata_qualified_table(const ModelTable *table);
 extern char *schemata_create_table_sql(const ModelTable *table, const bool *deferred);
 extern char *schemata_create_index_sql(const ModelTable *table, const ModelIndex *index);
+extern char *schemata_enum_values_sql(const ModelEnum *model_enum);
 extern char *schemata_create_enum_sql(const ModelEnum *model_enum);
 extern char *schemata_add_foreign_key_sql(const ModelTable *table,
 										  const ModelForeignKey *fk);
@@ -217,14 +209,10 @@ extern char *schemata_unique_key_sql(const ModelUnique *unique);
 extern char *schemata_primary_key_sql(const ModelColumnList *columns);
 extern char *schemata_column_definition_sql(const ModelColumn *column);
 extern void schemata_execute_ddl(const char *sql, const char *path);
-extern void schemata_bootstrap(ModelSet *set, ArrayType *extensions,
-							   ObjectCallback callback, void *arg);
-extern void schemata_teardown(const ModelSet *set, bool cascade, bool drop_schema,
-							  ObjectCallback callback, void *arg);
+
+/*---- catalog.c: tables as the catalog describes them ----*/
 
 /*
- * catalog.c
- *
  * A table as pg_catalog describes it, every part in a form that compares
  * equal exactly when PostgreSQL would store the same thing: format_type(),
  * pg_get_expr(), pg_get_constraintdef(), and for indexes and foreign keys
@@ -285,9 +273,19 @@ extern char *schemata_model_foreign_key_definition(const ModelForeignKey *fk);
 extern List *schemata_schema_tables(const char *schema);
 extern List *schemata_enum_labels(Oid typid);
 
-/*
- * diff.c
- */
+/*---- bootstrap.c: bootstrap() and teardown() ----*/
+
+/* Each object bootstrap() or teardown() reports: its type, name, and action. */
+typedef void (*ObjectCallback) (const char *object_type, const char *object_name,
+								const char *action, void *arg);
+
+extern void schemata_bootstrap(ModelSet *set, ArrayType *extensions,
+							   ObjectCallback callback, void *arg);
+extern void schemata_teardown(const ModelSet *set, bool cascade, bool drop_schema,
+							  ObjectCallback callback, void *arg);
+
+/*---- diff.c: diff() and sync() ----*/
+
 typedef struct DiffStep
 {
 	const char *operation;

@@ -79,18 +79,16 @@ path_error_callback(void *arg)
 void
 schemata_push_path(PathContext *ctx, const char *path, const char *query)
 {
+	Assert(path != NULL);
 	ctx->path = path;
 	ctx->query = query;
-	ctx->callback.callback = path_error_callback;
-	ctx->callback.arg = ctx;
-	ctx->callback.previous = error_context_stack;
-	error_context_stack = &ctx->callback;
+	schemata_push_context(&ctx->callback, path_error_callback, ctx);
 }
 
 void
 schemata_pop_path(PathContext *ctx)
 {
-	error_context_stack = ctx->callback.previous;
+	schemata_pop_context(&ctx->callback);
 }
 
 /* The text of "sql" from its first token to its last; "" if it has none. */
@@ -159,6 +157,7 @@ schemata_check_type(const char *type, const char *path, ColumnType *checked)
 	checked->typmod = -1;
 	if (!checked->is_serial)
 		typenameTypeIdAndMod(NULL, type_name, &checked->type_oid, &checked->typmod);
+	Assert(OidIsValid(checked->type_oid));
 	schemata_pop_path(&ctx);
 }
 
@@ -197,10 +196,7 @@ parse_select_expression(const char *expr)
 	List	   *parsed;
 	RawStmt    *first;
 
-	callback.callback = select_prefix_error_callback;
-	callback.arg = NULL;
-	callback.previous = error_context_stack;
-	error_context_stack = &callback;
+	schemata_push_context(&callback, select_prefix_error_callback, NULL);
 	parsed = raw_parser(query, RAW_PARSE_DEFAULT);
 	first = linitial_node(RawStmt, parsed);
 	if (first->stmt_len != 0)	/* a semicolon ends it */
@@ -208,7 +204,7 @@ parse_select_expression(const char *expr)
 				(errcode(ERRCODE_SYNTAX_ERROR),
 				 errmsg("syntax error at or near \";\""),
 				 errposition(pg_mbstrlen_with_len(query, first->stmt_location + first->stmt_len) + 1)));
-	error_context_stack = callback.previous;
+	schemata_pop_context(&callback);
 	return parsed;
 }
 #endif
@@ -232,7 +228,12 @@ schemata_parse_expression(const char *expr, const char *path)
 #else
 	parsed = parse_select_expression(expr);
 #endif
-	select = (SelectStmt *) ((RawStmt *) linitial(parsed))->stmt;
+	/*
+	 * One statement: expression mode (on 13, parse_select_expression())
+	 * refuses a second.
+	 */
+	Assert(list_length(parsed) == 1);
+	select = castNode(SelectStmt, linitial_node(RawStmt, parsed)->stmt);
 	if (list_length(select->targetList) != 1 ||
 		select->distinctClause != NIL || select->intoClause != NULL ||
 		select->fromClause != NIL || select->whereClause != NULL ||

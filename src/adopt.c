@@ -212,7 +212,7 @@ tool_by_name(const char *name)
 			return &other_tools[i];
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown migration tool \"%s\" for argument from_tool", name),
+			 errmsg("unrecognized migration tool \"%s\" for argument from_tool", name),
 			 errhint("from_tool is one of %s, or NULL to detect the tool from its history table.",
 					 tool_names())));
 	return NULL;				/* keep compiler quiet */

@@ -353,12 +353,16 @@ schemata_check_migration(const MigrationDir *dir, const MigrationFile *file,
 static void
 refuse_non_transactional(const Script *up)
 {
+	if (up->non_transactional_line > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("%s cannot run inside a transaction block", up->non_transactional),
+				 errdetail("It is at line %d of migration file \"%s\". apply() runs all its migrations in one transaction. Nothing was applied.",
+						   up->non_transactional_line, up->file),
+				 errhint("Use CALL schemata.migrate(...), which runs such a migration outside a transaction.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 			 errmsg("migration file \"%s\" cannot run inside a transaction block", up->file),
-			 up->non_transactional_line > 0 ?
-			 errdetail("Line %d: %s. apply() runs all its migrations in one transaction. Nothing was applied.",
-					   up->non_transactional_line, up->non_transactional) :
 			 errdetail("%s says so. apply() runs all its migrations in one transaction. Nothing was applied.",
 					   up->non_transactional),
 			 errhint("Use CALL schemata.migrate(...), which runs such a migration outside a transaction.")));
@@ -629,10 +633,10 @@ schemata_apply_step(const ApplyOptions *options, const MigrationPlan *plan,
 
 /* The NOTICE for each applied migration. */
 void
-schemata_report_applied(const PlannedMigration *planned, double duration_ms)
+schemata_report_applied(const PlannedMigration *planned)
 {
 	ereport(NOTICE,
-			(errmsg("applied %s (%.1f ms)", planned->file->name, duration_ms)));
+			(errmsg("applied migration \"%s\"", planned->file->name)));
 }
 
 /*
@@ -676,7 +680,7 @@ schemata_apply_pending(const ApplyOptions *options, AppliedCallback callback, vo
 													  &hints, work);
 
 		callback(planned, duration_ms, arg);
-		schemata_report_applied(planned, duration_ms);
+		schemata_report_applied(planned);
 	}
 	schemata_close_directory(plan->dir);
 	schemata_save_records(plan, true);

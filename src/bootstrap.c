@@ -266,9 +266,8 @@ existing_enum(const ModelEnum *model_enum)
 	if (OidIsValid(typid) && get_typtype(typid) != TYPTYPE_ENUM)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("type %s of %s exists and is not an enum",
-						quote_qualified_identifier(model_enum->schema, model_enum->name),
-						model_enum->path)));
+				 errmsg("type \"%s.%s\" of %s exists and is not an enum",
+						model_enum->schema, model_enum->name, model_enum->path)));
 	return typid;
 }
 
@@ -294,7 +293,7 @@ ensure_enums(const ModelSet *set, ObjectCallback callback, void *arg)
 		callback("enum", name, "exists", arg);
 		if (!same_labels(model_enum, typid))
 			ereport(NOTICE,
-					(errmsg("enum %s differs from its model at %s", name, model_enum->path),
+					(errmsg("enum \"%s.%s\" differs from its model at %s", model_enum->schema, model_enum->name, model_enum->path),
 					 errdetail("The model's values are %s.", schemata_enum_values_sql(model_enum)),
 					 errhint("Bootstrap does not change a type that exists; schemata.sync() applies the model, and schemata.diff() lists its steps.")));
 	}
@@ -519,7 +518,7 @@ complete_existing_table(const ModelTable *table, ObjectCallback callback, void *
 	complete_indexes(table, &differences, callback, arg);
 	if (differences.len > 0)
 		ereport(NOTICE,
-				(errmsg("table %s differs from its model at %s", schemata_qualified_table(table), table->path),
+				(errmsg("table \"%s.%s\" differs from its model at %s", table->schema, table->name, table->path),
 				 errdetail_internal("%s", differences.data + 1),
 				 errhint("Bootstrap does not change a table that exists; schemata.sync() applies the model, and schemata.diff() lists its steps.")));
 }

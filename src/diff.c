@@ -369,8 +369,8 @@ diff_column(TableDiff *td, const ModelColumn *column, const CatalogItem *want,
 		(strcmp(live->default_expr ? live->default_expr : "", "serial") == 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot change column %s to or from a serial column",
-						member_name(td, column->name)),
+				 errmsg("cannot change column \"%s\" of table \"%s.%s\" to or from a serial column",
+						column->name, td->model->schema, td->model->name),
 				 errdetail("The column is defined at %s.", column->path)));
 	if (!schemata_same_text(want->default_expr, live->default_expr) && live->default_expr != NULL)
 		alter_table_step(td, PHASE_DROP_DEFAULT, "drop_default", column->name, false,
@@ -409,13 +409,14 @@ check_column_renames(const TableDiff *td, CatalogTable *live)
 		if (find_item(live, ITEM_COLUMN, column->renamed_from, NULL) == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" named by %s.renamedFrom does not exist in table %s",
-							column->renamed_from, column->path, td->qualified)));
+					 errmsg("column \"%s\" named by %s.renamedFrom does not exist in table \"%s.%s\"",
+							column->renamed_from, column->path, model->schema, model->name)));
 		if (schemata_find_model_column(model, column->renamed_from) != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("cannot rename column \"%s\" of table %s to \"%s\" while the model has another column \"%s\"",
-							column->renamed_from, td->qualified, column->name, column->renamed_from),
+					 errmsg("cannot rename column \"%s\" of table \"%s.%s\" to \"%s\" while the model has another column \"%s\"",
+							column->renamed_from, model->schema, model->name, column->name,
+							column->renamed_from),
 					 errdetail("The rename is at %s.renamedFrom.", column->path),
 					 errhint("Sync in two steps: first the model without that other column, then the whole model.")));
 		for (int j = 0; j < i; j++)
@@ -424,8 +425,8 @@ check_column_renames(const TableDiff *td, CatalogTable *live)
 				strcmp(model->columns[j].renamed_from, column->renamed_from) == 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("columns \"%s\" and \"%s\" of table %s are both renamed from \"%s\"",
-								model->columns[j].name, column->name, td->qualified,
+						 errmsg("columns \"%s\" and \"%s\" of table \"%s.%s\" are both renamed from \"%s\"",
+								model->columns[j].name, column->name, model->schema, model->name,
 								column->renamed_from),
 						 errdetail("The second rename is at %s.renamedFrom.", column->path)));
 	}
@@ -899,9 +900,8 @@ check_table_renames(const ModelSet *set)
 		if (schemata_find_model(set, model->schema, model->renamed_from) != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("cannot rename table %s to \"%s\" while another model is named \"%s\"",
-							quote_qualified_identifier(model->schema, model->renamed_from),
-							model->name, model->renamed_from),
+					 errmsg("cannot rename table \"%s.%s\" to \"%s\" while another model is named \"%s\"",
+							model->schema, model->renamed_from, model->name, model->renamed_from),
 					 errdetail("The rename is at %s.renamedFrom.", model->path),
 					 errhint("Sync in two steps: first the models without that other one, then all of them.")));
 		for (int u = 0; u < t; u++)
@@ -1199,7 +1199,7 @@ diff_enums(Diff *diff, const ModelSet *set)
 		if (get_typtype(typid) != TYPTYPE_ENUM)
 			ereport(ERROR,
 					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-					 errmsg("type %s of %s exists and is not an enum", name, model_enum->path)));
+					 errmsg("type \"%s.%s\" of %s exists and is not an enum", model_enum->schema, model_enum->name, model_enum->path)));
 		labels = schemata_enum_labels(typid);
 		foreach(lc, labels)
 		{

@@ -120,7 +120,7 @@ check_read_access(const char *argname)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to read migration directory given as %s", argname),
-				 errhint("Only superusers and roles with privileges of the \"pg_read_server_files\" role may read migration directories.")));
+				 errdetail("Only superusers and roles with privileges of the \"pg_read_server_files\" role may read migration directories.")));
 }
 
 /*
@@ -231,7 +231,7 @@ report_outside(const char *shown)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("\"%s\" is outside the directories allowed by schemata.allowed_directories",
+			 errmsg("\"%s\" is outside the directories allowed by \"schemata.allowed_directories\"",
 					shown),
 			 errdetail("It resolves to a path outside \"%s\".", schemata_allowed_directories)));
 }
@@ -355,7 +355,7 @@ descriptor_path(int fd)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("could not tell where an opened migration directory lies: %m"),
-				 errhint("schemata.allowed_directories needs /proc/self/fd to check what was opened.")));
+				 errhint("\"schemata.allowed_directories\" needs /proc/self/fd to check what was opened.")));
 	return pnstrdup(path, len);
 }
 #elif defined(F_GETPATH)
@@ -376,7 +376,7 @@ descriptor_path(int fd)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("schemata.allowed_directories is not supported on this platform"),
+			 errmsg("\"schemata.allowed_directories\" is not supported on this platform"),
 			 errdetail("It needs a way to tell where an open directory lies.")));
 	return NULL;
 }
@@ -811,14 +811,14 @@ schemata_errdetail_missing_files(List *missing)
 
 /* A NOTICE listing ignored names, sorted, if there are any. */
 static void
-report_ignored(List *ignored, const char *what, const char *hint)
+report_ignored(List *ignored, const char *message, const char *hint)
 {
 	if (ignored == NIL)
 		return;
 	list_sort(ignored, compare_names);
 	ereport(NOTICE,
-			(errmsg("ignoring %s: %s", what, schemata_join_names(ignored)),
-			 errhint("%s", hint)));
+			(errmsg(message, schemata_join_names(ignored)),
+			 errhint("%s", _(hint))));
 }
 
 /*
@@ -933,11 +933,11 @@ journal_error_context(void *arg)
 }
 
 static void
-report_bad_journal(const char *path, const char *problem)
+report_bad_journal(const char *problem)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid migration journal \"%s\": %s %s", JOURNAL_PATH, path, problem),
+			 errmsg("invalid migration journal \"%s\": %s", JOURNAL_PATH, problem),
 			 errhint("Drizzle's journal is an object whose \"entries\" array lists the migrations in order, each with \"idx\" (its position) and \"tag\" (its file's name without .sql).")));
 }
 
@@ -971,21 +971,20 @@ journal_entry(const ScanContext *scan, JsonbValue *entry, int i,
 	char	   *name;
 
 	if (entry->type != jbvBinary || !JsonContainerIsObject(entry->val.binary.data))
-		report_bad_journal(path, "is not an object");
+		report_bad_journal(psprintf(_("%s is not an object"), path));
 	idx = journal_member(entry->val.binary.data, "idx");
 	if (idx == NULL || idx->type != jbvNumeric ||
 		strcmp(journal_number(idx), psprintf("%d", i)) != 0)
-		report_bad_journal(psprintf("%s.idx", path), psprintf("is not %d", i));
+		report_bad_journal(psprintf(_("%s.idx is not %d"), path, i));
 	tag = journal_member(entry->val.binary.data, "tag");
 	if (tag == NULL || tag->type != jbvString)
-		report_bad_journal(psprintf("%s.tag", path), "is not a string");
+		report_bad_journal(psprintf(_("%s.tag is not a string"), path));
 	name = pnstrdup(tag->val.string.val, tag->val.string.len);
 	if (!schemata_version_from_name(name, &c->version) || strchr(name, '/') != NULL)
-		report_bad_journal(psprintf("%s.tag", path),
-						   psprintf("\"%s\" does not start with a version", name));
+		report_bad_journal(psprintf(_("%s.tag \"%s\" does not start with a version"),
+									path, name));
 	if (previous != NULL && schemata_version_cmp(&previous->version, &c->version) >= 0)
-		report_bad_journal(psprintf("%s.tag", path),
-						   psprintf("\"%s\" does not come after \"%s\"", name,
+		report_bad_journal(psprintf(_("%s.tag \"%s\" does not come after \"%s\""), path, name,
 									pnstrdup(previous->name, strlen(previous->name) - strlen(".sql"))));
 	when = journal_member(entry->val.binary.data, "when");
 	if (when != NULL && when->type == jbvNumeric)
@@ -1024,7 +1023,7 @@ read_journal(const ScanContext *scan, const MigrationDir *dir, CandidateList *li
 	entries = JB_ROOT_IS_OBJECT(journal) ? journal_member(&journal->root, "entries") : NULL;
 	if (entries == NULL || entries->type != jbvBinary ||
 		!JsonContainerIsArray(entries->val.binary.data))
-		report_bad_journal("entries", "is not an array");
+		report_bad_journal(_("entries is not an array"));
 	for (uint32 i = 0; i < JsonContainerSize(entries->val.binary.data); i++)
 	{
 		JsonbValue *entry = getIthJsonbValueFromContainer(entries->val.binary.data, i);
@@ -1343,13 +1342,13 @@ schemata_scan_directory(const char *argname, const char *dir)
 	if (result->nfiles == 0 && result->nrepeatables == 0 && sql_names != NIL)
 		refuse_no_migration(sql_names);
 	if (has_journal)
-		report_ignored(unversioned, "files not listed in " JOURNAL_PATH,
-					   "Drizzle runs only the migrations its journal lists.");
+		report_ignored(unversioned, gettext_noop("ignoring files not listed in meta/_journal.json: %s"),
+					   gettext_noop("Drizzle runs only the migrations its journal lists."));
 	else
-		report_ignored(unversioned, ".sql files without a version",
-					   "A migration's name starts with its version, such as 0001_init.sql.");
-	report_ignored(folders, "folders without a version",
-				   "A migration folder's name starts with its version, such as 0001_init/.");
+		report_ignored(unversioned, gettext_noop("ignoring .sql files without a version: %s"),
+					   gettext_noop("A migration's name starts with its version, such as 0001_init.sql."));
+	report_ignored(folders, gettext_noop("ignoring folders without a version: %s"),
+				   gettext_noop("A migration folder's name starts with its version, such as 0001_init/."));
 	return result;
 }
 
@@ -1571,7 +1570,7 @@ read_open_file(int fd, const char *relpath, int64 limit, off_t *nread, FileStamp
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("migration file \"%s\" is too large (%lld bytes)",
 						relpath, (long long) st.st_size),
-				 errdetail("The limit set by schemata.max_file_size is %lld bytes.",
+				 errdetail("The limit set by \"schemata.max_file_size\" is %lld bytes.",
 						   (long long) limit)));
 	stamp_from_stat(&st, stamp);
 	buf = palloc(st.st_size + 1);

@@ -103,19 +103,18 @@ migrate_locked(const ApplyOptions *options)
 	for (int i = 0; i < plan->npending; i++)
 	{
 		const PlannedMigration *planned = &plan->pending[i];
-		double		duration_ms;
 
 		/* a worker runs it: this transaction must hold nothing meanwhile */
 		if (planned->non_transactional)
 			SPI_commit();
-		duration_ms = schemata_apply_step(options, plan, planned, batch, &hints, work);
+		(void) schemata_apply_step(options, plan, planned, batch, &hints, work);
 		check_lock_kept(options, planned, false);
 		schemata_save_records(plan, i == plan->npending - 1);
 		SPI_commit();
 		check_lock_kept(options, planned, true);
 		if ((i + 1) % CACHE_RESET_INTERVAL == 0)
 			InvalidateSystemCaches();
-		schemata_report_applied(planned, duration_ms);
+		schemata_report_applied(planned);
 	}
 	MemoryContextDelete(work);
 }

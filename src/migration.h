@@ -208,9 +208,9 @@ typedef struct Script
 	/*
 	 * Why the script cannot run inside a transaction block, or NULL: the first
 	 * statement that cannot ("CREATE INDEX CONCURRENTLY", set by
-	 * schemata_parse_script) or the tool's marker that says so (dbmate's
-	 * "transaction:false", a MigrationFile's no_transaction_marker); and the
-	 * line of the file it is on (0 for a marker in another file).
+	 * schemata_parse_script) or the tool's marker that says so, with its
+	 * file and line (dbmate's "transaction:false", a MigrationFile's
+	 * no_transaction_marker); and the line of the statement (0 for a marker).
 	 */
 	const char *non_transactional;
 	int			non_transactional_line;
@@ -470,7 +470,7 @@ extern void schemata_apply_pending(const ApplyOptions *options, AppliedCallback 
 extern double schemata_apply_step(const ApplyOptions *options, const MigrationPlan *plan,
 								  const PlannedMigration *planned, int batch, RunHints *hints,
 								  MemoryContext work);
-extern void schemata_report_applied(const PlannedMigration *planned, double duration_ms);
+extern void schemata_report_applied(const PlannedMigration *planned);
 extern bool schemata_start_batch(const ApplyOptions *options, const MigrationPlan *plan,
 								 int *batch);
 

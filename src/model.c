@@ -147,14 +147,15 @@ element_path(const char *path, int i)
 	return psprintf("%s[%d]", path, i);
 }
 
-static pg_noreturn void wrong_json_type(const char *path, const char *expected);
+/* "message" is a whole sentence, marked with gettext_noop(), whose %s is path. */
+static pg_noreturn void wrong_json_type(const char *path, const char *message);
 
 static void
-wrong_json_type(const char *path, const char *expected)
+wrong_json_type(const char *path, const char *message)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s must be %s", path, expected)));
+			 errmsg(message, path)));
 }
 
 static bool
@@ -169,7 +170,7 @@ static JsonbContainer *
 object_value(const JsonbValue *value, const char *path)
 {
 	if (!is_container(value, false))
-		wrong_json_type(path, "an object");
+		wrong_json_type(path, gettext_noop("%s must be an object"));
 	return value->val.binary.data;
 }
 
@@ -177,7 +178,7 @@ static JsonbContainer *
 array_value(const JsonbValue *value, const char *path)
 {
 	if (!is_container(value, true))
-		wrong_json_type(path, "an array");
+		wrong_json_type(path, gettext_noop("%s must be an array"));
 	return value->val.binary.data;
 }
 
@@ -185,7 +186,7 @@ static char *
 string_value(const JsonbValue *value, const char *path)
 {
 	if (value->type != jbvString)
-		wrong_json_type(path, "a string");
+		wrong_json_type(path, gettext_noop("%s must be a string"));
 	return pnstrdup(value->val.string.val, value->val.string.len);
 }
 
@@ -193,7 +194,7 @@ static bool
 bool_value(const JsonbValue *value, const char *path)
 {
 	if (value->type != jbvBool)
-		wrong_json_type(path, "a boolean");
+		wrong_json_type(path, gettext_noop("%s must be a boolean"));
 	return value->val.boolean;
 }
 
@@ -274,7 +275,7 @@ check_object_keys(JsonbContainer *object, const char *path,
 		if (!in_list(key, known) && !in_list(key, ignored))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown key \"%s\" in %s", key, path)));
+					 errmsg("unrecognized key \"%s\" in %s", key, path)));
 	}
 }
 
@@ -418,7 +419,7 @@ default_sql(const JsonbValue *value, const char *path)
 		case jbvString:
 			return schemata_string_default(string_value(value, path), path);
 		default:
-			wrong_json_type(path, "a string, number, boolean or null");
+			wrong_json_type(path, gettext_noop("%s must be a string, number, boolean or null"));
 	}
 }
 
@@ -987,7 +988,7 @@ read_index_with(const JsonbValue *value, const char *path)
 			else if (item.type == jbvNumeric || item.type == jbvBool)
 				sql = default_sql(&item, item_path);
 			else
-				wrong_json_type(item_path, "a string, number or boolean");
+				wrong_json_type(item_path, gettext_noop("%s must be a string, number or boolean"));
 			appendStringInfo(&buf, "%s%s = %s", buf.len > 0 ? ", " : "",
 							 quote_identifier(key), sql);
 		}
@@ -1330,7 +1331,7 @@ schemata_read_models(Jsonb *models, const char *target_schema)
 	reader.set = set;
 	reader.types = NIL;
 	if (JB_ROOT_IS_SCALAR(models))
-		wrong_json_type("models", "an array or an object");
+		wrong_json_type("models", gettext_noop("%s must be an array or an object"));
 	set->tables = palloc0(Max(JsonContainerSize(root), 1) * sizeof(ModelTable));
 	set->enums = palloc0(Max(JsonContainerSize(root), 1) * sizeof(ModelEnum));
 	/* enums first: the tables' columns may be of them */

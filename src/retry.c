@@ -150,7 +150,7 @@ run_retrying(const Script *script, const ApplyOptions *options, const RunHints *
 			return duration_ms;
 		delay_ms = retry_delay_ms(attempt + 1);
 		ereport(NOTICE,
-				(errmsg("migration \"%s\" timed out waiting for a lock; trying again in %ld ms (retry %d of %d)",
+				(errmsg("migration file \"%s\" timed out waiting for a lock; trying again in %ld ms (retry %d of %d)",
 						script->file, delay_ms, attempt + 1, options->lock_retries),
 				 errdetail_internal("%s", edata->message)));
 		FreeErrorData(edata);

@@ -261,13 +261,17 @@ check_down_scripts_exist(Rollback *rb, MemoryContext work)
 static void
 refuse_non_transactional(const Script *down)
 {
+	if (down->non_transactional_line > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("%s cannot run inside a transaction block", down->non_transactional),
+				 errdetail("It is at line %d of the down script in migration file \"%s\". rollback() undoes all its migrations in one transaction. Nothing was rolled back.",
+						   down->non_transactional_line, down->file),
+				 errhint("Use CALL schemata.rollback_each(...), which runs such a down script outside a transaction.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 			 errmsg("down script in migration file \"%s\" cannot run inside a transaction block",
 					down->file),
-			 down->non_transactional_line > 0 ?
-			 errdetail("Line %d: %s. rollback() undoes all its migrations in one transaction. Nothing was rolled back.",
-					   down->non_transactional_line, down->non_transactional) :
 			 errdetail("%s says so. rollback() undoes all its migrations in one transaction. Nothing was rolled back.",
 					   down->non_transactional),
 			 errhint("Use CALL schemata.rollback_each(...), which runs such a down script outside a transaction.")));
@@ -381,7 +385,7 @@ rollback_step(const Rollback *rb, const RollbackTarget *target, MemoryContext wo
 	MemoryContextSwitchTo(outer);
 	MemoryContextReset(work);
 	ereport(NOTICE,
-			(errmsg("rolled back %s (%.1f ms)", target->row->name, duration_ms)));
+			(errmsg("rolled back migration \"%s\"", target->row->name)));
 	return duration_ms;
 }
 

@@ -592,9 +592,9 @@ schemata_refuse_string_syntax_change(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("a migration cannot change standard_conforming_strings"),
+			 errmsg("a migration cannot change \"standard_conforming_strings\""),
 			 errdetail("A migration's statements are split with the setting in force when it starts; after a change, the rest would run split differently."),
-			 errhint("Set standard_conforming_strings before the call (SET, ALTER ROLE ... SET or ALTER DATABASE ... SET), not in the migration.")));
+			 errhint("Set \"standard_conforming_strings\" before the call (SET, ALTER ROLE ... SET or ALTER DATABASE ... SET), not in the migration.")));
 }
 
 /*
@@ -637,8 +637,8 @@ check_statement(Script *script, ScriptStatement *stmt, Node *node, bool notify,
 	if (forbidden != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-				 errmsg("%s cannot run in a migration", forbidden),
-				 errdetail("It cannot run inside a transaction block, and it acts on more than the schema being migrated."),
+				 errmsg("%s cannot run inside a transaction block", forbidden),
+				 errdetail("It also acts on more than the schema being migrated, so schemata does not run it outside a transaction either."),
 				 errhint("Run this statement with psql, before or after the migrations.")));
 	non_transactional = non_transactional_statement(node);
 	if (non_transactional != NULL && script->non_transactional == NULL)
@@ -846,8 +846,9 @@ section_script(Script *script, const char *file, char *text, int len,
 	script->first_line = marker->body_line;
 	if (marker->no_transaction)
 	{
-		script->non_transactional = "transaction:false";
-		script->non_transactional_line = marker->body_line - 1;
+		script->non_transactional = psprintf("transaction:false in %s, line %d",
+											 file, marker->body_line - 1);
+		script->non_transactional_line = 0;
 	}
 }
 

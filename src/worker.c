@@ -287,7 +287,7 @@ start_worker(dsm_segment *seg, const Script *script)
 				 errmsg("could not start a background worker for migration file \"%s\"",
 						script->file),
 				 errdetail("A migration that cannot run inside a transaction runs in a background worker, and every worker slot is taken."),
-				 errhint("Try again when fewer background workers run, or raise max_worker_processes.")));
+				 errhint("Try again when fewer background workers run, or raise \"max_worker_processes\".")));
 	MemoryContextSwitchTo(outer);
 	on_dsm_detach(seg, terminate_worker, PointerGetDatum(handle));
 	return handle;

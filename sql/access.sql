@@ -2,7 +2,6 @@
 -- access: who may call the functions, who may read directories, and
 -- schemata.allowed_directories.
 --
-SET client_min_messages = warning;
 
 -- No EXECUTE for PUBLIC on any function.
 SELECT p.proname, has_function_privilege('public', p.oid, 'EXECUTE') AS public_execute
@@ -95,6 +94,7 @@ SELECT set_config('schemata.allowed_directories',
 SELECT count(*) FROM schemata.plan(fixture('allowed/inner_with_link'), 'allowed');
 RESET schemata.allowed_directories;
 
+SET client_min_messages = warning;
 DROP SCHEMA regress_owned CASCADE;
 DELETE FROM schemata.migrations;
 DROP OWNED BY regress_schemata_user;

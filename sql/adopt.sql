@@ -37,13 +37,9 @@ SELECT version, name, state, batch FROM schemata.status(fixture('adopt_dbmate'),
 -- the old table is left as it was
 SELECT * FROM ad_dbmate.schema_migrations ORDER BY version;
 -- apply then runs only the rest, as batch 1
-SET client_min_messages = warning;
 SELECT version, name FROM schemata.apply(fixture('adopt_dbmate'), 'ad_dbmate');
-RESET client_min_messages;
 -- rollback() without arguments undoes that batch only, never what adopt recorded
-SET client_min_messages = warning;
 SELECT version FROM schemata.rollback('ad_dbmate');
-RESET client_min_messages;
 SELECT version, state, batch FROM schemata.status(fixture('adopt_dbmate'), 'ad_dbmate');
 DROP TABLE adopted;
 
@@ -55,9 +51,7 @@ INSERT INTO public.schema_migrations VALUES (2, false);
 SELECT version, name FROM schemata.adopt(fixture('adopt_golang'), 'ad_golang');
 SELECT * FROM pg_temp.history('ad_golang');
 SELECT version, state FROM schemata.status(fixture('adopt_golang'), 'ad_golang');
-SET client_min_messages = warning;
 SELECT version FROM schemata.apply(fixture('adopt_golang'), 'ad_golang');
-RESET client_min_messages;
 SELECT version, state, batch FROM schemata.status(fixture('adopt_golang'), 'ad_golang');
 -- dirty is refused, naming the version; nothing recorded
 CREATE SCHEMA ad_dirty;
@@ -85,9 +79,7 @@ VALUES ('00000000000000'), ('20170831230457'), ('20170901000000');
 SELECT version, name FROM schemata.adopt(fixture('adopt_diesel'), 'ad_diesel');
 SELECT * FROM pg_temp.history('ad_diesel');
 SELECT version, state FROM schemata.status(fixture('adopt_diesel'), 'ad_diesel');
-SET client_min_messages = warning;
 SELECT version FROM schemata.apply(fixture('adopt_diesel'), 'ad_diesel');
-RESET client_min_messages;
 
 -- sqlx: rows with success.
 CREATE SCHEMA ad_sqlx;
@@ -104,9 +96,7 @@ VALUES (20240101000000, 'create a', true, '\x00', 1),
 SELECT version, name FROM schemata.adopt(fixture('adopt_sqlx'), 'ad_sqlx', 'sqlx');
 SELECT * FROM pg_temp.history('ad_sqlx');
 SELECT version, state FROM schemata.status(fixture('adopt_sqlx'), 'ad_sqlx');
-SET client_min_messages = warning;
 SELECT version FROM schemata.apply(fixture('adopt_sqlx'), 'ad_sqlx');
-RESET client_min_messages;
 -- a history that is not empty any more is refused
 SELECT * FROM schemata.adopt(fixture('adopt_sqlx'), 'ad_sqlx', 'sqlx');
 -- a failed row is refused, naming the version
@@ -149,9 +139,7 @@ SELECT version, name, checksum IS NOT NULL AS has_checksum
   FROM schemata.adopt(fixture('adopt_flyway'), 'ad_flyway');
 SELECT * FROM pg_temp.history('ad_flyway');
 SELECT version, name, state FROM schemata.status(fixture('adopt_flyway'), 'ad_flyway');
-SET client_min_messages = warning;
 SELECT version FROM schemata.apply(fixture('adopt_flyway'), 'ad_flyway');
-RESET client_min_messages;
 SELECT version FROM ad_flyway.fw_order ORDER BY n;
 -- a Flyway baseline applies every file up to its version, which needs no
 -- file of its own (nor gets a row: apply would warn of its file every time)
@@ -216,9 +204,7 @@ CREATE TABLE ad_prisma."Post" (id serial PRIMARY KEY, title text NOT NULL, "auth
 SELECT version, name FROM schemata.adopt(fixture('adopt_prisma'), 'ad_prisma');
 SELECT * FROM pg_temp.history('ad_prisma');
 SELECT version, name, state FROM schemata.status(fixture('adopt_prisma'), 'ad_prisma');
-SET client_min_messages = warning;
 SELECT version, name FROM schemata.apply(fixture('adopt_prisma'), 'ad_prisma');
-RESET client_min_messages;
 -- a migration started and not finished (nor resolved as rolled back) is
 -- refused; a name without a folder is an error
 CREATE SCHEMA ad_prisma_err;
@@ -247,9 +233,7 @@ CREATE TABLE ad_drizzle.dz_notes (id serial PRIMARY KEY, user_id integer NOT NUL
 SELECT version, name FROM schemata.adopt(fixture('adopt_drizzle'), 'ad_drizzle');
 SELECT * FROM pg_temp.history('ad_drizzle');
 SELECT version, name, state FROM schemata.status(fixture('adopt_drizzle'), 'ad_drizzle');
-SET client_min_messages = warning;
 SELECT version, name FROM schemata.apply(fixture('adopt_drizzle'), 'ad_drizzle');
-RESET client_min_messages;
 -- a created_at that no journal entry has; a skipped entry; a directory
 -- without a journal
 CREATE SCHEMA ad_drizzle_err;

@@ -30,20 +30,14 @@ SELECT version, state, batch FROM schemata.status(fixture('baseline_app'), 'bl')
 SELECT schemata.version('bl');
 
 -- apply runs only what comes after, as batch 1.
-SET client_min_messages = warning;
 SELECT version FROM schemata.apply(fixture('baseline_app'), 'bl');
-RESET client_min_messages;
 SELECT version, batch FROM pg_temp.history('bl');
 
 -- rollback() undoes the last batch apply ran, never a baseline by default.
-SET client_min_messages = warning;
 SELECT version FROM schemata.rollback('bl');
-RESET client_min_messages;
 SELECT * FROM schemata.rollback('bl');
 -- steps undo baseline migrations with the down scripts baseline recorded.
-SET client_min_messages = warning;
 SELECT version FROM schemata.rollback('bl', steps => 1);
-RESET client_min_messages;
 SELECT version, batch FROM pg_temp.history('bl');
 SELECT to_regclass('bl.bl_two') AS bl_two, to_regclass('bl.bl_one') AS bl_one;
 
@@ -54,9 +48,7 @@ SELECT version, name FROM pg_temp.history('bl_spelling');
 
 -- Rows below the version may exist already: only the missing ones are
 -- recorded.
-SET client_min_messages = warning;
 SELECT version FROM schemata.apply(fixture('baseline_app'), 'bl_partial', to_version => '0001');
-RESET client_min_messages;
 SELECT schemata.baseline('0003', 'bl_partial', dir => fixture('baseline_app'));
 SELECT version, batch FROM pg_temp.history('bl_partial');
 

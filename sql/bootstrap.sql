@@ -28,9 +28,7 @@ SELECT * FROM schemata.teardown(pg_temp.model('tutorial_v2.json'), 'shop_v2');
 DROP SCHEMA shop_v2;
 
 -- The tutorial as migrations: 0001 bootstraps, 0002 adds the status columns.
-SET client_min_messages = warning;	-- apply's NOTICEs show durations
 SELECT version, name FROM schemata.apply(current_setting('schemata_regress.fixtures') || '/tutorial', 'tutorial');
-RESET client_min_messages;
 SELECT * FROM pg_temp.describe('tutorial') WHERE tbl = 'orders';
 SELECT target_schema, version, name, batch FROM schemata.migrations WHERE target_schema = 'tutorial';
 DELETE FROM schemata.migrations WHERE target_schema = 'tutorial';

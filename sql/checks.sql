@@ -2,7 +2,6 @@
 -- checks: what is refused before anything runs.  Every error names the file
 -- (relative to the directory) and, for scripts, the line and statement.
 --
-SET client_min_messages = notice;
 CREATE SEQUENCE side_effects;
 
 -- The directory itself.

@@ -4,7 +4,6 @@
 -- the parser refuses them before any check: the error names the file and
 -- line, and nothing runs either way.
 --
-SET client_min_messages = notice;
 
 -- REINDEX with CONCURRENTLY in its option list, DETACH PARTITION ... CONCURRENTLY
 SELECT * FROM schemata.apply(fixture('bad_reindex'));

@@ -124,9 +124,7 @@ SELECT count(*) FROM schemata.bootstrap(pg_temp.model('evolve_v1.json'), 'evolve
 SELECT current_setting('schemata_regress.fixtures') || '/diff_migration/0001_evolve_v2.sql' AS migration_file \gset
 SELECT string_agg(sql, E'\n' ORDER BY step) FROM schemata.diff(pg_temp.model('evolve_v2.json'), 'evolve_file')
 \g (format=unaligned tuples_only=on) :migration_file
-SET client_min_messages = warning;	-- apply's NOTICE shows a duration
 SELECT version, name FROM schemata.apply(fixture('diff_migration'), 'evolve_file');
-RESET client_min_messages;
 SELECT * FROM schemata.diff(pg_temp.model('evolve_v2.json'), 'evolve_file');
 SELECT * FROM pg_temp.describe('evolve_file') EXCEPT SELECT * FROM pg_temp.describe('evolve_fresh') ORDER BY 1, 2, 3, 4;
 SELECT * FROM pg_temp.describe('evolve_fresh') EXCEPT SELECT * FROM pg_temp.describe('evolve_file') ORDER BY 1, 2, 3, 4;

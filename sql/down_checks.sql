@@ -6,8 +6,7 @@
 --
 -- down_lazy: the down scripts of 0002 (a syntax error), 0003 (ROLLBACK), 0004
 -- (DROP INDEX CONCURRENTLY) and 0005 (a psql meta-command) fail the checks;
--- those of 0001 and 0006 pass.  The "applied" NOTICEs hold timings: hidden.
-SET client_min_messages = warning;
+-- those of 0001 and 0006 pass.
 
 CREATE FUNCTION pg_temp.down_sql(s name)
 RETURNS TABLE (version text, down_sql text)
@@ -55,7 +54,7 @@ SET client_min_messages = error;
 SELECT count(*) FROM schemata.apply(fixture('down_lazy'), 'dl_0002', to_version => '0002');
 SELECT count(*) FROM schemata.apply(fixture('down_lazy'), 'dl_0003', to_version => '0003');
 SELECT count(*) FROM schemata.apply(fixture('down_lazy'), 'dl_0004', to_version => '0004');
-SET client_min_messages = warning;
+RESET client_min_messages;
 SELECT * FROM schemata.rollback('dl_0002', steps => 1);
 SELECT * FROM schemata.rollback('dl_0003', steps => 1);
 SELECT * FROM schemata.rollback('dl_0004', steps => 1);
@@ -67,4 +66,3 @@ SELECT schemata.baseline('0004', 'dl_baseline', dir => fixture('down_lazy'));
 SELECT * FROM pg_temp.down_sql('dl_baseline');
 SELECT schemata.repair(fixture('down_lazy'), 'dl_baseline');
 
-RESET client_min_messages;

@@ -2,7 +2,6 @@
 -- errors: bad arguments, statements that fail while running, drift,
 -- missing files and migrations out of order.
 --
-SET client_min_messages = warning;
 
 -- Arguments.
 SELECT * FROM schemata.apply(fixture('basic'), '');

@@ -2,12 +2,10 @@
 -- execution: how migrations run — inside the caller's transaction, with
 -- BEGIN/COMMIT dropped, in the target schema, each from the caller's settings.
 --
-SET client_min_messages = notice;
 
 -- BEGIN/START TRANSACTION and COMMIT/END are dropped with a NOTICE naming
 -- file and line; plan() reports them without running anything.
 SELECT version, statements FROM schemata.plan(fixture('txn_blocks'), 'blocks');
-SET client_min_messages = warning;
 SELECT version FROM schemata.apply(fixture('txn_blocks'), 'blocks');
 SELECT count(*) AS tables FROM pg_tables WHERE schemaname = 'blocks';
 
@@ -45,6 +43,7 @@ SELECT version FROM schemata.apply(fixture('basic'), 'Tenant "A"', to_version =>
 SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = 'Tenant "A"' AND c.relkind = 'r';
 
+SET client_min_messages = warning;
 DROP SCHEMA blocks CASCADE;
 DROP SCHEMA in_txn CASCADE;
 DROP SCHEMA settings CASCADE;

@@ -5,7 +5,6 @@
 -- statements return are discarded; schemata.max_file_size is the
 -- superusers'.
 --
-SET client_min_messages = warning;
 
 -- A role that is not a superuser cannot raise schemata.max_file_size, not
 -- even by setting it before the library is loaded.

@@ -2,7 +2,6 @@
 -- history: the table schemata.migrations, what a row holds, batches per
 -- target schema, and pg_dump's view of it.
 --
-SET client_min_messages = warning;
 
 SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull
   FROM pg_attribute a
@@ -61,6 +60,7 @@ SELECT count(*) AS tamper_schema FROM pg_namespace WHERE nspname = 'hist_tamper'
 SELECT version, name, state, batch, applied_by = current_user AS by_me
   FROM schemata.status(target_schema => 'hist_a');
 
+SET client_min_messages = warning;
 DROP SCHEMA hist_a CASCADE;
 DROP SCHEMA hist_b CASCADE;
 DROP SCHEMA hist_c CASCADE;

@@ -2,7 +2,6 @@
 -- layout: entry forms, versions and their order, ignored entries, pairing of
 -- up and down scripts, to_version, batches.
 --
-SET client_min_messages = notice;
 
 -- The four forms; README.md, 0004_notes.txt and .hidden.sql are ignored
 -- without a word, seed.sql and the folder notes/ with a NOTICE.
@@ -18,13 +17,11 @@ SELECT version, name, has_down, up_sql FROM schemata.plan(fixture('basic'), to_v
 SELECT version, name FROM schemata.plan(fixture('ordering'), 'ordering');
 
 -- Applying runs them in that order.
-SET client_min_messages = warning;
 SELECT version FROM schemata.apply(fixture('ordering'), 'ordering');
 SELECT n, name FROM ordering.applied_order ORDER BY n;
 SELECT schemata.version('ordering');
 
 -- Everything applied: no rows, a NOTICE naming the version.
-SET client_min_messages = notice;
 SELECT * FROM schemata.apply(fixture('ordering'), 'ordering');
 
 -- to_version applies up to and including it; versions match by value.

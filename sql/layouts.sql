@@ -3,22 +3,18 @@
 -- Drizzle), down scripts without an up migration, folders without a version,
 -- directories without a migration, and Flyway names mixed with numbered ones.
 --
-SET client_min_messages = notice;
 
 -- Prisma: <14 digits>_<name>/migration.sql, no down script;
 -- migration_lock.toml is ignored without a word.
 SELECT version, name, statements, has_down FROM schemata.plan(fixture('layouts_prisma'));
-SET client_min_messages = warning;
 SELECT version, name FROM schemata.apply(fixture('layouts_prisma'), 'lay_prisma');
 SELECT version, name, state FROM schemata.status(fixture('layouts_prisma'), 'lay_prisma');
 SELECT count(*) FROM lay_prisma."User" JOIN lay_prisma."Post" ON "authorId" = "User".id;
-SET client_min_messages = notice;
 
 -- Flyway: V<version>__<description>.sql, versions compared part by part as
 -- numbers: 1_1 (1.1) < 1.9 < 1.10 < 2 < 11.  U2__c.sql is the down script of
 -- V2__c.sql; V1.9__a.sql.conf is ignored without a word.
 SELECT version, name, has_down FROM schemata.plan(fixture('layouts_flyway'));
-SET client_min_messages = warning;
 SELECT version, name FROM schemata.apply(fixture('layouts_flyway'), 'lay_flyway');
 SELECT n, version FROM lay_flyway.flyway_order ORDER BY n;
 SELECT version, name, state FROM schemata.status(fixture('layouts_flyway'), 'lay_flyway');
@@ -29,7 +25,6 @@ SELECT version, name FROM schemata.rollback('lay_flyway', to_version => '1.10',
                                             dir => fixture('layouts_flyway'));
 SELECT n, version FROM lay_flyway.flyway_order ORDER BY n;
 SELECT version, name, state FROM schemata.status(fixture('layouts_flyway'), 'lay_flyway');
-SET client_min_messages = notice;
 
 -- 1.0 is the same version as 1; repeatable migrations come after the
 -- versioned ones (see the test repeatable).
@@ -43,12 +38,10 @@ SELECT * FROM schemata.apply(fixture('layouts_mixed'), 'lay_x');
 -- the journal, is ignored with a NOTICE though it shares version 0001;
 -- "--> statement-breakpoint" lines are comments.
 SELECT version, name, statements FROM schemata.plan(fixture('layouts_drizzle'));
-SET client_min_messages = warning;
 SELECT version, name FROM schemata.apply(fixture('layouts_drizzle'), 'lay_drizzle');
 SELECT version, name, state FROM schemata.status(fixture('layouts_drizzle'), 'lay_drizzle');
 SELECT attname FROM pg_attribute
  WHERE attrelid = 'lay_drizzle.accounts'::regclass AND attnum > 0 ORDER BY attnum;
-SET client_min_messages = notice;
 
 -- A journal that is not JSON, an entry that is wrong, entries out of order,
 -- an entry without its file: errors naming the journal (and the JSON path).
@@ -60,9 +53,7 @@ SELECT error_of($$SELECT * FROM schemata.plan(fixture('layouts_drizzle_missing')
 -- A .down.sql whose up migration is a .go file, or missing: a WARNING each,
 -- and the rest applies.
 SELECT version, name, has_down FROM schemata.plan(fixture('layouts_down_no_up'));
-SET client_min_messages = warning;
 SELECT version, name FROM schemata.apply(fixture('layouts_down_no_up'), 'lay_down');
-SET client_min_messages = notice;
 
 -- A folder without a version is ignored with a NOTICE.
 SELECT version, name FROM schemata.plan(fixture('layouts_unversioned_folder'));

@@ -5,7 +5,6 @@
 -- as non_transactional; and down_problem, why the down script rollback would
 -- run fails the checks.
 --
-SET client_min_messages = notice;
 CREATE SCHEMA mk_dbmate;
 CREATE SCHEMA mk_diesel;
 CREATE SCHEMA mk_flyway;
@@ -64,9 +63,7 @@ SELECT version, non_transactional, down_problem
   FROM schemata.plan(fixture('markers_down_bad'), 'mk_down');
 SELECT version, state, down_problem
   FROM schemata.status(fixture('markers_down_bad'), 'mk_down');
-SET client_min_messages = warning;
 SELECT version FROM schemata.apply(fixture('markers_down_bad'), 'mk_down', to_version => '0002');
-SET client_min_messages = notice;
 SELECT version, state, non_transactional, down_problem
   FROM schemata.status(fixture('markers_down_bad'), 'mk_down');
 SELECT version, state, down_problem FROM schemata.status(NULL, 'mk_down');
@@ -82,11 +79,9 @@ SELECT * FROM schemata.apply(fixture('markers_run_dbmate'), 'mk_run_dbmate');
 SELECT * FROM schemata.apply(fixture('markers_run_diesel'), 'mk_run_diesel');
 SELECT * FROM schemata.apply(fixture('markers_run_flyway'), 'mk_run_flyway');
 SELECT count(*) AS applied FROM schemata.migrations WHERE target_schema LIKE 'mk_run_%';
-SET client_min_messages = warning;
 CALL schemata.migrate(fixture('markers_run_dbmate'), 'mk_run_dbmate');
 CALL schemata.migrate(fixture('markers_run_diesel'), 'mk_run_diesel');
 CALL schemata.migrate(fixture('markers_run_flyway'), 'mk_run_flyway');
-SET client_min_messages = notice;
 SELECT tool, count(*) AS statements, count(DISTINCT xid) AS transactions
   FROM (SELECT * FROM mk_run_dbmate.mk_xids UNION ALL SELECT * FROM mk_run_diesel.mk_xids
         UNION ALL SELECT * FROM mk_run_flyway.mk_xids) x GROUP BY tool ORDER BY tool;

@@ -1,7 +1,6 @@
 -- CALL schemata.migrate(): apply with a commit after each migration, and
 -- apply()'s hints for the limits of one transaction.
 -- the "applied x (n ms)" NOTICEs vary; keep warnings and errors
-SET client_min_messages = warning;
 
 --
 -- An enum value added by one migration and used by the next: one apply()
@@ -22,7 +21,6 @@ SELECT count(DISTINCT xmin::text) AS transactions FROM schemata.migrations
 -- the session lock is gone
 SELECT count(*) AS advisory_locks FROM pg_locks
  WHERE locktype = 'advisory' AND pid = pg_backend_pid();
-SET client_min_messages = notice;
 CALL schemata.migrate(fixture('migrate_enum'), 'mig_enum');
 SET client_min_messages = warning;
 

@@ -18,7 +18,6 @@ LANGUAGE sql AS $$
      WHERE c.relnamespace = target::regnamespace ORDER BY 1
 $$;
 -- the "applied x (n ms)" NOTICEs vary; keep warnings and errors
-SET client_min_messages = warning;
 
 --
 -- A directory mixing transactional migrations with one that builds an

@@ -6,7 +6,6 @@
 -- other may call every function and read server files but owns nothing;
 -- exec has EXECUTE alone.
 --
-SET client_min_messages = warning;
 CREATE ROLE regress_priv_tenant;
 CREATE ROLE regress_priv_member IN ROLE regress_priv_tenant;
 CREATE ROLE regress_priv_other;
@@ -17,7 +16,6 @@ GRANT EXECUTE ON ALL ROUTINES IN SCHEMA schemata
   TO regress_priv_tenant, regress_priv_member, regress_priv_other, regress_priv_exec;
 GRANT pg_read_server_files TO regress_priv_tenant, regress_priv_member, regress_priv_other;
 CREATE SCHEMA priv_t AUTHORIZATION regress_priv_tenant;
-RESET client_min_messages;
 
 -- The history of a schema, as the superuser sees it.
 CREATE FUNCTION pg_temp.history(target name)
@@ -70,11 +68,9 @@ SELECT * FROM schemata.rollback('priv_nowhere');
 SELECT * FROM schemata.apply(fixture('priv_v1'), 'priv_new', to_version => '0001');
 RESET ROLE;
 DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO regress_priv_other', current_database()); END $$;
-SET client_min_messages = warning;
 SET ROLE regress_priv_other;
 SELECT version FROM schemata.apply(fixture('priv_v1'), 'priv_new', to_version => '0001');
 RESET ROLE;
-RESET client_min_messages;
 DO $$ BEGIN EXECUTE format('REVOKE CREATE ON DATABASE %I FROM regress_priv_other', current_database()); END $$;
 SELECT nspowner::regrole AS priv_new_owner FROM pg_namespace WHERE nspname = 'priv_new';
 SELECT version, applied_by FROM pg_temp.history('priv_new');
@@ -83,13 +79,11 @@ SELECT count(*) AS nowhere_rows FROM schemata.migrations WHERE target_schema = '
 --
 -- The owner, and a member of the owning role, may write it.
 --
-SET client_min_messages = warning;
 SET ROLE regress_priv_tenant;
 SELECT version FROM schemata.apply(fixture('priv_v1'), 'priv_t', to_version => '0002');
 SET ROLE regress_priv_member;
 SELECT version FROM schemata.apply(fixture('priv_v1'), 'priv_t');
 RESET ROLE;
-RESET client_min_messages;
 SELECT version, batch, applied_by FROM pg_temp.history('priv_t');
 
 --
@@ -121,10 +115,8 @@ REVOKE USAGE ON SCHEMA priv_t FROM regress_priv_other;
 -- superuser calls rollback, stored or from dir alike; the caller's user ID
 -- is back afterwards.
 --
-SET client_min_messages = warning;
 SELECT version FROM schemata.rollback('priv_t', steps => 1);
 SELECT version FROM schemata.rollback('priv_t', steps => 1, dir => fixture('priv_v2'));
-RESET client_min_messages;
 SELECT current_user = session_user AS user_restored;
 SELECT * FROM priv_t.who_ran ORDER BY step;
 SELECT tableowner FROM pg_tables WHERE schemaname = 'priv_t' AND tablename = 'made_by_down';
@@ -136,9 +128,7 @@ DELETE FROM priv_t.who_ran;
 -- the schema, but may neither roll it back (its down script would run as
 -- the superuser) nor repair its row.
 --
-SET client_min_messages = warning;
 SELECT version FROM schemata.apply(fixture('priv_v1'), 'priv_t');
-RESET client_min_messages;
 SELECT version, batch, applied_by FROM pg_temp.history('priv_t');
 SELECT fingerprint('priv_t') AS priv_t_before \gset
 SET ROLE regress_priv_tenant;
@@ -153,9 +143,7 @@ SELECT version, down_sql FROM pg_temp.history('priv_t');
 -- the superuser may repair them: a NOTICE says which down scripts change
 SELECT schemata.repair(fixture('priv_v2'), 'priv_t');
 SELECT version, down_sql FROM pg_temp.history('priv_t');
-SET client_min_messages = warning;
 SELECT version FROM schemata.rollback('priv_t');
-RESET client_min_messages;
 SELECT * FROM priv_t.who_ran ORDER BY step;
 DROP TABLE priv_t.made_by_down;
 
@@ -166,11 +154,9 @@ DROP TABLE priv_t.made_by_down;
 -- and after ROLLBACK TO SAVEPOINT alike.
 --
 CREATE SCHEMA priv_f AUTHORIZATION regress_priv_tenant;
-SET client_min_messages = warning;
 SET ROLE regress_priv_tenant;
 SELECT version FROM schemata.apply(fixture('priv_fail'), 'priv_f');
 RESET ROLE;
-RESET client_min_messages;
 DO $$
 BEGIN
     PERFORM * FROM schemata.rollback('priv_f');
@@ -195,11 +181,9 @@ SELECT version, applied_by FROM pg_temp.history('priv_f');
 -- The down script cannot leave the role it runs as: RESET ROLE is refused
 -- as in a SECURITY DEFINER function.
 CREATE SCHEMA priv_e AUTHORIZATION regress_priv_tenant;
-SET client_min_messages = warning;
 SET ROLE regress_priv_tenant;
 SELECT version FROM schemata.apply(fixture('priv_escape'), 'priv_e');
 RESET ROLE;
-RESET client_min_messages;
 SELECT * FROM schemata.rollback('priv_e');
 SELECT to_regclass('priv_e.escaped') AS escaped, to_regclass('public.escaped') AS escaped_public;
 
@@ -208,11 +192,9 @@ CREATE ROLE regress_priv_gone IN ROLE regress_priv_tenant, pg_read_server_files;
 GRANT USAGE ON SCHEMA schemata TO regress_priv_gone;
 GRANT EXECUTE ON ALL ROUTINES IN SCHEMA schemata TO regress_priv_gone;
 CREATE SCHEMA priv_g AUTHORIZATION regress_priv_tenant;
-SET client_min_messages = warning;
 SET ROLE regress_priv_gone;
 SELECT version FROM schemata.apply(fixture('priv_v1'), 'priv_g', to_version => '0002');
 RESET ROLE;
-RESET client_min_messages;
 REASSIGN OWNED BY regress_priv_gone TO regress_priv_tenant;
 DROP OWNED BY regress_priv_gone;
 DROP ROLE regress_priv_gone;

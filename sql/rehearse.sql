@@ -10,10 +10,8 @@ CREATE TEMP TABLE before_catalog AS
   SELECT oid, relname, relfilenode, relnatts FROM pg_class WHERE relnamespace = 'rh'::regnamespace;
 CREATE TEMP TABLE before_data AS SELECT count(*) AS n, sum(v) AS v FROM rh.big;
 
-SET client_min_messages = warning;
 SELECT version, name, locks, rewritten, row_counts, created, altered, dropped
   FROM schemata.rehearse(fixture('rehearse_app'), 'rh');
-RESET client_min_messages;
 SELECT count(*) AS timed FROM schemata.rehearse(fixture('rehearse_app'), 'rh') WHERE duration_ms >= 0;
 
 -- nothing stays: catalog, data, history, the advisory lock
@@ -44,9 +42,7 @@ END $$;
 SELECT to_regclass('rh.kept_out') AS kept_out;
 
 -- then apply runs them for real, and nothing is left to rehearse
-SET client_min_messages = warning;
 SELECT count(*) AS applied FROM schemata.apply(fixture('rehearse_app'), 'rh');
-RESET client_min_messages;
 SELECT count(*) AS rehearsed FROM schemata.rehearse(fixture('rehearse_app'), 'rh');
 
 -- who may: apply's rights (the owner of the target schema)

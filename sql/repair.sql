@@ -16,9 +16,7 @@ $$;
 -- Applied from repair_v1.  repair_v2 holds the same migrations, edited:
 -- 0001 reformatted (a comment and line breaks: not drift), 0002's up script
 -- changed, 0003 renamed with a changed down script, 0004 gone.
-SET client_min_messages = warning;
 SELECT version FROM schemata.apply(fixture('repair_v1'), 'rp');
-RESET client_min_messages;
 SELECT version, state FROM schemata.status(fixture('repair_v2'), 'rp');
 \set VERBOSITY terse
 SELECT * FROM schemata.apply(fixture('repair_v2'), 'rp');
@@ -40,9 +38,7 @@ SELECT version, state FROM schemata.status(fixture('repair_v2'), 'rp');
 SELECT * FROM schemata.apply(fixture('repair_v2'), 'rp');
 SELECT schemata.repair(fixture('repair_v2'), 'rp');
 -- The repaired down script is the one rollback runs.
-SET client_min_messages = warning;
 SELECT version FROM schemata.rollback('rp', to_version => '0002');
-RESET client_min_messages;
 SELECT version FROM pg_temp.history('rp');
 SELECT to_regclass('rp.rp_three') AS rp_three, to_regclass('rp.rp_three_old') AS rp_three_old,
        to_regclass('rp.rp_four') AS rp_four;
@@ -79,9 +75,7 @@ SELECT pg_temp.history_text('rp') = :'rp_before' AS rp_unchanged;
 -- up scripts are checked as apply checks them: a file holding ROLLBACK,
 -- VACUUM or a syntax error is refused, and nothing is recorded.  0001 is
 -- applied, 0002 recorded by a baseline without files.
-SET client_min_messages = warning;
 SELECT version FROM schemata.apply(fixture('bad_syntax'), 'rp_bad_up', to_version => '0001');
-RESET client_min_messages;
 SELECT schemata.baseline('0002', 'rp_bad_up');
 SELECT pg_temp.history_text('rp_bad_up') AS rp_bad_up_before \gset
 SELECT schemata.repair(fixture('bad_rollback'), 'rp_bad_up');

@@ -14,9 +14,7 @@ $$;
 SELECT version, name, statements, has_down FROM schemata.plan(fixture('repeatable_v1'), 'rpt');
 
 -- apply runs them after the versioned ones, in the same transaction
-SET client_min_messages = warning;
 SELECT version, name FROM schemata.apply(fixture('repeatable_v1'), 'rpt');
-RESET client_min_messages;
 SELECT n, ran FROM rpt.repeat_log ORDER BY n;
 SELECT * FROM pg_temp.recorded('rpt');
 SELECT version, name, state, batch FROM schemata.status(fixture('repeatable_v1'), 'rpt');
@@ -29,9 +27,7 @@ SELECT version FROM schemata.apply(fixture('repeatable_v1'), 'rpt');
 -- after the new versioned one; one only reformatted (same checksum) is not.
 SELECT version, name, state, batch FROM schemata.status(fixture('repeatable_v2'), 'rpt');
 SELECT version, name FROM schemata.plan(fixture('repeatable_v2'), 'rpt');
-SET client_min_messages = warning;
 SELECT version, name FROM schemata.apply(fixture('repeatable_v2'), 'rpt');
-RESET client_min_messages;
 SELECT n, ran FROM rpt.repeat_log WHERE n > 4 ORDER BY n;
 SELECT attname FROM pg_attribute WHERE attrelid = 'rpt.items_view'::regclass AND attnum > 0
  ORDER BY attnum;
@@ -43,9 +39,7 @@ SELECT version, state FROM schemata.status(target_schema => 'rpt');
 
 -- rollback undoes the last batch's versioned migrations; a repeatable one
 -- has no down script and is never undone
-SET client_min_messages = warning;
 SELECT version FROM schemata.rollback('rpt');
-RESET client_min_messages;
 SELECT * FROM pg_temp.recorded('rpt');
 -- a call with to_version stops at a version: repeatable migrations wait for
 -- one without, even when to_version is the directory's last
@@ -56,10 +50,8 @@ SELECT schemata.repair(fixture('repeatable_v2'), 'rpt');
 SELECT count(*) FROM schemata.migrations WHERE target_schema = 'rpt' AND version LIKE 'R\_\_%';
 
 -- migrate runs them the same way, each committed
-SET client_min_messages = warning;
 CALL schemata.migrate(fixture('repeatable_v1'), 'rpt_m');
 CALL schemata.migrate(fixture('repeatable_v2'), 'rpt_m');
-RESET client_min_messages;
 SELECT n, ran FROM rpt_m.repeat_log ORDER BY n;
 SELECT version, name, state FROM schemata.status(fixture('repeatable_v2'), 'rpt_m');
 
@@ -69,16 +61,12 @@ SELECT schemata.baseline('2', 'rpt_b', dir => fixture('repeatable_v1'));
 SELECT version, state FROM schemata.status(fixture('repeatable_v1'), 'rpt_b');
 
 -- a directory of repeatable migrations only
-SET client_min_messages = warning;
 SELECT version, name FROM schemata.apply(fixture('repeatable_only'), 'rpt_only');
-RESET client_min_messages;
 SELECT version FROM schemata.apply(fixture('repeatable_only'), 'rpt_only');
 SELECT schemata.version('rpt_only');
 
 -- a failing repeatable migration fails the call: nothing of it stays
-SET client_min_messages = warning;
 SELECT error_of($$SELECT * FROM schemata.apply(fixture('repeatable_bad'), 'rpt_bad')$$);
-RESET client_min_messages;
 SELECT count(*) FROM pg_namespace WHERE nspname = 'rpt_bad';
 
 -- adopt from Flyway: its repeatable rows (no version) are matched by script

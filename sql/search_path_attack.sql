@@ -104,9 +104,7 @@ SELECT what FROM public.sp_calls ORDER BY what;
 DELETE FROM public.sp_calls;
 RESET search_path;
 
--- The planted schemas before pg_catalog.  (NOTICEs, which tell durations, are
--- not shown.)
-SET client_min_messages = warning;
+-- The planted schemas before pg_catalog.
 SET search_path = sp_tenant, public, pg_catalog;
 SELECT version, name FROM schemata.plan(:'attack_dir', 'sp_tenant');
 -- apply: the migration calls bootstrap() and diff() (target schema first on its path)
@@ -167,7 +165,6 @@ SELECT * FROM schemata.teardown(:'models_v2', 'sp_tenant');
 SET search_path = pg_catalog;
 SELECT what, count(*) FROM public.sp_calls GROUP BY what ORDER BY what;
 RESET search_path;
-RESET client_min_messages;
 
 -- CREATE EXTENSION still installs in the caller's creation schema, the first
 -- schema of its search_path, as it does outside schemata.

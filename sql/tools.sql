@@ -44,7 +44,6 @@ SELECT string_agg(version || ' ' || name || ' ' || checksum || ' ' || coalesce(m
   FROM schemata.migrations WHERE target_schema = s
 $$;
 
-SET client_min_messages = warning;
 SELECT count(*) FROM schemata.apply(fixture('adopt_dbmate'), 'tl_dbmate_a');
 CALL schemata.migrate(fixture('adopt_dbmate'), 'tl_dbmate_m');
 SELECT count(*) FROM schemata.apply(fixture('adopt_golang'), 'tl_golang_a');
@@ -59,7 +58,6 @@ SELECT count(*) FROM schemata.apply(fixture('adopt_prisma'), 'tl_prisma_a');
 CALL schemata.migrate(fixture('adopt_prisma'), 'tl_prisma_m');
 SELECT count(*) FROM schemata.apply(fixture('adopt_drizzle'), 'tl_drizzle_a');
 CALL schemata.migrate(fixture('adopt_drizzle'), 'tl_drizzle_m');
-RESET client_min_messages;
 
 -- apply and migrate agree, tool by tool; every migration of the directory
 -- recorded, and something built

@@ -3,7 +3,6 @@
 -- drops; a dropped COMMIT/END ends what SET LOCAL (or set_config(..., true))
 -- set since its BEGIN, as under psql (issue 19, "Behaviour of real files").
 --
-SET client_min_messages = warning;
 CREATE SCHEMA wrap_other;
 CREATE ROLE regress_wrap_role;
 SET work_mem = '2MB';

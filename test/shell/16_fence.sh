@@ -82,12 +82,12 @@ expect_eq "$(outcome "$T/allowed_link" "$T/allowed_link/mig")" "ok: 0001_in.sql"
 expect_eq "$(outcome "$T/allowed_link" "$A/mig")" "ok: 0001_in.sql" "an entry that is a symbolic link, resolved"
 
 # -- outside the fence: one answer whatever is there
-outside="42501: \"<dir>\" is outside the directories allowed by schemata.allowed_directories | It resolves to a path outside \"$A\"."
+outside="42501: \"<dir>\" is outside the directories allowed by \"schemata.allowed_directories\" | It resolves to a path outside \"$A\"."
 for d in "$O/nothing" "$O/locked/inner" "$O/file.txt" "$O/dir" "$O/nothing/deeper" \
          "$A/../outside/nothing" "$A/../outside/dir"; do
     expect_eq "$(outcome "$A" "$d")" "$outside" "outside the fence: $d"
 done
-linked="42501: \"0001_f\" is outside the directories allowed by schemata.allowed_directories | It resolves to a path outside \"$A\"."
+linked="42501: \"0001_f\" is outside the directories allowed by \"schemata.allowed_directories\" | It resolves to a path outside \"$A\"."
 for d in flink_yes flink_no flink_none; do
     expect_eq "$(outcome "$A" "$A/$d")" "$linked" "a folder entry linked out of the fence: $d"
 done

@@ -15,6 +15,9 @@ REGRESS_OPTS = --load-extension=plpgsql
 ISOLATION = concurrent_apply rollback_apply migrate_apply migrate_unlock privileges_lock privileges_cancel
 ISOLATION_OPTS = --inputdir=test
 
+# TAP tests: t/*.pl on PostgreSQL::Test::Cluster, each with clusters of its own
+TAP_TESTS = 1
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -17,6 +17,7 @@ use SchemataTAP;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use IPC::Run;
+use Time::HiRes qw(usleep);
 
 my $count = 300;
 my $gate = '0150';
@@ -26,7 +27,7 @@ my $db = 'crash_mid_apply';
 my $node = PostgreSQL::Test::Cluster->new('crash');
 SchemataTAP::start_node($node, "restart_after_crash = on\n");
 
-my $dir = PostgreSQL::Test::Utils::tempdir();
+my $dir = SchemataTAP::server_dir();
 for my $i (1 .. $count)
 {
 	my $v = sprintf '%04d', $i;
@@ -103,7 +104,7 @@ sub finish
 sub wait_until
 {
 	my ($sql, $what) = @_;
-	$node->poll_query_until($db, $sql) or BAIL_OUT("gave up waiting: $what");
+	$node->poll_query_until($db, $sql) or die "gave up waiting: $what";
 	return;
 }
 
@@ -124,8 +125,17 @@ sub gate_call
 	my $caller = background("SET client_min_messages = warning;\n$call;\n");
 	my $waiting = "FROM pg_stat_activity WHERE wait_event_type = 'Lock'
 	                AND query LIKE '%schemata.%' AND query NOT LIKE '%pg_stat_activity%'";
-	wait_until("SELECT EXISTS (SELECT $waiting)",
-		"the call reaching migration $gate");
+	# polled as poll_query_until does, but a call that failed ends the wait
+	my $tries = 10 * $PostgreSQL::Test::Utils::timeout_default;
+	until (query("SELECT EXISTS (SELECT $waiting)") eq 't')
+	{
+		$caller->{run}->pump_nb;
+		die "the call failed before migration $gate: $caller->{err}"
+		  if $caller->{err} =~ /ERROR/;
+		die "gave up waiting for the call to reach migration $gate"
+		  if --$tries == 0;
+		usleep(100_000);
+	}
 	my $pid = query("SELECT pid $waiting");
 	if ($one_transaction)
 	{

@@ -21,7 +21,7 @@ my $db = 'schemata_lock_table';
 my $node = PostgreSQL::Test::Cluster->new('lock_table');
 SchemataTAP::start_node($node);
 
-my $dir = PostgreSQL::Test::Utils::tempdir();
+my $dir = SchemataTAP::server_dir();
 for my $i (1 .. $n)
 {
 	PostgreSQL::Test::Utils::append_to_file(

@@ -10,6 +10,7 @@ package SchemataTAP;
 use strict;
 use warnings;
 use Test::More;
+use Cwd;
 
 BEGIN
 {
@@ -21,6 +22,10 @@ BEGIN
 	}
 	require PostgreSQL::Test::Utils;
 }
+
+# An interrupted test still stops its clusters: exit runs the END block of
+# PostgreSQL::Test::Cluster.
+$SIG{$_} = sub { exit 1 } for qw(INT TERM HUP);
 
 # A line of the server log that starts a sanitizer report.
 my $sanitizer_report =
@@ -52,6 +57,15 @@ sub start_node
 	local @ENV{ keys %env } = values %env;
 	$node->start;
 	return;
+}
+
+# server_dir(): a new directory for files the server reads, by its full
+# path (the tests run from the source tree, and PostgreSQL::Test::Utils's
+# directories are relative to it where make installcheck does not set
+# TESTDIR, as 17's PGXS does not).
+sub server_dir
+{
+	return Cwd::abs_path(PostgreSQL::Test::Utils::tempdir());
 }
 
 # check_log(NODE, KILLED): stops NODE (a report may come at shutdown), then

@@ -20,6 +20,9 @@ ISOLATION = concurrent_apply rollback_apply migrate_apply migrate_unlock privile
 ISOLATION_OPTS = --inputdir=test \
 	--launcher='env PGOPTIONS="$$PGOPTIONS -c schemata_regress.fixtures=$(abspath $(srcdir))/test/fixtures"'
 
+# TAP tests: t/*.pl on PostgreSQL::Test::Cluster, each with clusters of its own
+TAP_TESTS = 1
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -13,6 +13,11 @@
 #   3. shell tests       (test/shell/*.sh in name order, each run as `bash FILE`
 #                         from the copied tree; exit 0 = pass, 77 = skipped
 #                         here, with the reason printed)
+#   4. TAP tests         (t/*.pl, TAP_TESTS in the Makefile: make installcheck's
+#                         prove step, as user postgres, each test with
+#                         clusters of its own on PostgreSQL::Test::Cluster;
+#                         counted per file: ok, skipped with the reason
+#                         printed, or failed)
 # Suites of 15 carry no prefix, those of the other majors "pgNN/".
 # Nothing runs under a wall-clock limit: a busy machine makes the run longer,
 # never fails it (the tests bound their waits by their own handshakes; the
@@ -20,11 +25,15 @@
 # The last line of output is always "N passed, N failed, N skipped". Exit
 # status is non-zero if anything failed or nothing ran.
 #
-# Options: --regress-only, --isolation-only, --shell-only (combinable).
+# Options: --regress-only, --isolation-only, --shell-only, --tap-only
+# (combinable).
 # Environment:
 #   SCHEMATA_KEEP=1          keep the work dir (cluster, results/, diffs, logs)
 #   SCHEMATA_SHELL_TESTS     which shell tests, a glob without ".sh"
-#                            (default *: all; e.g. 6* or 60_lock_table)
+#                            (default *: all; e.g. 6* or 41_nontransactional_worker)
+#                            (default 3600: a guard against a hang)
+#   SCHEMATA_TAP_TESTS       which TAP tests, a glob without ".pl" (default
+#                            *: all; e.g. 002_crash_mid_apply)
 #   SCHEMATA_PG_MAJORS       the majors of the plain pass (default
 #                            "13 15 17 18")
 #   SCHEMATA_PG_CACHE        where the other majors are kept once fetched
@@ -47,18 +56,19 @@ usage() {
     sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
 }
 
-RUN_REGRESS=0 RUN_ISOLATION=0 RUN_SHELL=0
+RUN_REGRESS=0 RUN_ISOLATION=0 RUN_SHELL=0 RUN_TAP=0
 for arg in "$@"; do
     case $arg in
         --regress-only)   RUN_REGRESS=1 ;;
         --isolation-only) RUN_ISOLATION=1 ;;
         --shell-only)     RUN_SHELL=1 ;;
+        --tap-only)       RUN_TAP=1 ;;
         -h|--help)        usage; exit 0 ;;
         *) echo "unknown argument: $arg" >&2; usage >&2; exit 2 ;;
     esac
 done
-if (( RUN_REGRESS + RUN_ISOLATION + RUN_SHELL == 0 )); then
-    RUN_REGRESS=1 RUN_ISOLATION=1 RUN_SHELL=1
+if (( RUN_REGRESS + RUN_ISOLATION + RUN_SHELL + RUN_TAP == 0 )); then
+    RUN_REGRESS=1 RUN_ISOLATION=1 RUN_SHELL=1 RUN_TAP=1
 fi
 
 # Each suite appends "SUITE PASSED FAILED [SKIPPED]" here; read after the
@@ -110,7 +120,7 @@ run_pg_suite() {
 }
 
 run_regress() {
-    run_pg_suite regress "$SCHEMATA_SRC/regression.diffs" ISOLATION=
+    run_pg_suite regress "$SCHEMATA_SRC/regression.diffs" ISOLATION= TAP_TESTS=
 }
 
 # The isolation tester of a staged major needs that major's libpq (17 and
@@ -122,7 +132,7 @@ run_isolation() {
         libs=$SCHEMATA_WORK/pg/lib
     fi
     LD_LIBRARY_PATH=$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
-        run_pg_suite isolation "$SCHEMATA_SRC/output_iso/regression.diffs" REGRESS=
+        run_pg_suite isolation "$SCHEMATA_SRC/output_iso/regression.diffs" REGRESS= TAP_TESTS=
 }
 
 # The layout check: tools/pgindent.sh check (make indentcheck) on the copied
@@ -165,6 +175,57 @@ run_shell_tests() {
     record shell "$passed" "$failed" "$skipped"
 }
 
+# The TAP tests run through make installcheck's prove step (TAP_TESTS), as
+# user postgres: initdb refuses root. Every major uses Debian 15's
+# PostgreSQL::Test modules (the PGXS of the majors staged from npm has TAP
+# switched off and no modules; 15's drive 13's, 17's and 18's binaries), and
+# the binaries of the private install, schemata's build included, come first
+# in PATH. In the sanitized pass their servers get the ASan preload
+# (SCHEMATA_TAP_SERVER_ENV, read by t/SchemataTAP.pm).
+SCHEMATA_TAP_MODULES=/usr/lib/postgresql/$SCHEMATA_DEBIAN_MAJOR/lib/pgxs/src/test/perl
+
+# count_tap LOG COUNT: "PASSED FAILED SKIPPED" from prove's line per file.
+count_tap() {
+    local log=$1 count=$2 passed skipped
+    passed=$(grep -cE '^t/[^ ]+\.pl \.+ ok$' "$log" || true)
+    skipped=$(grep -cE '^t/[^ ]+\.pl \.+ skipped' "$log" || true)
+    echo "$passed $((count - passed - skipped)) $skipped"
+}
+
+run_tap_tests() {
+    local log=$SCHEMATA_WORK/tap.log rc=0 passed failed skipped f
+    local server_env
+    local -a tests
+    banner "TAP tests"
+    mapfile -t tests < <(compgen -G "$SCHEMATA_SRC/t/${SCHEMATA_TAP_TESTS:-*}.pl" | LC_ALL=C sort || true)
+    if (( ${#tests[@]} == 0 )); then
+        echo "tap: no test matches t/${SCHEMATA_TAP_TESTS:-*}.pl"
+        return 0
+    fi
+    tests=("${tests[@]#"$SCHEMATA_SRC/"}")
+    server_env=$(schemata_server_env)
+    # shellcheck disable=SC2016  # $1/$@ expand in the inner bash
+    schemata_run bash -c 'set -o pipefail; log=$1; shift; cd "$SCHEMATA_WORK" && "$@" 2>&1 | tee "$log"' _ \
+        "$log" runuser -u postgres -- env SCHEMATA_TAP_SERVER_ENV="$server_env" \
+        make -C "$SCHEMATA_SRC" -s --no-print-directory installcheck REGRESS= ISOLATION= \
+        PG_CONFIG="$PG_CONFIG" enable_tap_tests=yes PROVE=prove \
+        PG_PROVE_FLAGS="-I $SCHEMATA_TAP_MODULES -I ." PROVE_TESTS="${tests[*]}" || rc=$?
+    read -r passed failed skipped < <(count_tap "$log" "${#tests[@]}")
+    if (( rc != 0 && failed == 0 )); then
+        echo "tap: make installcheck exited $rc with every test ok or skipped; counted as 1 failure"
+        failed=1
+    fi
+    if (( failed > 0 )); then
+        for f in "$SCHEMATA_SRC"/tmp_check/log/regress_log_*; do
+            [[ -f $f ]] || continue
+            banner "last 60 lines of $f"
+            tail -n 60 "$f"
+        done
+    fi
+    echo "tap: $passed passed, $failed failed, $skipped skipped"
+    record tap "$passed" "$failed" "$skipped"
+}
+
 show_server_log_on_failure() {
     grep "^${PASS_PREFIX:-}" "$COUNTS" | grep -qv ' 0$' || return 0
     [[ -s $SCHEMATA_WORK/server.log ]] || return 0
@@ -203,6 +264,7 @@ run_suites() {
     fi
     if (( RUN_ISOLATION )); then run_isolation; fi
     if (( RUN_SHELL )); then run_shell_tests; fi
+    if (( RUN_TAP )); then run_tap_tests; fi
     if [[ ${SCHEMATA_SANITIZE:-0} == 1 ]]; then check_sanitizers; fi
     show_server_log_on_failure
 }

@@ -74,6 +74,8 @@ schemata_missing_deps() {
              "$SCHEMATA_SYS_PGLIB/lib/pgxs/src/test/regress/pg_regress" \
              "$SCHEMATA_SYS_PGLIB/lib/pgxs/src/test/isolation/pg_isolation_regress" \
              "$SCHEMATA_SYS_PGINCLUDE/$SCHEMATA_DEBIAN_MAJOR/server/postgres.h" \
+             "$SCHEMATA_SYS_PGLIB/lib/pgxs/src/test/perl/PostgreSQL/Test/Cluster.pm" \
+             /usr/share/perl5/IPC/Run.pm \
              /usr/include/stdio.h; do
         [[ -e $f ]] || echo "$f"
     done
@@ -83,8 +85,10 @@ schemata_missing_deps() {
 }
 
 # postgresql-server-dev-15 brings clang-14 and llvm-14-dev (Debian's PGXS
-# also builds LLVM bitcode) and libpq-dev. If the postinst creates and starts
-# the default 15/main cluster, that is left alone: it is never used.
+# also builds LLVM bitcode) and libpq-dev; postgresql-client-15 the TAP
+# tests' PostgreSQL::Test modules, libipc-run-perl the IPC::Run they use.
+# If the postinst creates and starts the default 15/main cluster, that is
+# left alone: it is never used.
 schemata_install_deps() {
     local missing
     missing=$(schemata_missing_deps)
@@ -95,7 +99,7 @@ schemata_install_deps() {
     apt-get update -q </dev/null || return 1
     apt-get install -y -q --no-install-recommends \
         postgresql-15 postgresql-server-dev-15 gcc make libc6-dev python3 npm \
-        pg-bsd-indent </dev/null || return 1
+        pg-bsd-indent libipc-run-perl </dev/null || return 1
     missing=$(schemata_missing_deps)
     [[ -z $missing ]] || schemata_die "still missing after apt-get install: ${missing//$'\n'/ }"
     id postgres >/dev/null 2>&1 || schemata_die "OS user postgres does not exist"

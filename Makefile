@@ -31,10 +31,15 @@ include $(PGXS)
 # pg-bsd-indent): indentcheck lists the files it would change, indent
 # rewrites them, typedefs regenerates src/typedefs.list from the headers of
 # this PG_CONFIG.
-.PHONY: indent indentcheck typedefs
+.PHONY: indent indentcheck typedefs layercheck
 indent:
 	tools/pgindent.sh indent
 indentcheck:
 	tools/pgindent.sh check
 typedefs:
 	CC='$(CC)' CPPFLAGS='$(CPPFLAGS)' tools/pgindent.sh typedefs
+
+# The layers of src/: which file calls which, and no two files calling each
+# other in a circle (tools/layers.py; doc/development.md).
+layercheck:
+	tools/layers.py src

@@ -148,6 +148,18 @@ run_indentcheck() {
     fi
 }
 
+# The layer check: tools/layers.py (make layercheck) prints which file of src/
+# calls which and fails on files that call each other in a circle; counted as
+# "layers", next to the indent check.
+run_layercheck() {
+    banner "layer check (tools/layers.py)"
+    if python3 "$SCHEMATA_SRC/tools/layers.py" "$SCHEMATA_SRC/src"; then
+        record layers 1 0
+    else
+        record layers 0 1
+    fi
+}
+
 # A shell test that exits 77 (skip in test/lib/shell.sh) cannot run on this
 # cluster, and says why; it is counted as skipped.
 run_shell_tests() {
@@ -261,6 +273,7 @@ run_suites() {
     if (( RUN_REGRESS )) && [[ ${SCHEMATA_SANITIZE:-0} == 0 &&
                                $SCHEMATA_PG_MAJOR == "$SCHEMATA_DEBIAN_MAJOR" ]]; then
         run_indentcheck
+        run_layercheck
     fi
     if (( RUN_ISOLATION )); then run_isolation; fi
     if (( RUN_SHELL )); then run_shell_tests; fi

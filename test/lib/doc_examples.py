@@ -9,7 +9,8 @@ one line per problem and exits 1 if there is one:
   (NOTICE:, WARNING:, ERROR:, DETAIL:, HINT:, CONTEXT:, QUERY:) is found,
   whole, in the output a test checks: the expected output of a pg_regress
   or isolation test (expected/*.out, test/expected/*.out), a shell test
-  (test/shell/*.sh: the messages it expects, also as "SQLSTATE: message"),
+  (test/shell/*.sh, or a TAP test, t/*.pl: the messages it expects, also as
+  "SQLSTATE: message"),
   or the files named on the command line (42_doc_examples.sh runs examples
   and passes their output); durations read "(N ms)" on both sides;
 - result rows: every row of a psql result shown in a code block (the lines
@@ -27,7 +28,8 @@ import sys
 
 DOCS = ['README.md'] + sorted(glob.glob('doc/*.md'))
 CHECKED = (sorted(glob.glob('expected/*.out')) + sorted(glob.glob('test/expected/*.out'))
-           + sorted(glob.glob('test/shell/*.sh')) + sys.argv[1:])
+           + sorted(glob.glob('test/shell/*.sh')) + sorted(glob.glob('t/*.pl'))
+           + sys.argv[1:])
 MESSAGE = re.compile(r'^(NOTICE|WARNING|ERROR|DETAIL|HINT|CONTEXT|QUERY):  ')
 RULE = re.compile(r'^-+(\+-+)*$')
 PROMPT = re.compile(r'^(=#|=>|[a-z_]*=[#>]|\(\d+ rows?\)|CALL$)')

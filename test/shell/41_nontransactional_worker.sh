@@ -215,7 +215,7 @@ out=$(PGHOST=$second/sock "$PSQL" -X -d postgres -v VERBOSITY=verbose \
     fail "no 53000 error: $out"
 [[ $out == *'max_worker_processes'* ]] || fail "the error does not name max_worker_processes: $out"
 [[ $out == *'DETAIL:  A migration that cannot run inside a transaction runs in a background worker, and every worker slot is taken.'* &&
-   $out == *'HINT:  Try again when fewer background workers run, or raise max_worker_processes.'* ]] ||
+   $out == *'HINT:  Try again when fewer background workers run, or raise "max_worker_processes".'* ]] ||
     fail "the error lacks doc/non-transactional.md's DETAIL and HINT: $out"
 echo "ok: no free worker slot is 53000 naming max_worker_processes"
 expect_eq "$(PGHOST=$second/sock q -d postgres -c "SELECT string_agg(version, ',' ORDER BY version) FROM schemata.migrations")" \

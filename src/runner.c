@@ -208,16 +208,10 @@ check_own_tables_unchanged(const Script *script, const OwnTablesWatch *before)
 void
 schemata_ensure_schema(const char *target_schema)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	int			rc;
-
 	if (OidIsValid(get_namespace_oid(target_schema, true)))
 		return;
-	rc = SPI_execute(psprintf("CREATE SCHEMA %s", quote_identifier(target_schema)), false, 0);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_UTILITY)
-		elog(ERROR, "could not create schema \"%s\": %s", target_schema,
-			 SPI_result_code_string(rc));
+	(void) schemata_spi_execute(psprintf("CREATE SCHEMA %s", quote_identifier(target_schema)),
+								0, NULL, NULL, NULL, false, SPI_OK_UTILITY);
 }
 
 /* search_path for a migration: the target schema, then the caller's path. */

@@ -1013,12 +1013,9 @@ read_journal(const ScanContext *scan, const MigrationDir *dir, CandidateList *li
 	JsonbValue *entries;
 	List	   *names = NIL;
 
-	callback.callback = journal_error_context;
-	callback.arg = NULL;
-	callback.previous = error_context_stack;
-	error_context_stack = &callback;
+	schemata_push_context(&callback, journal_error_context, NULL);
 	journal = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
-	error_context_stack = callback.previous;
+	schemata_pop_context(&callback);
 
 	entries = JB_ROOT_IS_OBJECT(journal) ? journal_member(&journal->root, "entries") : NULL;
 	if (entries == NULL || entries->type != jbvBinary ||

@@ -483,10 +483,7 @@ schemata_run_migration(const Script *script, const char *target_schema,
 
 	ctx.script = script;
 	ctx.statement = NULL;
-	callback.callback = run_error_callback;
-	callback.arg = &ctx;
-	callback.previous = error_context_stack;
-	error_context_stack = &callback;
+	schemata_push_context(&callback, run_error_callback, &ctx);
 
 	running_scripts++;
 	PG_TRY();
@@ -503,7 +500,7 @@ schemata_run_migration(const Script *script, const char *target_schema,
 	PG_END_TRY();
 	running_scripts--;
 
-	error_context_stack = callback.previous;
+	schemata_pop_context(&callback);
 	check_own_tables_unchanged(script, &watch);
 
 	/* undo every setting the script changed, as a failed function would */

@@ -153,10 +153,7 @@ push_script_context(ErrorContextCallback *callback, ScriptErrorContext *ctx,
 {
 	ctx->script = script;
 	ctx->statement = NULL;
-	callback->callback = script_error_callback;
-	callback->arg = ctx;
-	callback->previous = error_context_stack;
-	error_context_stack = callback;
+	schemata_push_context(callback, script_error_callback, ctx);
 }
 
 /* A script holding all of "sql", which starts at line 1 of "file". */
@@ -322,7 +319,7 @@ schemata_scan_script(Script *script)
 		append_normalized_token(&normalized, script->sql + loc, end - loc);
 	}
 	scanner_finish(scanner);
-	error_context_stack = callback.previous;
+	schemata_pop_context(&callback);
 	check_statement_count(script, semicolons);
 
 	hash_normalized(sha, &normalized);
@@ -702,7 +699,7 @@ schemata_parse_script(Script *script, bool notify)
 			script->nstatements++;
 	}
 	Assert(script->nstatements <= script->nparsed);
-	error_context_stack = callback.previous;
+	schemata_pop_context(&callback);
 	list_free_deep(parsed);
 }
 

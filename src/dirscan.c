@@ -520,14 +520,8 @@ regular_file_exists(const ScanContext *scan, const char *relpath)
 static Candidate *
 add_candidate(CandidateList *list)
 {
-	if (list->count == list->size)
-	{
-		list->size = list->size ? list->size * 2 : 64;
-		list->items = list->items
-			? repalloc(list->items, list->size * sizeof(Candidate))
-			: palloc(list->size * sizeof(Candidate));
-	}
-	memset(&list->items[list->count], 0, sizeof(Candidate));
+	/* zeroed: the elements past count have never been used */
+	schemata_grow(list->items, list->count, list->size, 64);
 	return &list->items[list->count++];
 }
 

@@ -417,16 +417,14 @@ read_other_history(const OtherTable *table)
 {
 	OtherHistory *history = palloc0(sizeof(OtherHistory));
 	int			nestlevel = schemata_pin_search_path();
-	int			rc;
+	uint64		n;
 
 	(void) set_config_option("row_security", "off", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	rc = SPI_execute(history_query(table), true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read %s: %s", table->qualified, SPI_result_code_string(rc));
+	n = schemata_spi_execute(history_query(table), 0, NULL, NULL, NULL, true, SPI_OK_SELECT);
 	schemata_restore_search_path(nestlevel);
 
-	history->nrows = (int) SPI_processed;
+	history->nrows = (int) n;
 	history->rows = palloc0(sizeof(OtherRow) * Max(history->nrows, 1));
 	for (int i = 0; i < history->nrows; i++)
 	{

@@ -307,7 +307,6 @@ schemata_load_checksums(MigrationDir *dir, const char *target_schema, bool recor
 {
 	ChecksumCache *cache;
 	CacheReceiver receiver;
-	int			rc;
 
 	if (!schemata_cache_checksums)
 		return;
@@ -322,12 +321,10 @@ schemata_load_checksums(MigrationDir *dir, const char *target_schema, bool recor
 	receiver.dir = dir;
 	receiver.cache = cache;
 	/* the arrays are detoasted as the row arrives, while the cursor is open */
-	rc = schemata_select_as_owner("SELECT dir, files, devices, inodes, sizes, mtimes_ns, ctimes_ns, checksums"
-								  " FROM schemata.file_checksums"
-								  " WHERE target_schema OPERATOR(pg_catalog.=) $1",
-								  target_schema, &receiver.pub, receive_cache_row);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read checksum cache: %s", SPI_result_code_string(rc));
+	(void) schemata_select_as_owner("SELECT dir, files, devices, inodes, sizes, mtimes_ns, ctimes_ns, checksums"
+									" FROM schemata.file_checksums"
+									" WHERE target_schema OPERATOR(pg_catalog.=) $1",
+									target_schema, &receiver.pub, receive_cache_row);
 	dir->checksums = cache;
 }
 
@@ -464,7 +461,6 @@ schemata_save_checksums(const MigrationDir *dir, bool all)
 	Oid			argtypes[9] = {NAMEOID, TEXTOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
 	INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
 	Datum		args[9];
-	int			rc;
 
 	if (cache == NULL || cache->changed == 0 || (!all && cache->changed < SAVE_BATCH))
 		return;
@@ -478,17 +474,15 @@ schemata_save_checksums(const MigrationDir *dir, bool all)
 	for (int c = 0; c < 5; c++)
 		args[3 + c] = schemata_datum_array(row.stamps[c], row.n, INT8OID);
 	args[8] = schemata_text_array((const char *const *) row.checksums, row.n);
-	rc = schemata_execute_as_owner("INSERT INTO schemata.file_checksums"
-								   " (target_schema, dir, files, devices, inodes, sizes, mtimes_ns, ctimes_ns, checksums)"
-								   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-								   " ON CONFLICT (target_schema, dir) DO UPDATE"
-								   " SET files = excluded.files, devices = excluded.devices,"
-								   " inodes = excluded.inodes, sizes = excluded.sizes,"
-								   " mtimes_ns = excluded.mtimes_ns, ctimes_ns = excluded.ctimes_ns,"
-								   " checksums = excluded.checksums",
-								   9, argtypes, args, NULL, false);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "could not record checksums: %s", SPI_result_code_string(rc));
+	(void) schemata_execute_as_owner("INSERT INTO schemata.file_checksums"
+									 " (target_schema, dir, files, devices, inodes, sizes, mtimes_ns, ctimes_ns, checksums)"
+									 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+									 " ON CONFLICT (target_schema, dir) DO UPDATE"
+									 " SET files = excluded.files, devices = excluded.devices,"
+									 " inodes = excluded.inodes, sizes = excluded.sizes,"
+									 " mtimes_ns = excluded.mtimes_ns, ctimes_ns = excluded.ctimes_ns,"
+									 " checksums = excluded.checksums",
+									 9, argtypes, args, NULL, false, SPI_OK_INSERT);
 	MemoryContextSwitchTo(outer);
 	MemoryContextDelete(work);
 	cache->changed = 0;

@@ -520,14 +520,8 @@ regular_file_exists(const ScanContext *scan, const char *relpath)
 static Candidate *
 add_candidate(CandidateList *list)
 {
-	if (list->count == list->size)
-	{
-		list->size = list->size ? list->size * 2 : 64;
-		list->items = list->items
-			? repalloc(list->items, list->size * sizeof(Candidate))
-			: palloc(list->size * sizeof(Candidate));
-	}
-	memset(&list->items[list->count], 0, sizeof(Candidate));
+	/* zeroed: the elements past count have never been used */
+	schemata_grow(list->items, list->count, list->size, 64);
 	return &list->items[list->count++];
 }
 
@@ -1013,12 +1007,9 @@ read_journal(const ScanContext *scan, const MigrationDir *dir, CandidateList *li
 	JsonbValue *entries;
 	List	   *names = NIL;
 
-	callback.callback = journal_error_context;
-	callback.arg = NULL;
-	callback.previous = error_context_stack;
-	error_context_stack = &callback;
+	schemata_push_context(&callback, journal_error_context, NULL);
 	journal = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
-	error_context_stack = callback.previous;
+	schemata_pop_context(&callback);
 
 	entries = JB_ROOT_IS_OBJECT(journal) ? journal_member(&journal->root, "entries") : NULL;
 	if (entries == NULL || entries->type != jbvBinary ||

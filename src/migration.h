@@ -283,11 +283,11 @@ typedef struct History
 
 extern void schemata_check_history_snapshot(const char *target_schema);
 extern History *schemata_load_history(const char *target_schema);
-extern int	schemata_select_as_owner(const char *sql, const char *target_schema,
-									 DestReceiver *dest,
-									 bool (*receive) (TupleTableSlot *slot, DestReceiver *self));
-extern int	schemata_execute_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *args,
-									  const char *nulls, bool read_only);
+extern uint64 schemata_select_as_owner(const char *sql, const char *target_schema,
+									   DestReceiver *dest,
+									   bool (*receive) (TupleTableSlot *slot, DestReceiver *self));
+extern uint64 schemata_execute_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *args,
+										const char *nulls, bool read_only, int expected);
 typedef struct HistoryQueue HistoryQueue;
 extern HistoryQueue *schemata_history_queue(const char *target_schema);
 extern void schemata_queue_migration(HistoryQueue *queue, const MigrationFile *file,

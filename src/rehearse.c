@@ -136,10 +136,8 @@ observe_objects(Observation *obs)
 	int			nestlevel = schemata_pin_search_path();
 	uint64		n;
 
-	if (SPI_execute(objects_query, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the catalog for the rehearsal");
+	n = schemata_spi_execute(objects_query, 0, NULL, NULL, NULL, false, SPI_OK_SELECT);
 	schemata_restore_search_path(nestlevel);
-	n = SPI_processed;
 	obs->objects = palloc0(Max(n, 1) * sizeof(ObservedObject));
 	obs->nobjects = 0;
 	for (uint64 i = 0; i < n; i++)

@@ -208,16 +208,10 @@ check_own_tables_unchanged(const Script *script, const OwnTablesWatch *before)
 void
 schemata_ensure_schema(const char *target_schema)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	int			rc;
-
 	if (OidIsValid(get_namespace_oid(target_schema, true)))
 		return;
-	rc = SPI_execute(psprintf("CREATE SCHEMA %s", quote_identifier(target_schema)), false, 0);
-	MemoryContextSwitchTo(cxt);
-	if (rc != SPI_OK_UTILITY)
-		elog(ERROR, "could not create schema \"%s\": %s", target_schema,
-			 SPI_result_code_string(rc));
+	(void) schemata_spi_execute(psprintf("CREATE SCHEMA %s", quote_identifier(target_schema)),
+								0, NULL, NULL, NULL, false, SPI_OK_UTILITY);
 }
 
 /* search_path for a migration: the target schema, then the caller's path. */
@@ -489,10 +483,7 @@ schemata_run_migration(const Script *script, const char *target_schema,
 
 	ctx.script = script;
 	ctx.statement = NULL;
-	callback.callback = run_error_callback;
-	callback.arg = &ctx;
-	callback.previous = error_context_stack;
-	error_context_stack = &callback;
+	schemata_push_context(&callback, run_error_callback, &ctx);
 
 	running_scripts++;
 	PG_TRY();
@@ -509,7 +500,7 @@ schemata_run_migration(const Script *script, const char *target_schema,
 	PG_END_TRY();
 	running_scripts--;
 
-	error_context_stack = callback.previous;
+	schemata_pop_context(&callback);
 	check_own_tables_unchanged(script, &watch);
 
 	/* undo every setting the script changed, as a failed function would */

@@ -153,10 +153,7 @@ push_script_context(ErrorContextCallback *callback, ScriptErrorContext *ctx,
 {
 	ctx->script = script;
 	ctx->statement = NULL;
-	callback->callback = script_error_callback;
-	callback->arg = ctx;
-	callback->previous = error_context_stack;
-	error_context_stack = callback;
+	schemata_push_context(callback, script_error_callback, ctx);
 }
 
 /* A script holding all of "sql", which starts at line 1 of "file". */
@@ -177,24 +174,22 @@ schemata_statement_text(const Script *script, const ScriptStatement *stmt)
 	return pnstrdup(script->sql + stmt->offset, stmt->length);
 }
 
+/* Room for this many tokens at first. */
+#define INITIAL_TOKENS 64
+
 /*
- * Record a token.  The arrays grow by doubling, but never past one entry per
- * byte of the script (a token is at least one byte long): huge allocations,
- * as a file may be larger than a quarter of PostgreSQL's 1 GB allocation
- * limit.
+ * Record a token.  The arrays grow by doubling (schemata_grow(): huge
+ * allocations, as a file may be larger than a quarter of PostgreSQL's 1 GB
+ * allocation limit); allocated_start and allocated_end count their room.
  */
 static void
-append_token(Script *script, int *allocated, int start, int end)
+append_token(Script *script, int *allocated_start, int *allocated_end, int start, int end)
 {
 	Assert(start >= 0 && start <= end && end <= script->len);
-	if (script->ntokens == *allocated)
-	{
-		*allocated = (int) Min((int64) *allocated * 2, (int64) script->len + 1);
-		script->token_start = repalloc_huge(script->token_start, *allocated * sizeof(int));
-		script->token_end = repalloc_huge(script->token_end, *allocated * sizeof(int));
-	}
-	/* one entry per byte at most: the cap above always leaves room */
-	Assert(script->ntokens < *allocated);
+	schemata_grow(script->token_start, script->ntokens, *allocated_start, INITIAL_TOKENS);
+	schemata_grow(script->token_end, script->ntokens, *allocated_end, INITIAL_TOKENS);
+	/* schemata_grow() always leaves room for one more */
+	Assert(script->ntokens < *allocated_start && script->ntokens < *allocated_end);
 	script->token_start[script->ntokens] = start;
 	script->token_end[script->ntokens] = end;
 	script->ntokens++;
@@ -289,15 +284,19 @@ schemata_scan_script(Script *script)
 	StringInfoData normalized;
 	Sha256	   *sha;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-	int			allocated = 64;
+	int			allocated_start = 0;
+	int			allocated_end = 0;
 	int64		semicolons = 0;
 	int			previous = ';';
 
 	/* the scanner reads up to the NUL that ends the text */
 	Assert(script->sql != NULL && script->sql[script->len] == '\0');
 	script->ntokens = 0;
-	script->token_start = palloc(allocated * sizeof(int));
-	script->token_end = palloc(allocated * sizeof(int));
+	script->token_start = NULL;
+	script->token_end = NULL;
+	/* allocated even for no token: the statements are split on them */
+	schemata_grow(script->token_start, 0, allocated_start, INITIAL_TOKENS);
+	schemata_grow(script->token_end, 0, allocated_end, INITIAL_TOKENS);
 
 	initStringInfo(&normalized);
 	sha = schemata_sha256_begin();
@@ -316,13 +315,13 @@ schemata_scan_script(Script *script)
 			semicolons++;
 		previous = token;
 		end = loc + strlen(extra.scanbuf + loc);
-		append_token(script, &allocated, loc, end);
+		append_token(script, &allocated_start, &allocated_end, loc, end);
 		if (normalized.len + (end - loc) >= NORMALIZED_BUFFER_SIZE)
 			hash_normalized(sha, &normalized);
 		append_normalized_token(&normalized, script->sql + loc, end - loc);
 	}
 	scanner_finish(scanner);
-	error_context_stack = callback.previous;
+	schemata_pop_context(&callback);
 	check_statement_count(script, semicolons);
 
 	hash_normalized(sha, &normalized);
@@ -702,7 +701,7 @@ schemata_parse_script(Script *script, bool notify)
 			script->nstatements++;
 	}
 	Assert(script->nstatements <= script->nparsed);
-	error_context_stack = callback.previous;
+	schemata_pop_context(&callback);
 	list_free_deep(parsed);
 }
 

@@ -116,18 +116,15 @@ stored_down_problems(const char *target_schema)
 {
 	DownProblems receiver;
 	ListCell   *lc;
-	int			rc;
 
 	receiver.cxt = CurrentMemoryContext;
 	receiver.per_row = AllocSetContextCreate(CurrentMemoryContext, "schemata down script",
 											 ALLOCSET_DEFAULT_SIZES);
 	receiver.problems = NIL;
-	rc = schemata_select_as_owner("SELECT version, name, down_sql FROM schemata.migrations"
-								  " WHERE target_schema OPERATOR(pg_catalog.=) $1"
-								  " AND down_sql IS NOT NULL",
-								  target_schema, &receiver.pub, receive_down_script);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read stored down scripts: %s", SPI_result_code_string(rc));
+	(void) schemata_select_as_owner("SELECT version, name, down_sql FROM schemata.migrations"
+									" WHERE target_schema OPERATOR(pg_catalog.=) $1"
+									" AND down_sql IS NOT NULL",
+									target_schema, &receiver.pub, receive_down_script);
 	MemoryContextDelete(receiver.per_row);
 	foreach(lc, receiver.problems)
 	{

@@ -315,10 +315,7 @@ relay_message(StringInfo msg, WorkerProgress *progress)
 	if (edata.elevel >= ERROR)
 	{
 		edata.elevel = ERROR;
-		callback.callback = progress_callback;
-		callback.arg = progress;
-		callback.previous = error_context_stack;
-		error_context_stack = &callback;
+		schemata_push_context(&callback, progress_callback, progress);
 		ThrowErrorData(&edata);
 	}
 	/* a notice, warning, ...: with the worker's CONTEXT, as it is */
@@ -643,14 +640,11 @@ schemata_worker_main(Datum main_arg)
 	ws.script.len = shared->sql_len;
 	ws.script.nparsed = shared->nparsed;
 	ws.script.statements = shm_toc_lookup(toc, WORKER_KEY_STMTS, false);
-	callback.callback = worker_error_callback;
-	callback.arg = &ws;
-	callback.previous = error_context_stack;
-	error_context_stack = &callback;
+	schemata_push_context(&callback, worker_error_callback, &ws);
 
 	run_script(shared, &ws);
 
-	error_context_stack = callback.previous;
+	schemata_pop_context(&callback);
 	shared->done = true;
 	pg_write_barrier();
 	pgstat_report_stat(true);

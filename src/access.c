@@ -21,6 +21,8 @@
  * restores the user ID saved when it started.  Only members of that role
  * (and superusers) may have it run.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/access.c
  *

@@ -46,6 +46,8 @@
  * baseline() records them: batch 0, applied_by the caller, with checksum and
  * down script from the files, under the target schema's lock.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/adopt.c
  *

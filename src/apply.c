@@ -26,6 +26,8 @@
  * instead gained 1.03-1.08 x of backend CPU on apply() of 2,000 migrations:
  * bench/results/fastpaths.txt.)
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/apply.c
  *

@@ -27,6 +27,8 @@
  * records, replaces or removes a down script.  (That the caller may write
  * the target schema's history at all is checked before, see access.c.)
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/baseline.c
  *

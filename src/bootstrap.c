@@ -30,6 +30,8 @@
  * the models' types, defaults and expressions resolve as model.c checked
  * them, and nothing the caller's path holds is called.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/bootstrap.c
  *

@@ -29,6 +29,8 @@
  * the path (format_type() and pg_get_expr() qualify what it does not show),
  * so the two sides agree only under the same one.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/catalog.c
  *

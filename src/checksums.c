@@ -46,6 +46,8 @@
  * wrote stamps of its own could make a changed file pass for an unchanged
  * one.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/checksums.c
  *

@@ -9,6 +9,8 @@
  * declares it first, so that the macro cannot rewrite the declaration.  What
  * cannot be shimmed here is guarded where it is used, with PG_VERSION_NUM.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/compat.h
  *

@@ -43,6 +43,8 @@
  * pg_catalog (see searchpath.c): the models' SQL resolves as model.c checked
  * it, and both sides are described under the same path.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/diff.c
  *

@@ -35,6 +35,8 @@
  * Files are read whole.  A file larger than schemata.max_file_size, holding a
  * NUL byte or not valid in the database encoding is an error naming it.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/dirscan.c
  *

@@ -10,6 +10,8 @@
  * is the caller's right to the target schema's history (access.c), before
  * anything is read or changed.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/functions.c
  *

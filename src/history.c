@@ -25,6 +25,8 @@
  * max + 1, so from 1): they mark migrations that were adopted, not run, and
  * rollback() without arguments never undoes them.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/history.c
  *

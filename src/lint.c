@@ -29,6 +29,8 @@
  * names what an earlier migration creates cannot be resolved yet, and is
  * then not judged (nothing is reported for it).
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/lint.c
  *

@@ -44,6 +44,8 @@
  * them and 31.4 MB without (1.45 x; spread under 1 %), its CPU time 5.49 s
  * and 5.57 s (the resets cost nothing measurable).
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/migrate.c
  *

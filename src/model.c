@@ -45,6 +45,8 @@
  * as bootstrap(), teardown() and diff() run their DDL: a type, function or
  * operator class outside pg_catalog must be named with its schema.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/model.c
  *

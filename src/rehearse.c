@@ -29,6 +29,8 @@
  * pinned; a rehearsal costs those two reads per migration on top of the
  * migrations themselves.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/rehearse.c
  *

@@ -26,6 +26,8 @@
  * apart when the history is loaded (history.c: schemata_repeatable_row());
  * this file sits above both and the checksums (checksums.c).
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/repeatable.c
  *

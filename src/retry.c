@@ -16,6 +16,8 @@
  * error, with a hint.  The sleep waits on the latch, so a cancel ends it.
  * Without either argument a migration runs as before: no subtransaction.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/retry.c
  *

@@ -38,6 +38,8 @@
  * migration undone, and runs such a down script outside any transaction in
  * a background worker (worker.c), as the role that applied it.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/rollback.c
  *

@@ -43,6 +43,8 @@
  * String syntax.  A script was split with the standard_conforming_strings in
  * force when it was checked; a statement that changes it is an error.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/runner.c
  *

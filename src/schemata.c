@@ -11,6 +11,8 @@
  * no restriction: such a session is marked, and reads no directory until a
  * superuser sets the value (see schemata_fence_lost).
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/schemata.c
  *

@@ -40,6 +40,8 @@
  * errors of a checked statement add the statement, shortened, as the runner
  * does for a statement that fails (schemata_statement_context).
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/script.c
  *

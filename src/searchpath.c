@@ -16,6 +16,8 @@
  * and schemata_restore_search_path() undoes it.  An error on the way is
  * undone by the abort of the (sub)transaction, which restores the setting.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/searchpath.c
  *

@@ -21,6 +21,8 @@
  * the CONTEXT "JSON path models[0].columns[1].default"; a parser's error
  * position is moved onto the fragment, as SQL functions do with their body.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/sqltext.c
  *

@@ -14,6 +14,8 @@
  * its files), and why the down script that rollback would run fails the
  * checks (a pending migration's file, an applied one's stored down_sql).
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/status.c
  *

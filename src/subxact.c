@@ -11,6 +11,8 @@
  * and the session would stay inside a subtransaction for good (nothing it
  * did afterwards would commit, and the backend crashed at exit).
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/subxact.c
  *

@@ -17,6 +17,8 @@
  * parts count as 0).  Flyway names ("V1.2__x") have their version read from
  * after the "V" by the same rules.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/version.c
  *

@@ -42,6 +42,8 @@
  * build of the same statement) is dropped with DROP INDEX CONCURRENTLY and a
  * NOTICE, so that a rerun succeeds.
  *
+ * Copyright (c) 2026, the schemata developers
+ *
  * IDENTIFICATION
  *	  src/worker.c
  *

@@ -169,8 +169,8 @@ typedef struct OtherTable
 /* One row of the other history, as read. */
 typedef struct OtherRow
 {
-	char	   *key;			/* of the tool's key column, cast to text; NULL
-								 * only in Flyway's rows */
+	char	   *key;			/* of the tool's key column, cast to text;
+								 * NULL only in Flyway's rows */
 	bool		refused;		/* dirty, or failed */
 	char	   *type;			/* Flyway's type ("SQL", "BASELINE", ...) */
 	char	   *script;			/* Flyway's script ("V2__x.sql") */
@@ -189,8 +189,8 @@ typedef struct AppliedEntry
 	const char *key;			/* NULL: a Flyway repeatable migration */
 	const char *script;			/* Flyway's script, or NULL */
 	bool		up_to;			/* every file at or below it is applied
-								 * (golang-migrate's current version,
-								 * Flyway's baseline) */
+								 * (golang-migrate's current version, Flyway's
+								 * baseline) */
 	bool		file_optional;	/* may have no file of its own (Flyway's
 								 * baseline) */
 } AppliedEntry;

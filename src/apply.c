@@ -566,7 +566,8 @@ check_unchanged_since_planned(const PlannedMigration *planned, MigrationScripts 
 	if (strcmp(scripts->up.checksum, planned->checksum) != 0)
 		report_changed(scripts->up.file);
 	if (scripts->has_down != planned->has_down)
-		report_changed(scripts->up.file);	/* a "-- migrate:down" marker came or went */
+		report_changed(scripts->up.file);	/* a "-- migrate:down" marker came
+											 * or went */
 	if (!scripts->has_down)
 		return;
 	if (planned->down_ok)

@@ -174,10 +174,12 @@ report_missing_files(const char *target_schema, List *missing)
 typedef enum RepairOutcome
 {
 	ROW_UNCHANGED,				/* it matches its file */
-	ROW_REFUSED,				/* it differs, but the caller may not change it */
+	ROW_REFUSED,				/* it differs, but the caller may not change
+								 * it */
 	ROW_CHANGED,				/* name or checksum changed, down script kept */
 	/* the ones below change the down script too */
-	ROW_DOWN_RECORDED,			/* changed, with a down script where it had none */
+	ROW_DOWN_RECORDED,			/* changed, with a down script where it had
+								 * none */
 	ROW_DOWN_REPLACED,			/* changed, with another down script */
 	ROW_DOWN_REMOVED			/* changed, without the down script it had */
 } RepairOutcome;

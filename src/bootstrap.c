@@ -217,8 +217,10 @@ ensure_schema(const char *schema, const char *path, List **seen,
 	ListCell   *lc;
 
 	foreach(lc, *seen)
+	{
 		if (strcmp(lfirst(lc), schema) == 0)
 			return;
+	}
 	*seen = lappend(*seen, (char *) schema);
 	schemata_check_target_schema(schema);
 	if (OidIsValid(get_namespace_oid(schema, true)))
@@ -412,9 +414,13 @@ has_index_columns(Oid relid, const ModelIndex *index)
 		if (get_attnum(relid, index->columns[i].name) == InvalidAttrNumber)
 			return false;
 	if (index->where_sql != NULL)
+	{
 		foreach(lc, schemata_expression_columns(index->where_sql, index->path))
+		{
 			if (get_attnum(relid, strVal(lfirst(lc))) == InvalidAttrNumber)
 				return false;
+		}
+	}
 	return true;
 }
 
@@ -539,14 +545,14 @@ schemata_bootstrap(ModelSet *set, ArrayType *extensions, ObjectCallback callback
 	int			nestlevel;
 
 	/*
-	 * CREATE EXTENSION, alone, runs under the caller's search_path: without
-	 * a SCHEMA clause it installs into the schema its control file names,
-	 * else into the first schema of the path, as it would outside schemata;
-	 * under the pinned path that would be pg_catalog.  (A SCHEMA clause
-	 * naming the caller's schema would fail for an extension whose control
-	 * file names another.)  The statement resolves no function, operator or
-	 * type, and the extension's script runs with the search_path CREATE
-	 * EXTENSION sets for it.
+	 * CREATE EXTENSION, alone, runs under the caller's search_path: without a
+	 * SCHEMA clause it installs into the schema its control file names, else
+	 * into the first schema of the path, as it would outside schemata; under
+	 * the pinned path that would be pg_catalog.  (A SCHEMA clause naming the
+	 * caller's schema would fail for an extension whose control file names
+	 * another.)  The statement resolves no function, operator or type, and
+	 * the extension's script runs with the search_path CREATE EXTENSION sets
+	 * for it.
 	 */
 	ensure_extensions(extensions, callback, arg);
 	nestlevel = schemata_pin_search_path();
@@ -697,7 +703,7 @@ drop_empty_schemas(const ModelSet *set, ObjectCallback callback, void *arg)
 	for (int i = 0; i < set->ntables + set->nenums; i++)
 	{
 		const char *schema = i < set->ntables ? set->tables[i].schema
-			: set->enums[i - set->ntables].schema;
+		: set->enums[i - set->ntables].schema;
 		Oid			nsp = get_namespace_oid(schema, true);
 
 		if (!OidIsValid(nsp) || list_member_oid(seen, nsp))

@@ -120,12 +120,17 @@ typedef struct TableDiff
 	const char *live_name;		/* the table's name before a rename */
 	Oid			relid;			/* the live table, or InvalidOid */
 	bool		renames;		/* the table or one of its columns is renamed */
+
 	/*
-	 * Names of the live constraints and indexes that use a column dropped
-	 * and added again: DROP COLUMN drops them, so they are added again too.
+	 * Names of the live constraints and indexes that use a column dropped and
+	 * added again: DROP COLUMN drops them, so they are added again too.
 	 */
 	List	   *recreated;
-	/* the model's foreign keys as the live table has them (live_foreign_key()) */
+
+	/*
+	 * the model's foreign keys as the live table has them
+	 * (live_foreign_key())
+	 */
 	char	  **live_fk_names;
 	char	  **live_fk_definitions;
 } TableDiff;
@@ -166,8 +171,10 @@ in_names(List *names, const char *name)
 	ListCell   *lc;
 
 	foreach(lc, names)
+	{
 		if (strcmp((char *) lfirst(lc), name) == 0)
 			return true;
+	}
 	return false;
 }
 
@@ -1044,8 +1051,10 @@ label_index(List *labels, const char *label)
 	ListCell   *lc;
 
 	foreach(lc, labels)
+	{
 		if (strcmp(lfirst(lc), label) == 0)
 			return foreach_current_index(lc);
+	}
 	return -1;
 }
 

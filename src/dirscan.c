@@ -133,7 +133,8 @@ check_read_access(const char *argname)
 typedef struct Fence
 {
 	bool		set;
-	List	   *roots;			/* real absolute paths, without a trailing '/' but "/" */
+	List	   *roots;			/* real absolute paths, without a trailing '/'
+								 * but "/" */
 	List	   *spelled;		/* the same entries as written, made absolute */
 } Fence;
 
@@ -205,8 +206,10 @@ fence_allows(const Fence *fence, const char *path)
 	if (!fence->set)
 		return true;
 	foreach(lc, fence->roots)
+	{
 		if (path_within((const char *) lfirst(lc), path))
 			return true;
+	}
 	return false;
 }
 
@@ -220,11 +223,15 @@ fence_passes_through(const Fence *fence, const char *path)
 	ListCell   *lc;
 
 	foreach(lc, fence->roots)
+	{
 		if (path_within(path, (const char *) lfirst(lc)))
 			return true;
+	}
 	foreach(lc, fence->spelled)
+	{
 		if (path_within(path, (const char *) lfirst(lc)))
 			return true;
+	}
 	return false;
 }
 
@@ -1039,8 +1046,10 @@ name_listed(List *names, const char *name)
 	ListCell   *lc;
 
 	foreach(lc, names)
+	{
 		if (strcmp((const char *) lfirst(lc), name) == 0)
 			return true;
+	}
 	return false;
 }
 
@@ -1165,7 +1174,7 @@ read_marker_file(const MigrationDir *dir, const char *relpath, const char *key,
 {
 	FileStamp	stamp;
 	int			len;
-	char	   *text = schemata_read_file(dir, relpath, &len, &stamp);
+	char	   *contents = schemata_read_file(dir, relpath, &len, &stamp);
 	char	   *marker = NULL;
 	MarkerSetting setting;
 	int			offset = 0;
@@ -1174,12 +1183,13 @@ read_marker_file(const MigrationDir *dir, const char *relpath, const char *key,
 	setting.line = 1;
 	for (; offset < len; setting.line++)
 	{
-		const char *line = text + offset;
+		const char *line = contents + offset;
 		const char *eol = memchr(line, '\n', len - offset);
 
 		if (eol == NULL)
-			eol = text + len;
-		offset = eol - text + 1;
+			eol = contents + len;
+		offset = eol - contents + 1;
+
 		if (!split(line, eol, &setting) || strcmp(setting.key, key) != 0)
 			continue;
 		if (is_word(setting.value, "false", ignore_case))

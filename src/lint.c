@@ -116,8 +116,10 @@ in_list(List *list, const char *key)
 	ListCell   *lc;
 
 	foreach(lc, list)
+	{
 		if (strcmp((char *) lfirst(lc), key) == 0)
 			return true;
+	}
 	return false;
 }
 

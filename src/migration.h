@@ -112,13 +112,14 @@ typedef struct MigrationFile
 	char	   *name;			/* the entry's name, shown to users */
 	char	   *up_file;		/* path of the up script, relative to dir */
 	char	   *down_file;		/* path of a separate down script, or NULL */
+
 	/*
 	 * A tool's own way of saying the migration cannot run in a transaction,
 	 * found while scanning (diesel's metadata.toml, Flyway's .sql.conf): what
 	 * says so, for messages ("0001_x/metadata.toml"), or NULL.
 	 */
 	char	   *no_transaction_marker;
-	char	   *down_no_transaction_marker;	/* the same for the down script */
+	char	   *down_no_transaction_marker; /* the same for the down script */
 	char	   *journal_when;	/* Drizzle: its journal entry's "when", as
 								 * written; else NULL (for adopt()) */
 } MigrationFile;
@@ -205,11 +206,12 @@ typedef struct Script
 	int			nstatements;	/* statements to run (without skipped ones) */
 	int			nparsed;
 	ScriptStatement *statements;
+
 	/*
-	 * Why the script cannot run inside a transaction block, or NULL: the first
-	 * statement that cannot ("CREATE INDEX CONCURRENTLY", set by
-	 * schemata_parse_script) or the tool's marker that says so, with its
-	 * file and line (dbmate's "transaction:false", a MigrationFile's
+	 * Why the script cannot run inside a transaction block, or NULL: the
+	 * first statement that cannot ("CREATE INDEX CONCURRENTLY", set by
+	 * schemata_parse_script) or the tool's marker that says so, with its file
+	 * and line (dbmate's "transaction:false", a MigrationFile's
 	 * no_transaction_marker); and the line of the statement (0 for a marker).
 	 */
 	const char *non_transactional;
@@ -344,11 +346,12 @@ extern void schemata_forget_repeatable(const char *target_schema, const Migratio
  */
 typedef struct RunHints
 {
-	bool		one_transaction;	/* apply(): the whole call is one transaction */
-	const MigrationFile *migration;	/* the migration being run */
-	const MigrationFile *enum_added_by;	/* latest earlier migration of
-												 * this call with ALTER TYPE ...
-												 * ADD VALUE, or NULL */
+	bool		one_transaction;	/* apply(): the whole call is one
+									 * transaction */
+	const MigrationFile *migration; /* the migration being run */
+	const MigrationFile *enum_added_by; /* latest earlier migration of this
+										 * call with ALTER TYPE ... ADD VALUE,
+										 * or NULL */
 } RunHints;
 
 extern double schemata_run_script(const Script *script, const char *target_schema);
@@ -454,6 +457,7 @@ extern bool schemata_check_migration(const MigrationDir *dir, const MigrationFil
 									 MigrationScripts *scripts, bool notify);
 extern char *schemata_down_script_problem(Script *down);
 extern bool schemata_script_passes_checks(Script *script);
+
 /* Who builds a plan, which decides what schemata_build_plan() does. */
 typedef enum PlanPurpose
 {
@@ -489,8 +493,8 @@ typedef struct MigrationStatus
 	const char *checksum;
 	bool		non_transactional_known;	/* from its files */
 	bool		non_transactional;
-	const char *down_problem;	/* why the down script that rollback would
-								 * run fails the checks, or NULL */
+	const char *down_problem;	/* why the down script that rollback would run
+								 * fails the checks, or NULL */
 } MigrationStatus;
 
 typedef void (*StatusCallback) (const MigrationFile *file, const HistoryRow *row,
@@ -525,7 +529,7 @@ extern void schemata_rollback_committing(const RollbackOptions *options);
 extern int	schemata_baseline_migrations(const char *version, const char *target_schema,
 										 const char *dir);
 extern char *schemata_baseline_file(HistoryQueue *queue, const MigrationDir *dir,
-									 const MigrationFile *file, MemoryContext work);
+									const MigrationFile *file, MemoryContext work);
 extern int	schemata_repair_history(const char *dir, const char *target_schema);
 
 /*
@@ -552,7 +556,7 @@ typedef struct LintFinding
 	const char *table_name;		/* schema-qualified */
 	const char *lock_mode;		/* PostgreSQL's name of the lock, or NULL */
 	int64		table_size;		/* bytes, or -1 if unknown */
-	double		estimated_rows;	/* or -1 if unknown */
+	double		estimated_rows; /* or -1 if unknown */
 	const char *message;
 } LintFinding;
 

@@ -85,6 +85,7 @@ static const char *const column_keys[] = {
 	"name", "type", "notNull", "default", "generated", "expression", "stored",
 	"renamedFrom", NULL
 };
+
 /* pg-schemata 1.x accepts nullable and builds no DDL from it */
 static const char *const column_ignored[] = {"immutable", "colProps", "nullable", NULL};
 static const char *const constraint_keys[] = {

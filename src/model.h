@@ -49,6 +49,7 @@ typedef struct PathContext
 
 extern void schemata_push_path(PathContext *ctx, const char *path, const char *query);
 extern void schemata_pop_path(PathContext *ctx);
+
 /* A column type, checked. */
 typedef struct ColumnType
 {

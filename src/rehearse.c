@@ -229,8 +229,10 @@ in_strings(List *list, const char *s)
 	ListCell   *lc;
 
 	foreach(lc, list)
+	{
 		if (strcmp((char *) lfirst(lc), s) == 0)
 			return true;
+	}
 	return false;
 }
 

@@ -59,7 +59,8 @@ typedef struct RollbackTarget
 	const HistoryRow *row;
 	const MigrationFile *file;	/* with dir: its entry in the directory */
 	Oid			role;			/* its down script runs as this role */
-	char		checksum[SCHEMATA_CHECKSUM_LEN + 1];	/* of the checked down script */
+	char		checksum[SCHEMATA_CHECKSUM_LEN + 1];	/* of the checked down
+														 * script */
 	bool		non_transactional;	/* its down script cannot run in a
 									 * transaction */
 } RollbackTarget;

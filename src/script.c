@@ -240,7 +240,7 @@ append_normalized_token(StringInfo normalized, const char *text, int len)
 {
 	unsigned char first = (unsigned char) text[0];
 	bool		is_word = (isalpha(first) || first == '_' || IS_HIGHBIT_SET(first)) &&
-		memchr(text, '\'', len) == NULL && memchr(text, '"', len) == NULL;
+	memchr(text, '\'', len) == NULL && memchr(text, '"', len) == NULL;
 
 	enlargeStringInfo(normalized, len + 1);
 	for (int i = 0; i < len; i++)
@@ -429,8 +429,10 @@ has_option(List *options, const char *name)
 	ListCell   *lc;
 
 	foreach(lc, options)
+	{
 		if (strcmp(lfirst_node(DefElem, lc)->defname, name) == 0)
 			return true;
+	}
 	return false;
 }
 
@@ -805,10 +807,10 @@ find_markers(const char *file, const char *text, int len,
 	up->line_start = down->line_start = -1;
 	while (offset < len)
 	{
-		const char *eol = memchr(text + offset, '\n', len - offset);
-		int			next = eol ? (int) (eol - text) + 1 : len;
+		const char *eol = memchr(text +offset, '\n', len - offset);
+		int			next = eol ? (int) (eol - text) +1 : len;
 		bool		no_transaction;
-		char		kind = section_marker(file, text + offset, eol ? eol : text + len, lineno,
+		char		kind = section_marker(file, text +offset, eol ? eol : text +len, lineno,
 										  &no_transaction);
 
 		if (kind != 0)
@@ -842,7 +844,8 @@ section_script(Script *script, const char *file, char *text, int len,
 
 	memset(script, 0, sizeof(Script));
 	script->file = file;
-	script->sql = text + marker->body_start;
+	script->sql = text +marker->body_start;
+
 	script->len = Max(end - marker->body_start, 0);
 	script->first_line = marker->body_line;
 	if (marker->no_transaction)
@@ -873,6 +876,7 @@ split_sections(const char *file, char *text, int len, MigrationScripts *scripts)
 		memset(&scripts->up, 0, sizeof(Script));
 		scripts->up.file = file;
 		scripts->up.sql = text;
+
 		scripts->up.len = scripts->has_down ? down.line_start : len;
 		scripts->up.first_line = 1;
 	}
@@ -880,17 +884,19 @@ split_sections(const char *file, char *text, int len, MigrationScripts *scripts)
 	{
 		Script		prefix;
 		int			first_marker = scripts->has_down ? Min(up.line_start, down.line_start)
-			: up.line_start;
+		: up.line_start;
 
 		section_script(&scripts->up, file, text, len, &up, &down);
 		if (first_marker > 0)
 		{
 			char		saved = text[first_marker];
 
-			text[first_marker] = '\0';
+			text[		first_marker] = '\0';
+
 			schemata_script_from_text(&prefix, file, text);
 			schemata_scan_script(&prefix);
-			text[first_marker] = saved;
+			text[		first_marker] = saved;
+
 			if (prefix.ntokens > 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_SYNTAX_ERROR),
@@ -904,9 +910,10 @@ split_sections(const char *file, char *text, int len, MigrationScripts *scripts)
 
 	/* each section ends where a marker line starts: terminate it there */
 	if (up.line_start >= 0)
-		text[up.line_start] = '\0';
+		text[		up.line_start] = '\0';
+
 	if (down.line_start >= 0)
-		text[down.line_start] = '\0';
+		text[		down.line_start] = '\0';
 }
 
 /* A whole file as one script; *stamp gets its stat data. */
@@ -920,6 +927,7 @@ whole_file_script(const MigrationDir *dir, const char *relpath, Script *script,
 	memset(script, 0, sizeof(Script));
 	script->file = relpath;
 	script->sql = text;
+
 	script->len = len;
 	script->first_line = 1;
 }

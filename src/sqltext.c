@@ -230,6 +230,7 @@ schemata_parse_expression(const char *expr, const char *path)
 #else
 	parsed = parse_select_expression(expr);
 #endif
+
 	/*
 	 * One statement: expression mode (on 13, parse_select_expression())
 	 * refuses a second.

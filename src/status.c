@@ -188,7 +188,7 @@ pending_details(const MigrationDir *dir, const MigrationFile *file, MigrationSta
  */
 static void
 report_repeatables(const MigrationDir *dir, const History *history,
-							StatusCallback callback, void *arg)
+				   StatusCallback callback, void *arg)
 {
 	int			nfiles = dir ? dir->nrepeatables : 0;
 	int			f = 0;

@@ -73,7 +73,7 @@ parse_version(const char *name, MigrationVersion *version, int *consumed)
 	version->text = palloc((end - name) + 1 + ndigits + 1);
 	memcpy(version->text, name, end - name);
 	version->text[end - name] = '\0';
-	digits = version->text + (end - name) + 1;
+	digits = version->text +(end - name) + 1;
 	ndigits = 0;
 	for (p = name; p < end; p++)
 		if (!is_separator(*p))

@@ -104,8 +104,8 @@ typedef struct WorkerShared
 	Oid			authenticated_user_id;
 	Oid			session_user_id;
 	bool		session_user_is_superuser;
-	Oid			outer_user_id;	/* the current role (SET ROLE), or
-								 * InvalidOid: none set */
+	Oid			outer_user_id;	/* the current role (SET ROLE), or InvalidOid:
+								 * none set */
 	bool		outer_user_is_superuser;
 	Oid			user_id;		/* user ID the statements run as */
 	int			sec_context;
@@ -527,7 +527,7 @@ invalid_index_in_the_way(const IndexStmt *stmt, MemoryContext cxt)
 		Oid			nsp = get_rel_namespace(relid);
 		Oid			index = get_relname_relid(stmt->idxname, nsp);
 		HeapTuple	tuple = OidIsValid(index) ?
-			SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index)) : NULL;
+		SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index)) : NULL;
 
 		if (HeapTupleIsValid(tuple))
 		{
@@ -625,6 +625,7 @@ schemata_worker_main(Datum main_arg)
 		elog(ERROR, "bad magic number in the shared memory segment of a schemata migration");
 	shared = shm_toc_lookup(toc, WORKER_KEY_FIXED, false);
 	text = shm_toc_lookup(toc, WORKER_KEY_TEXT, false);
+
 	mq = shm_toc_lookup(toc, WORKER_KEY_QUEUE, false);
 	shm_mq_set_sender(mq, MyProc);
 	mqh = shm_mq_attach(mq, seg, NULL);
@@ -634,11 +635,12 @@ schemata_worker_main(Datum main_arg)
 											  shared->authenticated_user_id, 0);
 	schemata_enter_migration_worker();
 	take_identity(shared, shm_toc_lookup(toc, WORKER_KEY_GUC, false),
-				  text + shared->file_len + 1);
+				  text +shared->file_len + 1);
 
 	memset(&ws, 0, sizeof(ws));
 	ws.script.file = text;
-	ws.script.sql = text + shared->file_len + shared->search_path_len + 2;
+	ws.script.sql = text +shared->file_len + shared->search_path_len + 2;
+
 	ws.script.len = shared->sql_len;
 	ws.script.nparsed = shared->nparsed;
 	ws.script.statements = shm_toc_lookup(toc, WORKER_KEY_STMTS, false);

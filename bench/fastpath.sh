@@ -86,16 +86,7 @@ done
 chown -R postgres "$W/corpus"
 q postgres "CREATE DATABASE bench_template"
 q bench_template "CREATE EXTENSION schemata"
-fresh_db() {	# as bench/run.sh: the old database renamed, not dropped
-    q postgres "DO \$\$ BEGIN
-                    IF EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = 'bench_run') THEN
-                        EXECUTE pg_catalog.format('ALTER DATABASE bench_run RENAME TO %I',
-                            'bench_old_' || (SELECT count(*) FROM pg_catalog.pg_database));
-                    END IF;
-                END \$\$"
-    q postgres "CREATE DATABASE bench_run TEMPLATE bench_template"
-    q postgres "CHECKPOINT"
-}
+source "$SRC/bench/lib.sh"	# fresh_db
 
 # ---------------------------------------------------------------- measuring
 TICK=$(getconf CLK_TCK)

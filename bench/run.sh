@@ -67,16 +67,7 @@ q bench_template "CREATE EXTENSION schemata"
 # minutes, so dropping a database of 10,000 relations just before a run made
 # each file the run creates cost more, for every contender, growing with N.
 # The kept databases (about 3 GB at N = 10,000) go with the cluster at the end.
-fresh_db() {	# (also called in subshells: the old name comes from the catalog)
-    q postgres "DO \$\$ BEGIN
-                    IF EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = 'bench_run') THEN
-                        EXECUTE pg_catalog.format('ALTER DATABASE bench_run RENAME TO %I',
-                            'bench_old_' || (SELECT count(*) FROM pg_catalog.pg_database));
-                    END IF;
-                END \$\$"
-    q postgres "CREATE DATABASE bench_run TEMPLATE bench_template"
-    q postgres "CHECKPOINT"
-}
+source "$SRC/bench/lib.sh"	# fresh_db
 
 # ---------------------------------------------------------------- corpora
 for n in 100 "${NS[@]}"; do

@@ -273,15 +273,14 @@ enter_cached_files(const MigrationDir *dir, ChecksumCache *cache, Datum *values)
 /* Receives the cache rows of the target schema; enters that of the directory. */
 typedef struct CacheReceiver
 {
-	DestReceiver pub;
 	const MigrationDir *dir;
 	ChecksumCache *cache;
 } CacheReceiver;
 
-static bool
-receive_cache_row(TupleTableSlot *slot, DestReceiver *self)
+static void
+receive_cache_row(TupleTableSlot *slot, void *arg)
 {
-	CacheReceiver *receiver = (CacheReceiver *) self;
+	CacheReceiver *receiver = (CacheReceiver *) arg;
 	ChecksumCache *cache = receiver->cache;
 	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "schemata checksum row",
 											   ALLOCSET_DEFAULT_SIZES);
@@ -295,7 +294,6 @@ receive_cache_row(TupleTableSlot *slot, DestReceiver *self)
 		enter_cached_files(receiver->dir, cache, slot->tts_values);
 	MemoryContextSwitchTo(outer);
 	MemoryContextDelete(work);
-	return true;
 }
 
 /*
@@ -326,7 +324,7 @@ schemata_load_checksums(MigrationDir *dir, const char *target_schema, bool recor
 	(void) schemata_select_as_owner("SELECT dir, files, devices, inodes, sizes, mtimes_ns, ctimes_ns, checksums"
 									" FROM schemata.file_checksums"
 									" WHERE target_schema OPERATOR(pg_catalog.=) $1",
-									target_schema, &receiver.pub, receive_cache_row);
+									target_schema, receive_cache_row, &receiver);
 	dir->checksums = cache;
 }
 

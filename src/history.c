@@ -240,7 +240,6 @@ history_row_cmp(const void *a, const void *b)
 
 typedef struct HistoryReceiver
 {
-	DestReceiver pub;
 	MemoryContext cxt;			/* of the History */
 	int			nrows;
 	List	   *chunks;			/* of HistoryRow[HISTORY_CHUNK_ROWS] */
@@ -275,10 +274,10 @@ pack_text(HistoryReceiver *receiver, Datum value)
 	return pack_string(receiver, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
-static bool
-receive_history_row(TupleTableSlot *slot, DestReceiver *self)
+static void
+receive_history_row(TupleTableSlot *slot, void *arg)
 {
-	HistoryReceiver *receiver = (HistoryReceiver *) self;
+	HistoryReceiver *receiver = (HistoryReceiver *) arg;
 	MemoryContext outer = MemoryContextSwitchTo(receiver->cxt);
 	Datum	   *values = slot->tts_values;
 	const char *applied_by;
@@ -301,7 +300,6 @@ receive_history_row(TupleTableSlot *slot, DestReceiver *self)
 	row->applied_by = pack_string(receiver, applied_by, strlen(applied_by));
 	row->duration_ms = DatumGetFloat8(values[6]);
 	MemoryContextSwitchTo(outer);
-	return true;
 }
 
 /* The received rows, as one array. */
@@ -349,9 +347,8 @@ parse_history_versions(const char *target_schema, History *history)
 /*
  * Run a query about one target schema ($1, a name) as the extension owner,
  * through a cursor fetched SELECT_FETCH_ROWS rows at a time, each row handed
- * to receive(row, dest), where dest is the first member of the caller's
- * receiver, in the caller's memory context; only one batch is held at once.
- * The cursor's snapshot stays registered until it is closed, so receive()
+ * to row(slot, arg), in the caller's memory context; only one batch is held at once.
+ * The cursor's snapshot stays registered until it is closed, so row()
  * may detoast values.  Not read-only, so that in READ COMMITTED the query
  * takes a new snapshot.  Returns the number of rows; CurrentMemoryContext is
  * the caller's again.  (A cursor: schemata_spi_execute() would hold every
@@ -360,19 +357,19 @@ parse_history_versions(const char *target_schema, History *history)
  * on status(), 1.05 x on plan(): bench/results/fastpaths.txt.)
  */
 uint64
-schemata_select_as_owner(const char *sql, const char *target_schema, DestReceiver *dest,
-						 bool (*receive) (TupleTableSlot *slot, DestReceiver *self))
+schemata_select_as_owner(const char *sql, const char *target_schema,
+						 OwnerRowCallback row, void *arg)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	Oid			argtype = NAMEOID;
-	Datum		arg = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
+	Datum		schema = DirectFunctionCall1(namein, CStringGetDatum(target_schema));
 	TupleTableSlot *slot = NULL;
 	uint64		total = 0;
 	Portal		portal;
 	OwnerSwitch sw;
 
 	become_owner(&sw);
-	portal = SPI_cursor_open_with_args(NULL, sql, 1, &argtype, &arg, NULL, false,
+	portal = SPI_cursor_open_with_args(NULL, sql, 1, &argtype, &schema, NULL, false,
 									   CURSOR_OPT_NO_SCROLL);
 	for (;;)
 	{
@@ -391,7 +388,7 @@ schemata_select_as_owner(const char *sql, const char *target_schema, DestReceive
 		for (uint64 i = 0; i < nrows; i++)
 		{
 			ExecStoreHeapTuple(batch->vals[i], slot, false);
-			receive(slot, dest);
+			row(slot, arg);
 			MemoryContextSwitchTo(cxt);
 		}
 		SPI_freetuptable(batch);
@@ -425,7 +422,7 @@ schemata_load_history(const char *target_schema)
 
 	(void) schemata_select_as_owner("SELECT version, name, checksum, batch, applied_at, applied_by, duration_ms"
 									" FROM schemata.migrations WHERE target_schema OPERATOR(pg_catalog.=) $1",
-									target_schema, &receiver.pub, receive_history_row);
+									target_schema, receive_history_row, &receiver);
 
 	history->nrows = receiver.nrows;
 	history->rows = collected_rows(&receiver);

@@ -285,9 +285,9 @@ typedef struct History
 
 extern void schemata_check_history_snapshot(const char *target_schema);
 extern History *schemata_load_history(const char *target_schema);
+typedef void (*OwnerRowCallback) (TupleTableSlot *slot, void *arg);
 extern uint64 schemata_select_as_owner(const char *sql, const char *target_schema,
-									   DestReceiver *dest,
-									   bool (*receive) (TupleTableSlot *slot, DestReceiver *self));
+									   OwnerRowCallback row, void *arg);
 extern uint64 schemata_execute_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *args,
 										const char *nulls, bool read_only, int expected);
 typedef struct HistoryQueue HistoryQueue;

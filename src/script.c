@@ -798,7 +798,7 @@ section_marker(const char *file, const char *line, const char *eol, int lineno,
  * error.
  */
 static void
-find_markers(const char *file, const char *text, int len,
+find_markers(const char *file, const char *contents, int len,
 			 SectionMarker *up, SectionMarker *down)
 {
 	int			offset = 0;
@@ -807,10 +807,10 @@ find_markers(const char *file, const char *text, int len,
 	up->line_start = down->line_start = -1;
 	while (offset < len)
 	{
-		const char *eol = memchr(text +offset, '\n', len - offset);
-		int			next = eol ? (int) (eol - text) +1 : len;
+		const char *eol = memchr(contents + offset, '\n', len - offset);
+		int			next = eol ? (int) (eol - contents) + 1 : len;
 		bool		no_transaction;
-		char		kind = section_marker(file, text +offset, eol ? eol : text +len, lineno,
+		char		kind = section_marker(file, contents + offset, eol ? eol : contents + len, lineno,
 										  &no_transaction);
 
 		if (kind != 0)
@@ -837,14 +837,14 @@ find_markers(const char *file, const char *text, int len,
  * dbmate's "transaction:false" on the marker makes it non-transactional.
  */
 static void
-section_script(Script *script, const char *file, char *text, int len,
+section_script(Script *script, const char *file, char *contents, int len,
 			   const SectionMarker *marker, const SectionMarker *other)
 {
 	int			end = (other->line_start > marker->line_start) ? other->line_start : len;
 
 	memset(script, 0, sizeof(Script));
 	script->file = file;
-	script->sql = text +marker->body_start;
+	script->sql = contents + marker->body_start;
 
 	script->len = Max(end - marker->body_start, 0);
 	script->first_line = marker->body_line;

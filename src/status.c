@@ -65,17 +65,16 @@ typedef struct DownProblem
 
 typedef struct DownProblems
 {
-	DestReceiver pub;			/* first: schemata_select_as_owner()'s */
 	MemoryContext cxt;			/* of the list */
 	MemoryContext per_row;		/* reset after each down script */
 	List	   *problems;		/* of DownProblem */
 } DownProblems;
 
 /* Check one stored down script as it is received, keeping only a problem. */
-static bool
-receive_down_script(TupleTableSlot *slot, DestReceiver *self)
+static void
+receive_down_script(TupleTableSlot *slot, void *arg)
 {
-	DownProblems *receiver = (DownProblems *) self;
+	DownProblems *receiver = (DownProblems *) arg;
 	MemoryContext outer = MemoryContextSwitchTo(receiver->per_row);
 	Script		down;
 	char	   *problem;
@@ -99,7 +98,6 @@ receive_down_script(TupleTableSlot *slot, DestReceiver *self)
 	}
 	MemoryContextSwitchTo(outer);
 	MemoryContextReset(receiver->per_row);
-	return true;
 }
 
 static int
@@ -126,7 +124,7 @@ stored_down_problems(const char *target_schema)
 	(void) schemata_select_as_owner("SELECT version, name, down_sql FROM schemata.migrations"
 									" WHERE target_schema OPERATOR(pg_catalog.=) $1"
 									" AND down_sql IS NOT NULL",
-									target_schema, &receiver.pub, receive_down_script);
+									target_schema, receive_down_script, &receiver);
 	MemoryContextDelete(receiver.per_row);
 	foreach(lc, receiver.problems)
 	{

@@ -606,7 +606,7 @@ schemata_worker_main(Datum main_arg)
 	dsm_segment *seg;
 	shm_toc    *toc;
 	WorkerShared *shared;
-	char	   *text;
+	char	   *strings;
 	shm_mq	   *mq;
 	shm_mq_handle *mqh;
 	WorkerScript ws;
@@ -624,7 +624,7 @@ schemata_worker_main(Datum main_arg)
 	if (toc == NULL)
 		elog(ERROR, "bad magic number in the shared memory segment of a schemata migration");
 	shared = shm_toc_lookup(toc, WORKER_KEY_FIXED, false);
-	text = shm_toc_lookup(toc, WORKER_KEY_TEXT, false);
+	strings = shm_toc_lookup(toc, WORKER_KEY_TEXT, false);
 
 	mq = shm_toc_lookup(toc, WORKER_KEY_QUEUE, false);
 	shm_mq_set_sender(mq, MyProc);
@@ -635,11 +635,11 @@ schemata_worker_main(Datum main_arg)
 											  shared->authenticated_user_id, 0);
 	schemata_enter_migration_worker();
 	take_identity(shared, shm_toc_lookup(toc, WORKER_KEY_GUC, false),
-				  text +shared->file_len + 1);
+				  strings + shared->file_len + 1);
 
 	memset(&ws, 0, sizeof(ws));
-	ws.script.file = text;
-	ws.script.sql = text +shared->file_len + shared->search_path_len + 2;
+	ws.script.file = strings;
+	ws.script.sql = strings + shared->file_len + shared->search_path_len + 2;
 
 	ws.script.len = shared->sql_len;
 	ws.script.nparsed = shared->nparsed;
